@@ -1,0 +1,90 @@
+#include "perfqos/constraint_list.h"
+
+#include <mutex>
+
+#include "engine/aggregator.h"
+#include "engine/notifier_queue.h"
+
+namespace perfqos {
+
+const char* to_string(ListType type) {
+  switch (type) {
+    case ListType::kMin:
+      return "min";
+    case ListType::kMax:
+      return "max";
+    case ListType::kSum:
+      return "sum";
+    case ListType::kFlags:
+      return "flags";
+  }
+  return "unknown";
+}
+
+bool ListSpec::accepts(std::int32_t value) const {
+  if (value == kDefaultRequest) return true;
+  if (type == ListType::kFlags) return value >= 0 && (value & ~max_request) == 0;
+  return min_request <= value && value <= max_request;
+}
+
+struct ConstraintList::State {
+  explicit State(ListType type) : requests(type) {}
+  mutable std::mutex mu;
+  detail::Aggregator requests;
+  detail::NotifierQueue<std::int32_t> notifiers;
+};
+
+ConstraintList::ConstraintList(const ListSpec& spec)
+    : spec_(spec),
+      effective_(spec.no_constraint_value),
+      state_(std::make_unique<State>(spec.type)) {}
+
+ConstraintList::~ConstraintList() {
+  std::lock_guard lock(state_->mu);
+  state_->requests.for_each([](Request& r) { r.owner_ = nullptr; });
+}
+
+std::size_t ConstraintList::size() const {
+  std::lock_guard lock(state_->mu);
+  return state_->requests.size();
+}
+
+template <typename Mutate>
+Result ConstraintList::change(Mutate&& mutate) {
+  return detail::apply_change<std::int32_t>(
+      state_->mu, state_->notifiers,
+      [this] { return state_->requests.aggregate(spec_.no_constraint_value); }, mutate,
+      [this](std::int32_t v) { effective_.store(v, std::memory_order_release); });
+}
+
+Result ConstraintList::add(Request& request, std::int32_t value) {
+  if (request.owner_ != nullptr) return Result::Failed(Error::kAlreadyActive);
+  if (!spec_.accepts(value)) return Result::Failed(Error::kInvalidValue);
+  return change([&] {
+    request.owner_ = this;
+    request.value_ = spec_.resolve(value);
+    state_->requests.insert(request);
+  });
+}
+
+Result ConstraintList::update(Request& request, std::int32_t value) {
+  if (request.owner_ != this) return Result::Failed(Error::kInactive);
+  if (!spec_.accepts(value)) return Result::Failed(Error::kInvalidValue);
+  return change([&] { state_->requests.change(request, spec_.resolve(value)); });
+}
+
+Result ConstraintList::remove(Request& request) {
+  if (request.owner_ != this) return Result::Failed(Error::kInactive);
+  return change([&] {
+    state_->requests.erase(request);
+    request.owner_ = nullptr;
+  });
+}
+
+SubscriptionId ConstraintList::subscribe(Notifier notifier) {
+  return state_->notifiers.subscribe(std::move(notifier));
+}
+
+bool ConstraintList::unsubscribe(SubscriptionId id) { return state_->notifiers.unsubscribe(id); }
+
+}  // namespace perfqos
