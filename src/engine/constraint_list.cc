@@ -85,6 +85,8 @@ SubscriptionId ConstraintList::subscribe(Notifier notifier) {
   return state_->notifiers.subscribe(std::move(notifier));
 }
 
-bool ConstraintList::unsubscribe(SubscriptionId id) { return state_->notifiers.unsubscribe(id); }
+bool ConstraintList::unsubscribe(SubscriptionId id) {
+  return state_->notifiers.unsubscribe(id);
+}
 
 }  // namespace perfqos

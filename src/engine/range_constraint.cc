@@ -84,6 +84,8 @@ SubscriptionId RangeConstraint::subscribe(Notifier notifier) {
   return state_->notifiers.subscribe(std::move(notifier));
 }
 
-bool RangeConstraint::unsubscribe(SubscriptionId id) { return state_->notifiers.unsubscribe(id); }
+bool RangeConstraint::unsubscribe(SubscriptionId id) {
+  return state_->notifiers.unsubscribe(id);
+}
 
 }  // namespace perfqos

@@ -17,9 +17,15 @@ constexpr std::int32_t kLatencyDefault = 2000000000;
 ListSpec latency_spec() {
   return ListSpec{ListType::kMin, kLatencyDefault, kLatencyDefault, 0, kLatencyDefault};
 }
-ListSpec throughput_spec() { return ListSpec{ListType::kMax, 0, 0, 0, INT32_MAX}; }
-ListSpec bandwidth_spec() { return ListSpec{ListType::kSum, 0, 0, 0, INT32_MAX}; }
-ListSpec flags_spec() { return ListSpec{ListType::kFlags, 0, 0, 0, 0x7}; }
+ListSpec throughput_spec() {
+  return ListSpec{ListType::kMax, 0, 0, 0, INT32_MAX};
+}
+ListSpec bandwidth_spec() {
+  return ListSpec{ListType::kSum, 0, 0, 0, INT32_MAX};
+}
+ListSpec flags_spec() {
+  return ListSpec{ListType::kFlags, 0, 0, 0, 0x7};
+}
 
 TEST(EmptyList, ReadsNoConstraintValueForEveryType) {
   EXPECT_EQ(ConstraintList(latency_spec()).effective(), kLatencyDefault);
@@ -203,12 +209,12 @@ TEST(Notifications, OncePerChangeWithOldAndNew) {
   std::vector<std::pair<std::int32_t, std::int32_t>> seen;
   list.subscribe([&](std::int32_t o, std::int32_t n) { seen.emplace_back(o, n); });
   Request a, b;
-  ASSERT_TRUE(list.add(a, 100).ok());  // change
-  ASSERT_TRUE(list.add(b, 200).ok());  // no change
-  ASSERT_TRUE(b.update(50).ok());      // change
-  ASSERT_TRUE(b.update(60).ok());      // change
-  ASSERT_TRUE(a.remove().ok());        // no change
-  ASSERT_TRUE(b.remove().ok());        // change
+  ASSERT_TRUE(list.add(a, 100).ok());                        // change
+  ASSERT_TRUE(list.add(b, 200).ok());                        // no change
+  ASSERT_TRUE(b.update(50).ok());                            // change
+  ASSERT_TRUE(b.update(60).ok());                            // change
+  ASSERT_TRUE(a.remove().ok());                              // no change
+  ASSERT_TRUE(b.remove().ok());                              // change
   EXPECT_EQ(list.add(a, -7).error(), Error::kInvalidValue);  // no notification
   const std::vector<std::pair<std::int32_t, std::int32_t>> expected{
       {kLatencyDefault, 100}, {100, 50}, {50, 60}, {60, kLatencyDefault}};

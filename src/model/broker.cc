@@ -1,0 +1,253 @@
+#include "perfqos/broker.h"
+
+#include <cerrno>
+#include <set>
+
+#include "perfqos/value_text.h"
+
+namespace perfqos {
+
+namespace {
+
+std::string what(const Device& device, KnobId knob, RangeEnd end) {
+  return device.name() + "." + knob_request_name(knob, end);
+}
+
+Status check_spec(const DeviceSpec& spec) {
+  if (Status s = check_device_name(spec.name); !s.ok()) return s;
+  std::set<KnobId> seen;
+  for (const KnobSpec& k : spec.knobs) {
+    const std::string where = spec.name + "." + knob_name(k.id);
+    if (!seen.insert(k.id).second) return Status::Error(EINVAL, where + ": knob given twice");
+    if (k.id == KnobId::kRange) {
+      if (k.limits.min > k.limits.max) {
+        return Status::Error(EINVAL, where + ": limit_min " + std::to_string(k.limits.min) +
+                                         " is above limit_max " + std::to_string(k.limits.max));
+      }
+      if (spec.perf_unit == PerfUnit::kNormal &&
+          (k.limits.min < 0 || k.limits.max > kPerfNormalMax)) {
+        return Status::Error(EINVAL, where + ": limits " + std::to_string(k.limits.min) + ".." +
+                                         std::to_string(k.limits.max) +
+                                         " outside 0..1024 for unit normal");
+      }
+    } else if (k.list.min_request > k.list.max_request) {
+      return Status::Error(EINVAL, where + ": min_request above max_request");
+    }
+  }
+  if (spec.perf_unit != PerfUnit::kNone && !seen.contains(KnobId::kRange)) {
+    return Status::Error(EINVAL, spec.name + ": a perf QoS device needs a range knob");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Broker::~Broker() {
+  registry_.listeners_.clear();  // tearing down is not news: listeners may be gone already
+  for (const auto& device : registry_.devices()) {
+    if (device->registered() && device->parent() == nullptr) unregister_tree(*device);
+  }
+}
+
+Status Broker::register_device(DeviceSpec spec, std::shared_ptr<DeviceBackend> backend) {
+  if (Status s = check_spec(spec); !s.ok()) return s;
+  if (registry_.find(spec.name)) {
+    return Status::Error(EEXIST, "device '" + spec.name + "' is already registered");
+  }
+  Device* parent = nullptr;
+  if (!spec.parent.empty()) {
+    parent = registry_.find(spec.parent).get();
+    if (parent == nullptr) {
+      return Status::Error(
+          ENODEV, "device '" + spec.name + "': parent '" + spec.parent + "' is not registered");
+    }
+  }
+  std::shared_ptr<Device> device(new Device(std::move(spec), std::move(backend), parent));
+  if (parent != nullptr) parent->children_.push_back(device.get());
+  registry_.insert(std::move(device));
+  return Status::Ok();
+}
+
+Status Broker::unregister_device(std::string_view name) {
+  std::shared_ptr<Device> device = registry_.find(name);
+  if (!device) return Status::Error(ENODEV, "no device '" + std::string(name) + "'");
+  unregister_tree(*device);
+  return Status::Ok();
+}
+
+void Broker::unregister_tree(Device& device) {
+  // Copy: unregistering a child edits this vector.
+  const std::vector<Device*> children = device.children_;
+  for (Device* child : children) unregister_tree(*child);
+  while (!device.requests_.empty()) {
+    HeldRequest& r = *device.requests_.front();
+    device.requests_.pop_front();
+    (void)r.request_.remove();
+    r.device_ = nullptr;
+    if (r.expiry_) {
+      expiries_.erase(r.in_expiry_);
+      r.expiry_.reset();
+    }
+  }
+  if (device.parent_ != nullptr) std::erase(device.parent_->children_, &device);
+  device.parent_ = nullptr;
+  device.registered_ = false;
+  registry_.erase(device.name());  // may free `device` unless someone else holds it
+}
+
+std::unique_ptr<Holder> Broker::make_holder(HolderIdentity identity) {
+  return std::unique_ptr<Holder>(new Holder(*this, std::move(identity)));
+}
+
+Status Broker::resolve(const RequestTarget& target, Device** device, Knob** knob) const {
+  std::shared_ptr<Device> named = registry_.find(target.device);
+  if (!named) return Status::Error(ENODEV, "no device '" + target.device + "'");
+  Device* d = target.ancestor ? named->parent() : named.get();
+  while (d != nullptr && target.ancestor && d->knob(target.knob) == nullptr) d = d->parent();
+  if (d == nullptr) {
+    return Status::Error(ENODEV, "no ancestor of '" + target.device + "' has knob '" +
+                                     knob_request_name(target.knob, target.end) + "'");
+  }
+  Knob* k = d->knob(target.knob);
+  if (k == nullptr) {
+    return Status::Error(EINVAL, "device '" + d->name() + "' has no knob '" +
+                                     knob_request_name(target.knob, target.end) + "': it has " +
+                                     d->knob_names());
+  }
+  *device = d;
+  *knob = k;
+  return Status::Ok();
+}
+
+Status Broker::apply(Device& device, const Knob& knob) {
+  DeviceBackend* backend = device.backend_.get();
+  if (backend == nullptr) return Status::Ok();
+  Status s = knob.is_range() ? backend->apply_range(device, knob.effective_range())
+                             : backend->apply_value(device, knob.id(), knob.effective());
+  if (s.ok()) return s;
+  BackendErrors& e = device.backend_errors_;
+  e.last_errno = s.code();
+  e.last_message = s.message();
+  ++e.count;
+  return Status::Error(s.code(), device.name() + "." + knob_name(knob.id()) + ": " + s.message());
+}
+
+void Broker::fill_outcome(const HeldRequest& request, bool changed, RequestOutcome* outcome) const {
+  if (outcome == nullptr) return;
+  outcome->id = request.id_;
+  outcome->changed = changed;
+  outcome->device = request.device_ ? request.device_->name() : std::string();
+  const Knob* knob = request.device_ ? request.device_->knob(request.knob_) : nullptr;
+  outcome->effective = knob ? knob->effective_range() : Range{};
+}
+
+Status Broker::add(Holder& holder, const RequestTarget& target, std::int32_t value,
+                   std::optional<Deadline> expiry, RequestOutcome* outcome) {
+  Device* device = nullptr;
+  Knob* knob = nullptr;
+  if (Status s = resolve(target, &device, &knob); !s.ok()) return s;
+  const ListSpec spec = knob->spec(target.end);
+  if (!spec.accepts(value)) {
+    return out_of_range(what(*device, target.knob, target.end), target.knob, value, spec);
+  }
+  auto request = std::unique_ptr<HeldRequest>(new HeldRequest());
+  HeldRequest& r = *request;
+  r.holder_ = &holder;
+  r.device_ = device;
+  r.knob_ = target.knob;
+  r.end_ = target.end;
+  const Result result = knob->add(r.request_, target.end, value);
+  if (result.changed()) {
+    if (Status s = apply(*device, *knob); !s.ok()) {
+      (void)r.request_.remove();
+      (void)apply(*device, *knob);  // best effort: put the previous value back
+      return s;
+    }
+  }
+  r.id_ = holder.next_id_++;
+  r.in_device_ = device->requests_.insert(device->requests_.end(), &r);
+  if (expiry) {
+    r.expiry_ = expiry;
+    r.in_expiry_ = expiries_.emplace(*expiry, &r);
+  }
+  holder.requests_.emplace(r.id_, std::move(request));
+  fill_outcome(r, result.changed(), outcome);
+  return Status::Ok();
+}
+
+Status Broker::update(Holder& holder, RequestId id, std::int32_t value, RequestOutcome* outcome) {
+  auto it = holder.requests_.find(id);
+  if (it == holder.requests_.end()) {
+    return Status::Error(ENOENT, "no request " + std::to_string(id) + " on this holder");
+  }
+  HeldRequest& r = *it->second;
+  if (r.device_ == nullptr) {
+    return Status::Error(ENODEV, "request " + std::to_string(id) + ": its device is gone");
+  }
+  Knob& knob = *r.device_->knob(r.knob_);
+  const ListSpec spec = knob.spec(r.end_);
+  if (!spec.accepts(value))
+    return out_of_range(what(*r.device_, r.knob_, r.end_), r.knob_, value, spec);
+  const std::int32_t previous = r.request_.value();
+  const Result result = r.request_.update(value);
+  if (result.changed()) {
+    if (Status s = apply(*r.device_, knob); !s.ok()) {
+      (void)r.request_.update(previous);
+      (void)apply(*r.device_, knob);
+      return s;
+    }
+  }
+  fill_outcome(r, result.changed(), outcome);
+  return Status::Ok();
+}
+
+Status Broker::remove(Holder& holder, RequestId id, RequestOutcome* outcome) {
+  auto it = holder.requests_.find(id);
+  if (it == holder.requests_.end()) {
+    return Status::Error(ENOENT, "no request " + std::to_string(id) + " on this holder");
+  }
+  HeldRequest& r = *it->second;
+  if (r.device_ == nullptr) {
+    holder.requests_.erase(it);
+    return Status::Error(ENODEV, "request " + std::to_string(id) + ": its device is gone");
+  }
+  Device& device = *r.device_;
+  const Knob& knob = *device.knob(r.knob_);
+  const Result result = r.request_.remove();
+  Status s = result.changed() ? apply(device, knob) : Status::Ok();
+  if (outcome != nullptr) {
+    outcome->id = id;
+    outcome->changed = result.changed();
+    outcome->device = device.name();
+    outcome->effective = knob.effective_range();
+  }
+  drop(r, /*write_backend=*/false);
+  return s;
+}
+
+void Broker::drop(HeldRequest& r, bool write_backend) {
+  if (r.device_ != nullptr) {
+    Device& device = *r.device_;
+    const Result result = r.request_.remove();
+    if (result.changed() && write_backend) (void)apply(device, *device.knob(r.knob_));
+    device.requests_.erase(r.in_device_);
+  }
+  if (r.expiry_) expiries_.erase(r.in_expiry_);
+  r.holder_->requests_.erase(r.id_);  // frees r
+}
+
+std::size_t Broker::expire(Deadline now) {
+  std::size_t n = 0;
+  while (!expiries_.empty() && expiries_.begin()->first <= now) {
+    drop(*expiries_.begin()->second, /*write_backend=*/true);
+    ++n;
+  }
+  return n;
+}
+
+std::optional<Deadline> Broker::next_expiry() const {
+  if (expiries_.empty()) return std::nullopt;
+  return expiries_.begin()->first;
+}
+
+}  // namespace perfqos

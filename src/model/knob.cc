@@ -1,0 +1,90 @@
+#include "perfqos/knob.h"
+
+namespace perfqos {
+
+namespace {
+struct KnobName {
+  KnobId id;
+  const char* name;
+};
+constexpr KnobName kKnobNames[] = {
+    {KnobId::kLatency, "latency"},
+    {KnobId::kThroughput, "throughput"},
+    {KnobId::kBandwidth, "bandwidth"},
+    {KnobId::kResumeLatency, "resume_latency"},
+    {KnobId::kLatencyTolerance, "latency_tolerance"},
+    {KnobId::kFlags, "flags"},
+    {KnobId::kRange, "range"},
+};
+}  // namespace
+
+const char* knob_name(KnobId id) {
+  for (const KnobName& k : kKnobNames) {
+    if (k.id == id) return k.name;
+  }
+  return "unknown";
+}
+
+const char* knob_request_name(KnobId id, RangeEnd end) {
+  if (id != KnobId::kRange) return knob_name(id);
+  return end == RangeEnd::kMin ? "min" : "max";
+}
+
+bool parse_knob_name(std::string_view name, KnobId* id, RangeEnd* end) {
+  *end = RangeEnd::kMin;
+  if (name == "min" || name == "max") {
+    *id = KnobId::kRange;
+    *end = name == "min" ? RangeEnd::kMin : RangeEnd::kMax;
+    return true;
+  }
+  for (const KnobName& k : kKnobNames) {
+    if (k.id != KnobId::kRange && name == k.name) {
+      *id = k.id;
+      return true;
+    }
+  }
+  return false;
+}
+
+Knob::Knob(const KnobSpec& spec) : id_(spec.id), unit_(spec.unit) {
+  if (spec.id == KnobId::kRange) {
+    range_ = std::make_unique<RangeConstraint>(spec.limits);
+  } else {
+    list_ = std::make_unique<ConstraintList>(spec.list);
+  }
+}
+
+ListSpec Knob::spec(RangeEnd end) const {
+  return range_ ? range_->spec(end) : list_->spec();
+}
+
+Range Knob::limits() const {
+  if (range_) return range_->limits();
+  const std::int32_t v = list_->spec().no_constraint_value;
+  return Range{v, v};
+}
+
+std::size_t Knob::size() const {
+  return range_ ? range_->size(RangeEnd::kMin) + range_->size(RangeEnd::kMax) : list_->size();
+}
+
+std::size_t Knob::size(RangeEnd end) const {
+  return range_ ? range_->size(end) : list_->size();
+}
+
+Result Knob::add(Request& request, RangeEnd end, std::int32_t value) {
+  return range_ ? range_->add(request, end, value) : list_->add(request, value);
+}
+
+SubscriptionId Knob::subscribe(std::function<void(Range, Range)> notifier) {
+  if (range_) return range_->subscribe(std::move(notifier));
+  return list_->subscribe([notifier = std::move(notifier)](std::int32_t o, std::int32_t n) {
+    notifier(Range{o, o}, Range{n, n});
+  });
+}
+
+bool Knob::unsubscribe(SubscriptionId id) {
+  return range_ ? range_->unsubscribe(id) : list_->unsubscribe(id);
+}
+
+}  // namespace perfqos
