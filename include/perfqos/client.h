@@ -1,0 +1,267 @@
+/* perfqos client library: the stable C API to perfqosd (libperfqos.so, pkg-config "perfqos").
+ *
+ * A perfqos_client is one connection to the daemon's socket. The connection is the holder of
+ * the requests added through it: closing it (or the process exiting) drops them all. Every call
+ * sends one request and waits for its reply; replies are matched to requests by tag, so a late
+ * reply to a call that timed out is recognised and discarded. Notifications of subscribed
+ * devices that arrive while a call waits for its reply are queued (at most
+ * PERFQOS_EVENT_QUEUE_MAX; beyond that the oldest is dropped and counted) and returned by
+ * perfqos_next_event().
+ *
+ * Return convention: 0 on success, -errno on failure, with errno set to the same positive
+ * value; perfqos_last_error() then describes the failure ("cpu_dma_latency.latency: value -5 out
+ * of range: allowed 0..2000000000 or -1"). Errors of every call:
+ *   -ETIMEDOUT    no reply within the client's timeout (perfqos_set_timeout; default 5000 ms)
+ *   -ECONNRESET   the daemon closed the connection (or died); -EPIPE when a send found it
+ *                 closed. The client is then unusable: close it and connect again.
+ *   -EPROTO       the daemon sent a frame this library cannot parse, or refused ours
+ *   -ENOMEM       out of memory
+ * plus what the daemon answers (EINVAL value out of range, ENODEV no such device, ENOENT no
+ * such request, EPERM not allowed by policy, EDQUOT over quota, ...). SIGPIPE is never raised.
+ *
+ * Values: int32_t in the knob's unit (see perfqos_knob_info.unit): latencies in µs, throughput in
+ * kbit/s, memory bandwidth in Mbit/s, frequencies in kHz (cpufreq) or Hz (devfreq), performance
+ * in "normal" units 0..1024 or kbps, power in µW, flags as a bit set. A value of
+ * PERFQOS_DEFAULT_VALUE (-1) requests the knob's default; other negative values are invalid.
+ *
+ * Knob names: "latency", "throughput", "bandwidth", "resume_latency", "latency_tolerance",
+ * "flags", and "min" / "max" for the two ends of a range knob (as in `perfqosctl hold
+ * gpu.min=600`). NULL or "" names the device's only knob.
+ *
+ * Thread safety: one perfqos_client may be used by one thread at a time; distinct clients are
+ * independent. perfqos_last_error(NULL) is thread-local.
+ *
+ * Memory: strings passed in are copied before the call returns. Arrays returned through an
+ * out-pointer (perfqos_list, perfqos_status) are allocated by the library and released with
+ * perfqos_free(). The string of perfqos_last_error() lives until the next call on that client.
+ */
+#ifndef PERFQOS_CLIENT_H
+#define PERFQOS_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(PERFQOS_BUILDING_LIBRARY)
+#define PERFQOS_EXPORT __attribute__((visibility("default")))
+#else
+#define PERFQOS_EXPORT
+#endif
+
+#define PERFQOS_DEFAULT_SOCKET "/run/perfqos/perfqosd.sock"
+#define PERFQOS_SOCKET_ENV "PERFQOS_SOCKET"
+#define PERFQOS_DEFAULT_TIMEOUT_MS 5000
+#define PERFQOS_DEFAULT_VALUE (-1)
+#define PERFQOS_EVENT_QUEUE_MAX 1024
+#define PERFQOS_MAX_KNOBS 16
+
+struct perfqos_client; /* opaque */
+
+enum perfqos_list_type {
+  PERFQOS_LIST_MIN = 0,   /* effective = smallest request (latency) */
+  PERFQOS_LIST_MAX = 1,   /* largest request (throughput) */
+  PERFQOS_LIST_SUM = 2,   /* sum of requests (memory bandwidth) */
+  PERFQOS_LIST_FLAGS = 3, /* bitwise OR */
+  PERFQOS_LIST_RANGE = 4  /* [max of min requests, min of max requests] */
+};
+
+enum perfqos_end { PERFQOS_END_NONE = 0, PERFQOS_END_MIN = 1, PERFQOS_END_MAX = 2 };
+
+enum perfqos_holder_kind {
+  PERFQOS_HOLDER_CONNECTION = 0,
+  PERFQOS_HOLDER_FUSE = 1,
+  PERFQOS_HOLDER_CGROUP_BINDING = 2,
+  PERFQOS_HOLDER_INTERNAL = 3
+};
+
+/* An effective value. One-valued knobs: is_range = 0 and value == min == max. Range knobs:
+ * is_range = 1, [min, max] the effective ends, value == min. */
+struct perfqos_effective {
+  int32_t value;
+  int32_t min;
+  int32_t max;
+  int is_range;
+};
+
+/* What an add/update/remove/bind/unbind did to its knob. */
+struct perfqos_change {
+  int changed;                        /* 1 when the effective value changed */
+  struct perfqos_effective effective; /* after the operation */
+};
+
+struct perfqos_knob_info {
+  char name[32]; /* "latency", ..., "range" */
+  enum perfqos_list_type list_type;
+  char unit[16]; /* "us", "kbit/s", "Mbit/s", "kHz", "Hz", "normal", "kbps", "uW", "flags" */
+  int32_t default_value;
+  int32_t no_constraint_value;
+  int32_t min_request; /* valid requests: min_request..max_request, or -1 */
+  int32_t max_request;
+  struct perfqos_effective effective;
+  int32_t limit_min; /* range knobs: the hard limits; 0 otherwise */
+  int32_t limit_max;
+  uint32_t active_requests;
+};
+
+struct perfqos_device_info {
+  char name[64];
+  char kind[32];      /* "class", "cpu", "cpufreq", "devfreq", "cooling", "powercap", "perf", ... */
+  char parent[64];    /* "" when none */
+  char perf_unit[16]; /* "", "normal" or "kbps" */
+  int32_t last_errno; /* the backend's last error (positive errno), 0 when none */
+  char last_error[256];
+  uint32_t error_count;
+  size_t knob_count;
+  struct perfqos_knob_info knobs[PERFQOS_MAX_KNOBS];
+};
+
+struct perfqos_holder_info {
+  char device[64];
+  char knob[32]; /* "range" for both ends of a range; see end */
+  enum perfqos_end end;
+  int32_t value;
+  uint32_t request_id;
+  enum perfqos_holder_kind holder_kind;
+  int32_t pid;
+  uint32_t uid;
+  uint32_t gid;
+  char comm[16];
+  char cgroup[4096];
+  char label[64];        /* e.g. "process_1234" */
+  int binding;           /* 1 when this request currently sets the effective value */
+  uint32_t remaining_ms; /* until the request expires; 0 = untimed */
+};
+
+/* One effective-value change of a subscribed device. */
+struct perfqos_event {
+  char device[64];
+  char knob[32];
+  struct perfqos_effective old_value;
+  struct perfqos_effective new_value;
+  uint32_t dropped; /* events dropped (queue full) just before this one */
+};
+
+/* One request of perfqos_add_many(). */
+struct perfqos_add_spec {
+  const char* device;
+  const char* knob; /* as for perfqos_add */
+  int32_t value;
+  uint32_t duration_ms; /* 0 = untimed */
+};
+
+/* Connects to perfqosd. path: the socket, or NULL for $PERFQOS_SOCKET, else
+ * PERFQOS_DEFAULT_SOCKET. timeout_ms: for the connect and, afterwards, every reply; 0 means
+ * PERFQOS_DEFAULT_TIMEOUT_MS. On success *out is a new client (free with perfqos_close).
+ * Returns 0, -ENOENT (no socket there), -ECONNREFUSED (no daemon listening), -ETIMEDOUT (the
+ * daemon did not accept in time), -EACCES, -ENAMETOOLONG, -EINVAL (out is NULL). The message of
+ * a failure is in perfqos_last_error(NULL). */
+PERFQOS_EXPORT int perfqos_connect(const char* path, int timeout_ms, struct perfqos_client** out);
+
+/* Wraps an already connected SOCK_SEQPACKET socket (inherited or received by fd passing); the
+ * client owns fd from now on, also on failure. */
+PERFQOS_EXPORT int perfqos_connect_fd(int fd, int timeout_ms, struct perfqos_client** out);
+
+/* Closes the connection (dropping its requests) and frees the client. NULL is a no-op. */
+PERFQOS_EXPORT void perfqos_close(struct perfqos_client* client);
+
+/* The socket, for poll(): readable when a frame (typically a notification) arrives. Events
+ * already queued do not make it readable: drain perfqos_next_event(client, ev, 0) until -EAGAIN
+ * before polling. Do not read from or close it. */
+PERFQOS_EXPORT int perfqos_fd(const struct perfqos_client* client);
+
+/* Sets the reply timeout in ms (> 0). */
+PERFQOS_EXPORT int perfqos_set_timeout(struct perfqos_client* client, int timeout_ms);
+
+/* The message of the last failure on this client ("" if none), or, with NULL, of the last
+ * failed perfqos_connect in this thread. */
+PERFQOS_EXPORT const char* perfqos_last_error(const struct perfqos_client* client);
+
+/* Frees an array returned by perfqos_list or perfqos_status. NULL is a no-op. */
+PERFQOS_EXPORT void perfqos_free(void* array);
+
+/* Asks the daemon's protocol version and name (optional; any call works without it). */
+PERFQOS_EXPORT int perfqos_hello(struct perfqos_client* client, int* version, char server_name[64]);
+
+/* Every device: *devices becomes an array of *count entries (free with perfqos_free; NULL when
+ * *count is 0). Fetched page by page; a device registered or removed meanwhile may be missing
+ * but is never listed twice. */
+PERFQOS_EXPORT int perfqos_list(struct perfqos_client* client, struct perfqos_device_info** devices,
+                                size_t* count);
+
+/* One device. -ENODEV when there is none of that name. */
+PERFQOS_EXPORT int perfqos_describe(struct perfqos_client* client, const char* device,
+                                    struct perfqos_device_info* out);
+
+/* Adds a request held by this connection. *id receives its id (unique on this connection, never
+ * 0); change, if not NULL, what it did. -EINVAL value out of range (the message names the
+ * allowed range), -ENODEV no such device, -ENOENT no such knob on the device, -EPERM. */
+PERFQOS_EXPORT int perfqos_add(struct perfqos_client* client, const char* device, const char* knob,
+                               int32_t value, uint32_t* id, struct perfqos_change* change);
+
+/* As perfqos_add; the daemon removes the request after duration_ms (0 = never). */
+PERFQOS_EXPORT int perfqos_add_timed(struct perfqos_client* client, const char* device,
+                                     const char* knob, int32_t value, uint32_t duration_ms,
+                                     uint32_t* id, struct perfqos_change* change);
+
+/* Adds n requests in one pipelined exchange. ids[i] receives the id of specs[i] (0 if it
+ * failed) and, if results is not NULL, results[i] its 0 / -errno. Returns 0 when every request
+ * succeeded, else the first failure. Requests that succeeded are kept. */
+PERFQOS_EXPORT int perfqos_add_many(struct perfqos_client* client,
+                                    const struct perfqos_add_spec* specs, size_t n, uint32_t* ids,
+                                    int* results);
+
+/* Changes the value of request id. -ENOENT when this connection holds no such request. */
+PERFQOS_EXPORT int perfqos_update(struct perfqos_client* client, uint32_t id, int32_t value,
+                                  struct perfqos_change* change);
+
+/* Removes request id. -ENOENT when this connection holds no such request. */
+PERFQOS_EXPORT int perfqos_remove(struct perfqos_client* client, uint32_t id,
+                                  struct perfqos_change* change);
+
+/* The effective value of a knob; for a range knob ("min", "max" or "range") both ends. */
+PERFQOS_EXPORT int perfqos_read(struct perfqos_client* client, const char* device, const char* knob,
+                                struct perfqos_effective* out);
+
+/* Subscribes to changes of the effective values of the given devices, or of every device when
+ * count is 0. Notifications then arrive through perfqos_next_event. */
+PERFQOS_EXPORT int perfqos_subscribe(struct perfqos_client* client, const char* const* devices,
+                                     size_t count);
+
+/* Ends the subscriptions to the given devices, or all of them when count is 0. */
+PERFQOS_EXPORT int perfqos_unsubscribe(struct perfqos_client* client, const char* const* devices,
+                                       size_t count);
+
+/* Waits up to timeout_ms (0: do not wait; -1: without limit) for the next notification.
+ * Returns 0 with *out filled, -EAGAIN (timeout 0, none queued), -ETIMEDOUT, or a connection
+ * error. Replies to timed-out calls that arrive meanwhile are discarded. */
+PERFQOS_EXPORT int perfqos_next_event(struct perfqos_client* client, struct perfqos_event* out,
+                                      int timeout_ms);
+
+/* Every request held on one device (device not NULL/"") or on all: *holders becomes an array of
+ * *count entries (free with perfqos_free). Paginated like perfqos_list. */
+PERFQOS_EXPORT int perfqos_status(struct perfqos_client* client, const char* device,
+                                  struct perfqos_holder_info** holders, size_t* count);
+
+/* Binds a request to a cgroup v2 path (relative to the cgroup2 mount, e.g. "/batch.slice"): it
+ * is in force while the cgroup is populated, independent of this connection. *binding_id
+ * receives its id. */
+PERFQOS_EXPORT int perfqos_bind(struct perfqos_client* client, const char* cgroup,
+                                const char* device, const char* knob, int32_t value,
+                                uint32_t* binding_id, struct perfqos_change* change);
+
+/* Removes a binding. -ENOENT when there is none with that id. */
+PERFQOS_EXPORT int perfqos_unbind(struct perfqos_client* client, uint32_t binding_id,
+                                  struct perfqos_change* change);
+
+/* Asks the daemon to rediscover devices; added/removed (each may be NULL) receive the counts. */
+PERFQOS_EXPORT int perfqos_rescan(struct perfqos_client* client, uint32_t* added,
+                                  uint32_t* removed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PERFQOS_CLIENT_H */

@@ -1,0 +1,93 @@
+#include "client/c_structs.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace perfqos::clientlib {
+namespace {
+
+// Copies with NUL termination; the wire limits are below every array size, so nothing is cut.
+template <std::size_t N>
+void copy(char (&dst)[N], const std::string& src) {
+  std::size_t n = std::min(src.size(), N - 1);
+  std::memcpy(dst, src.data(), n);
+  dst[n] = '\0';
+}
+
+}  // namespace
+
+KnobAddress knob_address(const char* knob) {
+  if (knob == nullptr) return {};
+  if (std::strcmp(knob, "min") == 0) return {"range", protocol::End::kMin};
+  if (std::strcmp(knob, "max") == 0) return {"range", protocol::End::kMax};
+  return {knob, protocol::End::kNone};
+}
+
+void to_c(const protocol::Effective& in, perfqos_effective* out) {
+  out->value = in.min;
+  out->min = in.min;
+  out->max = in.max;
+  out->is_range = in.is_range ? 1 : 0;
+}
+
+void to_c(const protocol::Change& in, perfqos_change* out) {
+  out->changed = in.changed ? 1 : 0;
+  to_c(in.effective, &out->effective);
+}
+
+void to_c(const protocol::DeviceInfo& in, perfqos_device_info* out) {
+  std::memset(out, 0, sizeof *out);
+  copy(out->name, in.name);
+  copy(out->kind, in.kind);
+  copy(out->parent, in.parent);
+  copy(out->perf_unit, in.perf_unit);
+  out->last_errno = in.last_errno;
+  copy(out->last_error, in.last_error);
+  out->error_count = in.error_count;
+  out->knob_count = std::min<std::size_t>(in.knobs.size(), PERFQOS_MAX_KNOBS);
+  for (std::size_t i = 0; i < out->knob_count; ++i) {
+    const protocol::KnobInfo& k = in.knobs[i];
+    perfqos_knob_info& o = out->knobs[i];
+    copy(o.name, k.name);
+    o.list_type = static_cast<perfqos_list_type>(k.list_type);
+    copy(o.unit, k.unit);
+    o.default_value = k.default_value;
+    o.no_constraint_value = k.no_constraint_value;
+    o.min_request = k.min_request;
+    o.max_request = k.max_request;
+    to_c(k.effective, &o.effective);
+    o.limit_min = k.limit_min;
+    o.limit_max = k.limit_max;
+    o.active_requests = k.active_requests;
+  }
+}
+
+void to_c(const protocol::HolderEntry& in, perfqos_holder_info* out) {
+  std::memset(out, 0, sizeof *out);
+  copy(out->device, in.device);
+  copy(out->knob, in.knob);
+  out->end = static_cast<perfqos_end>(in.end);
+  out->value = in.value;
+  out->request_id = in.request_id;
+  out->holder_kind = static_cast<perfqos_holder_kind>(in.holder_kind);
+  out->pid = in.pid;
+  out->uid = in.uid;
+  out->gid = in.gid;
+  copy(out->comm, in.comm);
+  copy(out->cgroup, in.cgroup);
+  copy(out->label, in.label);
+  out->binding = in.binding ? 1 : 0;
+  out->remaining_ms = in.remaining_ms;
+}
+
+void to_c(const protocol::Notification& in, std::uint32_t dropped, perfqos_event* out) {
+  std::memset(out, 0, sizeof *out);
+  copy(out->device, in.device);
+  copy(out->knob, in.knob);
+  to_c(in.old_value, &out->old_value);
+  to_c(in.new_value, &out->new_value);
+  out->dropped = dropped;
+}
+
+}  // namespace perfqos::clientlib

@@ -1,0 +1,435 @@
+// The C API of include/perfqos/client.h on top of Connection. No C++ exception leaves this file.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "client/c_structs.h"
+#include "client/connection.h"
+#include "client/socket_connect.h"
+#include "perfqos/client.h"
+#include "protocol/limits.h"
+
+struct perfqos_client {
+  perfqos_client(int fd, int timeout_ms) : connection(fd, timeout_ms) {}
+  perfqos::clientlib::Connection connection;
+  std::string last_error;
+};
+
+namespace {
+
+using perfqos::clientlib::Clock;
+using perfqos::clientlib::Connection;
+using perfqos::clientlib::Status;
+namespace protocol = perfqos::protocol;
+
+// The message of the last failed perfqos_connect in this thread (there is no client to keep it).
+thread_local std::string t_connect_error;
+
+int effective_timeout(int timeout_ms) {
+  return timeout_ms > 0 ? timeout_ms : PERFQOS_DEFAULT_TIMEOUT_MS;
+}
+
+int report(std::string* sink, const Status& s) {
+  if (s.ok()) return 0;
+  *sink = s.message();
+  errno = s.code();
+  return -s.code();
+}
+
+// Runs `body` (returning a Status) for a client: null check, errno, last_error, no exceptions.
+template <class Body>
+int run(perfqos_client* c, Body&& body) {
+  if (c == nullptr) {
+    errno = EINVAL;
+    return -EINVAL;
+  }
+  try {
+    return report(&c->last_error, body());
+  } catch (const std::bad_alloc&) {
+    return report(&c->last_error, Status::Error(ENOMEM, "out of memory"));
+  }
+}
+
+// One request, one reply of type Reply; a reply that reports an error becomes this Status.
+template <class Reply, class Request>
+Status call(perfqos_client* c, const Request& request, Reply* reply) {
+  protocol::Message m;
+  Status s = c->connection.call(request, &m);
+  if (!s.ok()) return s;
+  *reply = std::get<Reply>(std::move(m));
+  if (!reply->status.ok()) return Status::Error(reply->status.error, reply->status.message);
+  return Status::Ok();
+}
+
+void set_change(const protocol::Change& in, perfqos_change* out) {
+  if (out != nullptr) perfqos::clientlib::to_c(in, out);
+}
+
+const char* or_empty(const char* s) {
+  return s != nullptr ? s : "";
+}
+
+Status invalid(const char* what) {
+  return Status::Error(EINVAL, what);
+}
+
+// Fetches every page of a paginated list. fetch(offset, &page_items, &total, &next) -> Status.
+template <class Item, class Fetch, class Key>
+Status fetch_all(Fetch fetch, Key key, std::vector<Item>* all) {
+  std::set<std::string> seen;
+  std::uint32_t offset = 0;
+  for (;;) {
+    std::vector<Item> page;
+    std::uint32_t total = 0, next = 0;
+    Status s = fetch(offset, &page, &total, &next);
+    if (!s.ok()) return s;
+    for (auto& item : page) {
+      if (seen.insert(key(item)).second) all->push_back(std::move(item));
+    }
+    if (page.empty() || next >= total || next <= offset) return Status::Ok();
+    offset = next;
+  }
+}
+
+template <class CStruct, class Item>
+Status to_c_array(const std::vector<Item>& items, CStruct** out, size_t* count) {
+  *out = nullptr;
+  *count = 0;
+  if (items.empty()) return Status::Ok();
+  auto* array = static_cast<CStruct*>(std::calloc(items.size(), sizeof(CStruct)));
+  if (array == nullptr) return Status::Error(ENOMEM, "out of memory");
+  for (std::size_t i = 0; i < items.size(); ++i) perfqos::clientlib::to_c(items[i], &array[i]);
+  *out = array;
+  *count = items.size();
+  return Status::Ok();
+}
+
+Status subscription(perfqos_client* c, bool subscribe, const char* const* devices, size_t count) {
+  if (count > 0 && devices == nullptr) return invalid("devices is NULL but count is not 0");
+  std::size_t i = 0;
+  do {  // one frame per kMaxSubscribeDevices names; one empty frame for "all"
+    std::vector<std::string> chunk;
+    for (; i < count && chunk.size() < protocol::kMaxSubscribeDevices; ++i) {
+      if (devices[i] == nullptr) return invalid("a device name is NULL");
+      chunk.emplace_back(devices[i]);
+    }
+    Status s;
+    if (subscribe) {
+      protocol::SubscribeReply reply;
+      s = call(c, protocol::SubscribeRequest{std::move(chunk)}, &reply);
+    } else {
+      protocol::UnsubscribeReply reply;
+      s = call(c, protocol::UnsubscribeRequest{std::move(chunk)}, &reply);
+    }
+    if (!s.ok()) return s;
+  } while (i < count);
+  return Status::Ok();
+}
+
+}  // namespace
+
+extern "C" {
+
+int perfqos_connect(const char* path, int timeout_ms, perfqos_client** out) {
+  if (out == nullptr) {
+    errno = EINVAL;
+    return -EINVAL;
+  }
+  *out = nullptr;
+  try {
+    const int timeout = effective_timeout(timeout_ms);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout);
+    int fd = -1;
+    Status s =
+        perfqos::clientlib::connect_socket(perfqos::clientlib::socket_path(path), deadline, &fd);
+    if (!s.ok()) return report(&t_connect_error, s);
+    *out = new perfqos_client(fd, timeout);
+    return 0;
+  } catch (const std::bad_alloc&) {
+    return report(&t_connect_error, Status::Error(ENOMEM, "out of memory"));
+  }
+}
+
+int perfqos_connect_fd(int fd, int timeout_ms, perfqos_client** out) {
+  if (out == nullptr || fd < 0) {
+    if (fd >= 0) close(fd);
+    return report(&t_connect_error, Status::Error(EINVAL, "invalid fd or out pointer"));
+  }
+  *out = nullptr;
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_SEQPACKET) {
+    close(fd);
+    return report(&t_connect_error, Status::Error(EINVAL, "fd " + std::to_string(fd) +
+                                                              " is not a SOCK_SEQPACKET socket"));
+  }
+  try {
+    *out = new perfqos_client(fd, effective_timeout(timeout_ms));
+    return 0;
+  } catch (const std::bad_alloc&) {
+    close(fd);
+    return report(&t_connect_error, Status::Error(ENOMEM, "out of memory"));
+  }
+}
+
+void perfqos_close(perfqos_client* client) {
+  delete client;
+}
+
+int perfqos_fd(const perfqos_client* client) {
+  if (client == nullptr) {
+    errno = EINVAL;
+    return -EINVAL;
+  }
+  return client->connection.fd();
+}
+
+int perfqos_set_timeout(perfqos_client* client, int timeout_ms) {
+  return run(client, [&] {
+    if (timeout_ms <= 0) return invalid("timeout_ms must be > 0");
+    client->connection.set_timeout_ms(timeout_ms);
+    return Status::Ok();
+  });
+}
+
+const char* perfqos_last_error(const perfqos_client* client) {
+  return client != nullptr ? client->last_error.c_str() : t_connect_error.c_str();
+}
+
+void perfqos_free(void* array) {
+  std::free(array);
+}
+
+int perfqos_hello(perfqos_client* client, int* version, char server_name[64]) {
+  return run(client, [&] {
+    protocol::HelloReply reply;
+    Status s = call(client, protocol::HelloRequest{protocol::kVersion, "libperfqos"}, &reply);
+    if (!s.ok()) return s;
+    if (version != nullptr) *version = reply.version;
+    if (server_name != nullptr) {
+      std::size_t n = std::min<std::size_t>(reply.server_name.size(), 63);
+      std::memcpy(server_name, reply.server_name.data(), n);
+      server_name[n] = '\0';
+    }
+    return Status::Ok();
+  });
+}
+
+int perfqos_list(perfqos_client* client, perfqos_device_info** devices, size_t* count) {
+  return run(client, [&] {
+    if (devices == nullptr || count == nullptr) return invalid("devices or count is NULL");
+    std::vector<protocol::DeviceInfo> all;
+    Status s = fetch_all<protocol::DeviceInfo>(
+        [&](std::uint32_t offset, std::vector<protocol::DeviceInfo>* page, std::uint32_t* total,
+            std::uint32_t* next) {
+          protocol::ListDevicesReply reply;
+          Status r = call(client, protocol::ListDevicesRequest{offset, 0}, &reply);
+          *page = std::move(reply.devices);
+          *total = reply.total;
+          *next = reply.next_offset;
+          return r;
+        },
+        [](const protocol::DeviceInfo& d) { return d.name; }, &all);
+    if (!s.ok()) return s;
+    return to_c_array(all, devices, count);
+  });
+}
+
+int perfqos_describe(perfqos_client* client, const char* device, perfqos_device_info* out) {
+  return run(client, [&] {
+    if (device == nullptr || out == nullptr) return invalid("device or out is NULL");
+    protocol::DescribeReply reply;
+    Status s = call(client, protocol::DescribeRequest{device}, &reply);
+    if (s.ok()) perfqos::clientlib::to_c(reply.device, out);
+    return s;
+  });
+}
+
+int perfqos_add_timed(perfqos_client* client, const char* device, const char* knob, int32_t value,
+                      uint32_t duration_ms, uint32_t* id, perfqos_change* change) {
+  return run(client, [&] {
+    if (device == nullptr) return invalid("device is NULL");
+    auto address = perfqos::clientlib::knob_address(knob);
+    protocol::AddReply reply;
+    Status s =
+        call(client, protocol::AddRequest{device, address.knob, address.end, value, duration_ms},
+             &reply);
+    if (!s.ok()) return s;
+    if (id != nullptr) *id = reply.request_id;
+    set_change(reply.change, change);
+    return Status::Ok();
+  });
+}
+
+int perfqos_add(perfqos_client* client, const char* device, const char* knob, int32_t value,
+                uint32_t* id, perfqos_change* change) {
+  return perfqos_add_timed(client, device, knob, value, 0, id, change);
+}
+
+int perfqos_add_many(perfqos_client* client, const perfqos_add_spec* specs, size_t n, uint32_t* ids,
+                     int* results) {
+  return run(client, [&] {
+    if (n > 0 && (specs == nullptr || ids == nullptr)) return invalid("specs or ids is NULL");
+    Connection& conn = client->connection;
+    std::vector<Status> outcome(n);
+    std::vector<std::uint32_t> tags(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {  // send them all, then collect the replies
+      ids[i] = 0;
+      if (specs[i].device == nullptr) {
+        outcome[i] = invalid("device is NULL");
+        continue;
+      }
+      auto address = perfqos::clientlib::knob_address(specs[i].knob);
+      outcome[i] = conn.submit(protocol::AddRequest{specs[i].device, address.knob, address.end,
+                                                    specs[i].value, specs[i].duration_ms},
+                               &tags[i]);
+    }
+    const auto deadline = conn.deadline();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (tags[i] == 0) continue;
+      protocol::Message m;
+      outcome[i] = conn.await(tags[i], protocol::Opcode::kAdd, deadline, &m);
+      if (!outcome[i].ok()) continue;
+      auto& reply = std::get<protocol::AddReply>(m);
+      if (!reply.status.ok()) {
+        outcome[i] = Status::Error(reply.status.error, reply.status.message);
+      } else {
+        ids[i] = reply.request_id;
+      }
+    }
+    Status first;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (results != nullptr) results[i] = -outcome[i].code();
+      if (first.ok() && !outcome[i].ok()) {
+        first = Status::Error(outcome[i].code(),
+                              "request " + std::to_string(i) + ": " + outcome[i].message());
+      }
+    }
+    return first;
+  });
+}
+
+int perfqos_update(perfqos_client* client, uint32_t id, int32_t value, perfqos_change* change) {
+  return run(client, [&] {
+    protocol::UpdateReply reply;
+    Status s = call(client, protocol::UpdateRequest{id, value}, &reply);
+    if (s.ok()) set_change(reply.change, change);
+    return s;
+  });
+}
+
+int perfqos_remove(perfqos_client* client, uint32_t id, perfqos_change* change) {
+  return run(client, [&] {
+    protocol::RemoveReply reply;
+    Status s = call(client, protocol::RemoveRequest{id}, &reply);
+    if (s.ok()) set_change(reply.change, change);
+    return s;
+  });
+}
+
+int perfqos_read(perfqos_client* client, const char* device, const char* knob,
+                 perfqos_effective* out) {
+  return run(client, [&] {
+    if (device == nullptr || out == nullptr) return invalid("device or out is NULL");
+    protocol::ReadReply reply;
+    Status s = call(
+        client, protocol::ReadRequest{device, perfqos::clientlib::knob_address(knob).knob}, &reply);
+    if (s.ok()) perfqos::clientlib::to_c(reply.effective, out);
+    return s;
+  });
+}
+
+int perfqos_subscribe(perfqos_client* client, const char* const* devices, size_t count) {
+  return run(client, [&] { return subscription(client, true, devices, count); });
+}
+
+int perfqos_unsubscribe(perfqos_client* client, const char* const* devices, size_t count) {
+  return run(client, [&] { return subscription(client, false, devices, count); });
+}
+
+int perfqos_next_event(perfqos_client* client, perfqos_event* out, int timeout_ms) {
+  return run(client, [&] {
+    if (out == nullptr) return invalid("out is NULL");
+    std::optional<Clock::time_point> deadline;
+    if (timeout_ms >= 0) deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    perfqos::clientlib::EventQueue::Next next;
+    Status s = client->connection.next_event(deadline, &next);
+    if (s.code() == EAGAIN && timeout_ms > 0) {
+      return Status::Error(ETIMEDOUT,
+                           "no notification within " + std::to_string(timeout_ms) + " ms");
+    }
+    if (s.ok()) perfqos::clientlib::to_c(next.event, next.dropped, out);
+    return s;
+  });
+}
+
+int perfqos_status(perfqos_client* client, const char* device, perfqos_holder_info** holders,
+                   size_t* count) {
+  return run(client, [&] {
+    if (holders == nullptr || count == nullptr) return invalid("holders or count is NULL");
+    std::vector<protocol::HolderEntry> all;
+    Status s = fetch_all<protocol::HolderEntry>(
+        [&](std::uint32_t offset, std::vector<protocol::HolderEntry>* page, std::uint32_t* total,
+            std::uint32_t* next) {
+          protocol::StatusReply reply;
+          Status r = call(client, protocol::StatusRequest{or_empty(device), offset, 0}, &reply);
+          *page = std::move(reply.entries);
+          *total = reply.total;
+          *next = reply.next_offset;
+          return r;
+        },
+        // Request ids are unique per holder, not globally: key on everything that identifies one.
+        [](const protocol::HolderEntry& h) {
+          return h.device + "/" + h.knob + "/" + std::to_string(static_cast<int>(h.end)) + "/" +
+                 std::to_string(static_cast<int>(h.holder_kind)) + "/" + h.label + "/" + h.cgroup +
+                 "/" + std::to_string(h.request_id);
+        },
+        &all);
+    if (!s.ok()) return s;
+    return to_c_array(all, holders, count);
+  });
+}
+
+int perfqos_bind(perfqos_client* client, const char* cgroup, const char* device, const char* knob,
+                 int32_t value, uint32_t* binding_id, perfqos_change* change) {
+  return run(client, [&] {
+    if (cgroup == nullptr || device == nullptr) return invalid("cgroup or device is NULL");
+    auto address = perfqos::clientlib::knob_address(knob);
+    protocol::BindReply reply;
+    Status s = call(client, protocol::BindRequest{cgroup, device, address.knob, address.end, value},
+                    &reply);
+    if (!s.ok()) return s;
+    if (binding_id != nullptr) *binding_id = reply.binding_id;
+    set_change(reply.change, change);
+    return Status::Ok();
+  });
+}
+
+int perfqos_unbind(perfqos_client* client, uint32_t binding_id, perfqos_change* change) {
+  return run(client, [&] {
+    protocol::UnbindReply reply;
+    Status s = call(client, protocol::UnbindRequest{binding_id}, &reply);
+    if (s.ok()) set_change(reply.change, change);
+    return s;
+  });
+}
+
+int perfqos_rescan(perfqos_client* client, uint32_t* added, uint32_t* removed) {
+  return run(client, [&] {
+    protocol::RescanReply reply;
+    Status s = call(client, protocol::RescanRequest{}, &reply);
+    if (!s.ok()) return s;
+    if (added != nullptr) *added = reply.devices_added;
+    if (removed != nullptr) *removed = reply.devices_removed;
+    return Status::Ok();
+  });
+}
+
+}  // extern "C"

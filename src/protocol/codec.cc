@@ -1,0 +1,137 @@
+#include "protocol/codec.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <string>
+#include <variant>
+
+#include "protocol/field_reader.h"
+#include "protocol/field_writer.h"
+#include "protocol/layout.h"
+
+namespace perfqos::protocol {
+namespace {
+
+std::string hex(unsigned v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", v);
+  return buf;
+}
+
+void put_le(std::vector<std::uint8_t>* out, std::size_t at, std::uint32_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) (*out)[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
+std::uint32_t get_le(std::span<const std::uint8_t> bytes, std::size_t at, int n) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < n; ++i) v |= static_cast<std::uint32_t>(bytes[at + i]) << (8 * i);
+  return v;
+}
+
+// Decodes the body of the message type whose opcode is `op`; false when no type has it.
+template <std::size_t I = 0>
+bool decode_body(Opcode op, FieldReader& reader, Message* out) {
+  if constexpr (I < std::variant_size_v<Message>) {
+    using T = std::variant_alternative_t<I, Message>;
+    if (T::kOpcode != op) return decode_body<I + 1>(op, reader, out);
+    T message{};
+    layout(reader, message);
+    *out = std::move(message);
+    return true;
+  } else {
+    return false;
+  }
+}
+
+}  // namespace
+
+CodecStatus encode(const Frame& frame, std::vector<std::uint8_t>* out) {
+  out->assign(kHeaderSize, 0);
+  FieldWriter writer(out);
+  std::visit([&writer](const auto& message) { layout(writer, message); }, frame.message);
+  if (writer.failed()) return writer.status();
+  if (out->size() > kMaxFrameSize) {
+    return CodecStatus::Error(EMSGSIZE, std::string(opcode_name(opcode_of(frame.message))) +
+                                            " frame of " + std::to_string(out->size()) +
+                                            " bytes exceeds the maximum " +
+                                            std::to_string(kMaxFrameSize) + " (paginate)");
+  }
+  (*out)[0] = kVersion;
+  (*out)[1] = static_cast<std::uint8_t>(opcode_of(frame.message));
+  put_le(out, 4, frame.tag, 4);
+  put_le(out, 8, static_cast<std::uint32_t>(out->size() - kHeaderSize), 4);
+  return CodecStatus::Ok();
+}
+
+CodecStatus decode(std::span<const std::uint8_t> bytes, Direction direction, Frame* out) {
+  if (bytes.size() > kMaxFrameSize) {
+    return CodecStatus::Error(EMSGSIZE, "frame of " + std::to_string(bytes.size()) +
+                                            " bytes exceeds the maximum " +
+                                            std::to_string(kMaxFrameSize));
+  }
+  if (bytes.size() < kHeaderSize) {
+    return CodecStatus::Error(EBADMSG, "frame truncated in the header (" +
+                                           std::to_string(bytes.size()) + " of " +
+                                           std::to_string(kHeaderSize) + " bytes)");
+  }
+  if (bytes[0] != kVersion) {
+    return CodecStatus::Error(EPROTONOSUPPORT, "unsupported version " + std::to_string(bytes[0]) +
+                                                   " (this side speaks " +
+                                                   std::to_string(kVersion) + ")");
+  }
+  if (!is_known_opcode(bytes[1])) {
+    return CodecStatus::Error(EBADMSG, "unknown opcode " + hex(bytes[1]));
+  }
+  const auto op = static_cast<Opcode>(bytes[1]);
+  const bool to_server = is_request(op);
+  if (to_server != (direction == Direction::kToServer)) {
+    return CodecStatus::Error(EBADMSG, std::string("opcode ") + hex(bytes[1]) + " (" +
+                                           opcode_name(op) + ") is not sent to the " +
+                                           (to_server ? "client" : "server"));
+  }
+  if (std::uint32_t reserved = get_le(bytes, 2, 2); reserved != 0) {
+    return CodecStatus::Error(EBADMSG, "reserved header field is " + hex(reserved) + ", must be 0");
+  }
+  const std::size_t payload = get_le(bytes, 8, 4);
+  if (payload != bytes.size() - kHeaderSize) {
+    return CodecStatus::Error(EBADMSG, "header announces a payload of " + std::to_string(payload) +
+                                           " bytes, the frame carries " +
+                                           std::to_string(bytes.size() - kHeaderSize));
+  }
+  out->tag = get_le(bytes, 4, 4);
+  FieldReader reader(bytes.subspan(kHeaderSize));
+  decode_body(op, reader, &out->message);
+  if (reader.failed()) return reader.status();
+  if (reader.remaining() != 0) {
+    return CodecStatus::Error(EBADMSG, std::to_string(reader.remaining()) +
+                                           " trailing bytes after the " + opcode_name(op) +
+                                           " message");
+  }
+  return CodecStatus::Ok();
+}
+
+std::uint32_t peek_tag(std::span<const std::uint8_t> bytes) {
+  return bytes.size() >= 8 ? get_le(bytes, 4, 4) : 0;
+}
+
+Frame error_frame(std::uint32_t tag, const CodecStatus& status) {
+  ErrorReply reply;
+  reply.status = ReplyStatus::Error(status.ok() ? EBADMSG : status.code(), status.message());
+  return Frame{tag, std::move(reply)};
+}
+
+std::size_t encoded_size(const DeviceInfo& device) {
+  std::vector<std::uint8_t> bytes;
+  FieldWriter writer(&bytes);
+  layout(writer, device);
+  return bytes.size();
+}
+
+std::size_t encoded_size(const HolderEntry& entry) {
+  std::vector<std::uint8_t> bytes;
+  FieldWriter writer(&bytes);
+  layout(writer, entry);
+  return bytes.size();
+}
+
+}  // namespace perfqos::protocol

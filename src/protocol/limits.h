@@ -1,0 +1,35 @@
+// Wire limits of the perfqos socket protocol (docs/protocol.md, "Limits"). Every string and list
+// on the wire is bounded by one of these; encoder and decoder enforce them alike.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace perfqos::protocol {
+
+// The protocol version this code speaks; every frame header carries it.
+inline constexpr std::uint8_t kVersion = 1;
+
+// Bytes of the fixed frame header: version u8, opcode u8, reserved u16, tag u32, payload u32.
+inline constexpr std::size_t kHeaderSize = 12;
+// Largest frame (header + payload) either side sends or accepts; one SOCK_SEQPACKET message.
+inline constexpr std::size_t kMaxFrameSize = 64 * 1024;
+
+// String fields: maximum length in bytes (no terminating NUL on the wire).
+inline constexpr std::size_t kMaxDeviceName = 63;
+inline constexpr std::size_t kMaxKind = 31;
+inline constexpr std::size_t kMaxKnobName = 31;
+inline constexpr std::size_t kMaxUnit = 15;
+inline constexpr std::size_t kMaxBackendMessage = 255;
+inline constexpr std::size_t kMaxReplyMessage = 1023;
+inline constexpr std::size_t kMaxComm = 15;
+inline constexpr std::size_t kMaxCgroupPath = 4095;
+inline constexpr std::size_t kMaxLabel = 63;
+inline constexpr std::size_t kMaxPeerName = 63;
+
+// List fields: maximum element count.
+inline constexpr std::size_t kMaxKnobsPerDevice = 16;
+inline constexpr std::size_t kMaxPageEntries = 1024;
+inline constexpr std::size_t kMaxSubscribeDevices = 256;
+
+}  // namespace perfqos::protocol

@@ -1,0 +1,352 @@
+#include "protocol/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <variant>
+
+#include "protocol/limits.h"
+#include "protocol/pagination.h"
+#include "protocol/sample_frames.h"
+
+namespace perfqos::protocol {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+Direction direction_of(const Frame& frame) {
+  return is_request(opcode_of(frame.message)) ? Direction::kToServer : Direction::kToClient;
+}
+
+Bytes encoded(const Frame& frame) {
+  Bytes bytes;
+  CodecStatus s = encode(frame, &bytes);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return bytes;
+}
+
+// A frame assembled by hand: header with a correct payload size, then `payload`.
+Bytes raw_frame(std::uint8_t opcode, const Bytes& payload, std::uint8_t version = kVersion) {
+  Bytes b = {version, opcode, 0, 0, 1, 0, 0, 0};
+  std::uint32_t n = static_cast<std::uint32_t>(payload.size());
+  for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+void set_payload_size(Bytes* b, std::size_t n) {
+  for (int i = 0; i < 4; ++i) (*b)[8 + i] = static_cast<std::uint8_t>(n >> (8 * i));
+}
+
+void append_str(Bytes* b, const std::string& s) {
+  b->push_back(static_cast<std::uint8_t>(s.size()));
+  b->push_back(static_cast<std::uint8_t>(s.size() >> 8));
+  b->insert(b->end(), s.begin(), s.end());
+}
+
+CodecStatus decode_as_server(const Bytes& b) {
+  Frame f;
+  return decode(b, Direction::kToServer, &f);
+}
+
+CodecStatus decode_as_client(const Bytes& b) {
+  Frame f;
+  return decode(b, Direction::kToClient, &f);
+}
+
+TEST(Codec, EveryMessageTypeHasASample) {
+  std::vector<bool> seen(std::variant_size_v<Message>, false);
+  for (const Frame& f : testing::sample_frames()) seen[f.message.index()] = true;
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_TRUE(seen[i]) << "variant index " << i;
+}
+
+TEST(Codec, EveryMessageRoundTrips) {
+  for (const Frame& frame : testing::sample_frames()) {
+    SCOPED_TRACE(opcode_name(opcode_of(frame.message)));
+    Bytes bytes = encoded(frame);
+    Frame back;
+    CodecStatus s = decode(bytes, direction_of(frame), &back);
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(back, frame);
+  }
+}
+
+TEST(Codec, HeaderIsLittleEndianAndGolden) {
+  Bytes bytes = encoded(Frame{0x0a0b0c0d, UpdateRequest{0x01020304, -2}});
+  Bytes expected = {1, 0x05, 0,    0,    0x0d, 0x0c, 0x0b, 0x0a, 8,    0,
+                    0, 0,    0x04, 0x03, 0x02, 0x01, 0xfe, 0xff, 0xff, 0xff};
+  EXPECT_EQ(bytes, expected);
+}
+
+TEST(Codec, StringIsLengthPrefixedWithoutNul) {
+  Bytes bytes = encoded(Frame{1, DescribeRequest{"gpu"}});
+  Bytes expected = raw_frame(0x03, {3, 0, 'g', 'p', 'u'});
+  EXPECT_EQ(bytes, expected);
+}
+
+TEST(Codec, FailedReplyCarriesNoBody) {
+  Frame frame{5, failed_reply<RemoveReply>(ENOENT, "request 9: no such request")};
+  Bytes bytes = encoded(frame);
+  EXPECT_EQ(bytes.size(), kHeaderSize + 4 + 2 + std::strlen("request 9: no such request"));
+  // A body after a failed status is trailing garbage.
+  bytes.push_back(1);
+  set_payload_size(&bytes, bytes.size() - kHeaderSize);
+  CodecStatus s = decode_as_client(bytes);
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_EQ(s.message(), "1 trailing bytes after the REMOVE reply message");
+}
+
+TEST(Codec, TruncationAtEveryOffsetIsAnError) {
+  for (const Frame& frame : testing::sample_frames()) {
+    SCOPED_TRACE(opcode_name(opcode_of(frame.message)));
+    Bytes bytes = encoded(frame);
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+      Bytes cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+      Frame out;
+      CodecStatus s = decode(cut, direction_of(frame), &out);
+      ASSERT_FALSE(s.ok()) << "prefix of " << n << " bytes decoded";
+      EXPECT_EQ(s.code(), EBADMSG);
+      // With the header's payload size patched to match, the field decoder has to find the cut.
+      if (n >= kHeaderSize) {
+        set_payload_size(&cut, n - kHeaderSize);
+        s = decode(cut, direction_of(frame), &out);
+        ASSERT_FALSE(s.ok()) << "patched prefix of " << n << " bytes decoded";
+        EXPECT_EQ(s.code(), EBADMSG) << s.message();
+      }
+    }
+  }
+}
+
+TEST(Codec, TruncatedFieldIsNamed) {
+  Bytes b = raw_frame(0x04, {});  // ADD
+  append_str(&b, "gpu");
+  append_str(&b, "range");
+  b.push_back(1);     // end
+  b.push_back(0x10);  // two bytes of the four of value
+  b.push_back(0x00);
+  set_payload_size(&b, b.size() - kHeaderSize);
+  CodecStatus s = decode_as_server(b);
+  EXPECT_EQ(s.message(), "frame truncated in field 'value'");
+
+  Bytes header_only = {1, 4, 0};
+  EXPECT_EQ(decode_as_server(header_only).message(),
+            "frame truncated in the header (3 of 12 bytes)");
+}
+
+TEST(Codec, NestedFieldNamesCarryTheirPath) {
+  Frame frame{1, ListDevicesReply{{}, 1, 1, {testing::sample_device("gpu")}}};
+  Bytes bytes = encoded(frame);
+  // Cut inside devices[0].knobs[1] and patch the size.
+  Bytes cut(bytes.begin(), bytes.end() - 15);
+  set_payload_size(&cut, cut.size() - kHeaderSize);
+  EXPECT_EQ(decode_as_client(cut).message(),
+            "frame truncated in field 'devices[0].knobs[1].effective.max'");
+}
+
+TEST(Codec, OversizedFrameIsRefused) {
+  Bytes big(kMaxFrameSize + 1, 0);
+  big[0] = kVersion;
+  big[1] = 0x04;
+  CodecStatus s = decode_as_server(big);
+  EXPECT_EQ(s.code(), EMSGSIZE);
+  EXPECT_EQ(s.message(), "frame of 65537 bytes exceeds the maximum 65536");
+}
+
+TEST(Codec, EncoderRefusesAPageThatDoesNotFit) {
+  ListDevicesReply reply;
+  reply.total = 100;
+  for (int i = 0; i < 100; ++i)
+    reply.devices.push_back(testing::largest_device("dev" + std::to_string(i)));
+  Bytes bytes;
+  CodecStatus s = encode(Frame{1, reply}, &bytes);
+  EXPECT_EQ(s.code(), EMSGSIZE);
+  EXPECT_NE(s.message().find("exceeds the maximum 65536"), std::string::npos) << s.message();
+}
+
+TEST(Codec, EncoderRefusesOversizedString) {
+  Bytes bytes;
+  CodecStatus s =
+      encode(Frame{1, AddRequest{std::string(64, 'a'), "latency", End::kNone, 5, 0}}, &bytes);
+  EXPECT_EQ(s.code(), EINVAL);
+  EXPECT_EQ(s.message(), "field 'device' longer than 63 bytes (64)");
+
+  HolderEntry h = testing::sample_holder(1);
+  h.comm = std::string(16, 'c');
+  s = encode(Frame{1, StatusReply{{}, 1, 1, {h}}}, &bytes);
+  EXPECT_EQ(s.message(), "field 'entries[0].comm' longer than 15 bytes (16)");
+}
+
+TEST(Codec, EncoderRefusesBadNameAndBadEnum) {
+  Bytes bytes;
+  CodecStatus s = encode(Frame{1, DescribeRequest{"../etc"}}, &bytes);
+  EXPECT_EQ(s.message(), "field 'device' contains byte 0x2f; allowed [A-Za-z0-9_.:-]");
+  s = encode(Frame{1, AddRequest{"gpu", "range", static_cast<End>(3), 1, 0}}, &bytes);
+  EXPECT_EQ(s.message(), "field 'end' has invalid value 3 (allowed 0..2)");
+  s = encode(Frame{1, ReadReply{{}, Effective{false, 1, 2}}}, &bytes);
+  EXPECT_EQ(s.message(), "field 'effective.max' must equal 'min' for a one-valued knob");
+}
+
+TEST(Codec, DecoderRefusesOversizedString) {
+  Bytes b = raw_frame(0x03, {});
+  append_str(&b, std::string(64, 'a'));
+  set_payload_size(&b, b.size() - kHeaderSize);
+  EXPECT_EQ(decode_as_server(b).message(), "field 'device' longer than 63 bytes (64)");
+
+  // A length beyond the remaining bytes (but within the limit) is a truncation.
+  Bytes c = raw_frame(0x03, {40, 0, 'a', 'b'});
+  EXPECT_EQ(decode_as_server(c).message(), "frame truncated in field 'device'");
+
+  // comm in a STATUS entry.
+  HolderEntry h = testing::sample_holder(1);
+  h.comm = "123456789012345";  // 15: the limit
+  Bytes ok = encoded(Frame{1, StatusReply{{}, 1, 1, {h}}});
+  auto at = std::search(ok.begin(), ok.end(), h.comm.begin(), h.comm.end()) - ok.begin();
+  ok[static_cast<std::size_t>(at) - 2] = 16;  // claim one byte more
+  EXPECT_EQ(decode_as_client(ok).message(), "field 'entries[0].comm' longer than 15 bytes (16)");
+}
+
+TEST(Codec, DecoderRefusesBadVersion) {
+  Bytes b = encoded(Frame{1, RescanRequest{}});
+  b[0] = 9;
+  CodecStatus s = decode_as_server(b);
+  EXPECT_EQ(s.code(), EPROTONOSUPPORT);
+  EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1)");
+}
+
+TEST(Codec, DecoderRefusesUnknownOpcode) {
+  Bytes b = raw_frame(0x7f, {});
+  CodecStatus s = decode_as_server(b);
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_EQ(s.message(), "unknown opcode 0x7f");
+}
+
+TEST(Codec, DecoderRefusesWrongDirection) {
+  Bytes reply = encoded(Frame{1, RescanReply{}});
+  EXPECT_EQ(decode_as_server(reply).message(),
+            "opcode 0x8d (RESCAN reply) is not sent to the server");
+  Bytes request = encoded(Frame{1, RescanRequest{}});
+  EXPECT_EQ(decode_as_client(request).message(), "opcode 0x0d (RESCAN) is not sent to the client");
+}
+
+TEST(Codec, DecoderRefusesReservedBitsAndSizeMismatch) {
+  Bytes b = encoded(Frame{1, RemoveRequest{3}});
+  b[3] = 1;
+  EXPECT_EQ(decode_as_server(b).message(), "reserved header field is 0x100, must be 0");
+  b = encoded(Frame{1, RemoveRequest{3}});
+  set_payload_size(&b, 5);
+  EXPECT_EQ(decode_as_server(b).message(),
+            "header announces a payload of 5 bytes, the frame carries 4");
+}
+
+TEST(Codec, DecoderRefusesTrailingBytes) {
+  Bytes b = raw_frame(0x06, {3, 0, 0, 0, 0xaa, 0xbb});  // REMOVE id 3 + 2 bytes
+  CodecStatus s = decode_as_server(b);
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_EQ(s.message(), "2 trailing bytes after the REMOVE message");
+}
+
+TEST(Codec, DecoderRefusesCountsTheFrameCannotHold) {
+  // SUBSCRIBE with 200 names but no bytes for them.
+  Bytes b = raw_frame(0x08, {200, 0});
+  EXPECT_EQ(decode_as_server(b).message(),
+            "field 'devices' count 200 needs at least 400 bytes, 0 remain");
+  // Over the maximum.
+  Bytes c = raw_frame(0x08, {0xff, 0xff});
+  EXPECT_EQ(decode_as_server(c).message(), "field 'devices' count 65535 exceeds the maximum 256");
+  // A page of 1000 devices in a tiny frame.
+  Bytes d = raw_frame(0x82, {0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xe8, 0x03});
+  CodecStatus s = decode_as_client(d);
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_NE(s.message().find("field 'devices' count 1000 needs at least"), std::string::npos)
+      << s.message();
+}
+
+TEST(Codec, DecoderRefusesBadEnumBoolCharsetAndNul) {
+  Bytes add = raw_frame(0x04, {});
+  append_str(&add, "gpu");
+  append_str(&add, "range");
+  add.insert(add.end(), {7, 1, 0, 0, 0, 0, 0, 0, 0});
+  set_payload_size(&add, add.size() - kHeaderSize);
+  EXPECT_EQ(decode_as_server(add).message(), "field 'end' has invalid value 7 (allowed 0..2)");
+
+  Bytes read = raw_frame(0x87, {0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 1, 0, 0, 0});
+  EXPECT_EQ(decode_as_client(read).message(),
+            "field 'effective.is_range' has invalid value 2 (allowed 0..1)");
+
+  Bytes name = raw_frame(0x03, {});
+  append_str(&name, "gp u");
+  set_payload_size(&name, name.size() - kHeaderSize);
+  EXPECT_EQ(decode_as_server(name).message(),
+            "field 'device' contains byte 0x20; allowed [A-Za-z0-9_.:-]");
+
+  Bytes bind = raw_frame(0x0b, {});
+  append_str(&bind, std::string("/a\0b", 4));
+  set_payload_size(&bind, bind.size() - kHeaderSize);
+  EXPECT_EQ(decode_as_server(bind).message(), "field 'cgroup' contains a NUL byte");
+
+  Bytes err = raw_frame(0xff, {0xff, 0xff, 0xff, 0xff, 0, 0});
+  EXPECT_EQ(decode_as_client(err).message(), "field 'errno' must lie in 0..4095");
+}
+
+TEST(Codec, ErrorFrameCarriesTagAndCode) {
+  Bytes garbage = {1, 4, 0, 0, 0x2a, 0, 0, 0, 99};
+  CodecStatus s = decode_as_server(garbage);
+  ASSERT_FALSE(s.ok());
+  Frame reply = error_frame(peek_tag(garbage), s);
+  EXPECT_EQ(reply.tag, 42u);
+  Bytes bytes = encoded(reply);
+  Frame back;
+  ASSERT_TRUE(decode(bytes, Direction::kToClient, &back).ok());
+  const auto& e = std::get<ErrorReply>(back.message);
+  EXPECT_EQ(e.status.error, EBADMSG);
+  EXPECT_EQ(e.status.message, s.message());
+  EXPECT_EQ(peek_tag(Bytes{1, 2, 3}), 0u);
+}
+
+TEST(Codec, ReplyStatusErrorTruncatesLongMessages) {
+  auto reply = failed_reply<AddReply>(EINVAL, std::string(5000, 'x'));
+  EXPECT_EQ(reply.status.message.size(), kMaxReplyMessage);
+  Bytes bytes;
+  EXPECT_TRUE(encode(Frame{1, reply}, &bytes).ok());
+}
+
+TEST(Pagination, FitPageStopsAtTheFrameLimit) {
+  std::vector<DeviceInfo> devices;
+  for (int i = 0; i < 200; ++i) devices.push_back(testing::largest_device("d" + std::to_string(i)));
+  std::size_t n = fit_page(devices, 0);
+  ASSERT_GT(n, 1u);
+  ASSERT_LT(n, devices.size());
+  ListDevicesReply page{{},
+                        200,
+                        static_cast<std::uint32_t>(n),
+                        std::vector<DeviceInfo>(devices.begin(), devices.begin() + n)};
+  Bytes bytes;
+  EXPECT_TRUE(encode(Frame{1, page}, &bytes).ok());
+  EXPECT_GT(bytes.size() + encoded_size(devices[n]), kMaxFrameSize);
+  page.devices.push_back(devices[n]);
+  EXPECT_EQ(encode(Frame{1, page}, &bytes).code(), EMSGSIZE);
+
+  EXPECT_EQ(fit_page(devices, 5), 5u);
+  EXPECT_EQ(fit_page(std::span<const DeviceInfo>(), 0), 0u);
+}
+
+TEST(Pagination, WorstCaseEntriesFitOnePage) {
+  HolderEntry h = testing::sample_holder(1);
+  h.device = std::string(kMaxDeviceName, 'd');
+  h.cgroup = std::string(kMaxCgroupPath, 'c');
+  h.comm = std::string(kMaxComm, 'c');
+  h.label = std::string(kMaxLabel, 'l');
+  std::vector<HolderEntry> entries(50, h);
+  std::size_t n = fit_page(entries, 0);
+  EXPECT_GE(n, 10u);
+  StatusReply page{{},
+                   50,
+                   static_cast<std::uint32_t>(n),
+                   std::vector<HolderEntry>(entries.begin(), entries.begin() + n)};
+  Bytes bytes;
+  EXPECT_TRUE(encode(Frame{1, page}, &bytes).ok());
+}
+
+}  // namespace
+}  // namespace perfqos::protocol

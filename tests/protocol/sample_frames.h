@@ -1,0 +1,113 @@
+// One frame of every message type with every field set to a non-default value, for round-trip,
+// truncation and mutation tests.
+#pragma once
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "protocol/messages.h"
+
+namespace perfqos::protocol::testing {
+
+inline KnobInfo sample_knob(bool range) {
+  KnobInfo k;
+  k.name = range ? "range" : "latency";
+  k.list_type = range ? ListType::kRange : ListType::kMin;
+  k.unit = range ? "kHz" : "us";
+  k.default_value = 2000000000;
+  k.no_constraint_value = 2000000000;
+  k.min_request = 0;
+  k.max_request = 2000000000;
+  k.effective = range ? Effective::Range(600000, 1800000) : Effective::Single(20);
+  k.limit_min = range ? 400000 : 0;
+  k.limit_max = range ? 2400000 : 0;
+  k.active_requests = 3;
+  return k;
+}
+
+inline DeviceInfo sample_device(const std::string& name) {
+  DeviceInfo d;
+  d.name = name;
+  d.kind = "cpufreq";
+  d.parent = "cpu0";
+  d.perf_unit = "normal";
+  d.last_errno = 13;
+  d.last_error = "write scaling_max_freq: Permission denied";
+  d.error_count = 2;
+  d.knobs = {sample_knob(false), sample_knob(true)};
+  return d;
+}
+
+// A device as large as the limits allow: for pagination tests.
+inline DeviceInfo largest_device(const std::string& name) {
+  DeviceInfo d = sample_device(name);
+  d.name.resize(kMaxDeviceName, 'x');
+  d.parent.assign(kMaxDeviceName, 'p');
+  d.last_error.assign(kMaxBackendMessage, 'e');
+  d.knobs.assign(kMaxKnobsPerDevice, sample_knob(true));
+  return d;
+}
+
+inline HolderEntry sample_holder(std::uint32_t id) {
+  HolderEntry h;
+  h.device = "policy0";
+  h.knob = "range";
+  h.end = End::kMax;
+  h.value = 1800000;
+  h.request_id = id;
+  h.holder_kind = HolderKind::kCgroupBinding;
+  h.pid = 1234;
+  h.uid = 1000;
+  h.gid = 100;
+  h.comm = "ffmpeg";
+  h.cgroup = "/user.slice/user-1000.slice/app.scope";
+  h.label = "process_1234";
+  h.binding = true;
+  h.remaining_ms = 1500;
+  return h;
+}
+
+inline Change sample_change() {
+  return Change{true, Effective::Range(1, 2)};
+}
+
+inline std::vector<Frame> sample_frames() {
+  std::vector<Frame> f;
+  std::uint32_t tag = 1;
+  auto add = [&](Message m) { f.push_back(Frame{tag++ * 0x01010101u, std::move(m)}); };
+  add(HelloRequest{1, "perfqosctl"});
+  add(HelloReply{{}, 1, 65536, "perfqosd 0.1.0"});
+  add(ListDevicesRequest{7, 20});
+  add(ListDevicesReply{{}, 9, 9, {sample_device("policy0"), sample_device("gpu")}});
+  add(DescribeRequest{"cpu_dma_latency"});
+  add(DescribeReply{{}, sample_device("cpu_dma_latency")});
+  add(AddRequest{"policy0", "range", End::kMin, 600000, 2500});
+  add(AddReply{{}, 17, sample_change()});
+  add(UpdateRequest{17, -1});
+  add(UpdateReply{{}, Change{false, Effective::Single(-5)}});
+  add(RemoveRequest{17});
+  add(RemoveReply{{}, sample_change()});
+  add(ReadRequest{"cpu_dma_latency", "latency"});
+  add(ReadReply{{}, Effective::Single(2000000000)});
+  add(SubscribeRequest{{"cpu_dma_latency", "policy0", "0000:00:02.0"}});
+  add(SubscribeReply{});
+  add(UnsubscribeRequest{{"policy0"}});
+  add(UnsubscribeReply{});
+  add(StatusRequest{"policy0", 3, 100});
+  add(StatusReply{{}, 5, 5, {sample_holder(1), sample_holder(2)}});
+  add(BindRequest{"/batch.slice", "gpu", "range", End::kMax, 300});
+  add(BindReply{{}, 4, sample_change()});
+  add(UnbindRequest{4});
+  add(UnbindReply{{}, sample_change()});
+  add(RescanRequest{});
+  add(RescanReply{{}, 2, 1});
+  add(Notification{"gpu", "range", Effective::Range(0, 1024), Effective::Range(600, 1024)});
+  add(ErrorReply{ReplyStatus::Error(EBADMSG, "frame truncated in field 'device'")});
+  // A failed reply carries only its status.
+  add(failed_reply<AddReply>(
+      EINVAL, "cpu_dma_latency.latency: value -5 out of range: allowed 0..2000000000 or -1"));
+  return f;
+}
+
+}  // namespace perfqos::protocol::testing
