@@ -1,0 +1,319 @@
+// The restore journal: its text format, corrupt lines, recording before the first write,
+// restoring every original (ranges in a safe order), vanished knobs, failures kept for the next
+// start, and a crash (a child process writes knobs and dies) followed by a new start's restore.
+#include "daemon/restore_journal.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "backends/discovery.h"
+#include "backends/sysfs_tree.h"
+#include "perfqos/broker.h"
+
+namespace perfqos::daemon {
+namespace {
+
+using perfqos::testing::FaultInjectingSysfs;
+using perfqos::testing::OrderCheckingSysfs;
+using perfqos::testing::SysfsTree;
+
+constexpr char kResume0[] = "/sys/devices/system/cpu/cpu0/power/pm_qos_resume_latency_us";
+constexpr char kControl0[] = "/sys/devices/system/cpu/cpu0/power/control";
+constexpr char kMin[] = "/sys/devices/system/cpu/cpufreq/policy0/scaling_min_freq";
+constexpr char kMax[] = "/sys/devices/system/cpu/cpufreq/policy0/scaling_max_freq";
+constexpr char kGpuMax[] = "/sys/devices/platform/gpu/devfreq/gpu/max_freq";
+constexpr char kCoolState[] = "/sys/devices/virtual/thermal/cooling_device0/cur_state";
+constexpr char kRaplLimit[] =
+    "/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/constraint_0_power_limit_uw";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The originals every test machine starts with.
+void build_machine(SysfsTree& tree) {
+  tree.add_cpu(0, "0", "auto");
+  tree.add_cpu(1, "100", "auto");
+  tree.add_cpufreq_policy(0, 400000, 3600000, {0, 1}, 800000, 1000000);
+  tree.add_devfreq("gpu", "/sys/devices/platform/gpu", 200000000, 600000000,
+                   {200000000, 400000000, 600000000, 800000000});
+  tree.add_cooling_device(0, "Processor", 4, 1);
+  tree.add_rapl_zone("intel-rapl:0", "package-0", 15000000, 28000000);
+}
+
+void expect_originals(SysfsTree& tree) {
+  EXPECT_EQ(tree.read_file(kResume0), "0");
+  EXPECT_EQ(tree.read_file(kControl0), "auto");
+  EXPECT_EQ(tree.read_file(kMin), "800000");
+  EXPECT_EQ(tree.read_file(kMax), "1000000");
+  EXPECT_EQ(tree.read_file(kGpuMax), "600000000");
+  EXPECT_EQ(tree.read_file(kCoolState), "1");
+  EXPECT_EQ(tree.read_file(kRaplLimit), "15000000");
+}
+
+// Registers what discovery finds and changes every knob, as clients would.
+void change_everything(Broker& broker, Holder& holder, std::shared_ptr<backends::SysfsRoot> root,
+                       std::shared_ptr<backends::KnobJournal> journal) {
+  for (auto& dev : backends::discover_devices(root, journal).devices) {
+    ASSERT_TRUE(broker.register_device(dev.spec, dev.backend).ok()) << dev.spec.name;
+  }
+  auto add = [&](const std::string& device, KnobId knob, RangeEnd end, std::int32_t v) {
+    Status s =
+        broker.add(holder, RequestTarget{device, knob, end, false}, v, std::nullopt, nullptr);
+    ASSERT_TRUE(s.ok()) << s.message();
+  };
+  add("cpu0", KnobId::kResumeLatency, RangeEnd::kMin, 0);
+  add("cpu0", KnobId::kFlags, RangeEnd::kMin, kFlagNoPowerOff);
+  add("policy0", KnobId::kRange, RangeEnd::kMin, 3000000);  // both ends move up
+  add("gpu", KnobId::kRange, RangeEnd::kMax, 400000);
+  add("cooling_device0", KnobId::kRange, RangeEnd::kMax, 0);
+  add("intel-rapl:0", KnobId::kRange, RangeEnd::kMax, 9000);
+}
+
+class JournalTest : public ::testing::Test {
+ protected:
+  JournalTest() : state_dir(tree.dir() + "/run/perfqos") {}
+
+  std::shared_ptr<RestoreJournal> open_journal(std::shared_ptr<backends::SysfsRoot> root) {
+    std::shared_ptr<RestoreJournal> j;
+    Status s = RestoreJournal::open(
+        std::move(root), state_dir, [this](std::string_view m) { log.emplace_back(m); }, &j);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return j;
+  }
+  bool logged(std::string_view needle) const {
+    for (const auto& line : log)
+      if (line.find(needle) != std::string::npos) return true;
+    return false;
+  }
+  std::string journal_file() const { return state_dir + "/restore.journal"; }
+
+  SysfsTree tree;
+  std::string state_dir;  // inside the tree's temp dir: removed with it
+  std::vector<std::string> log;
+};
+
+TEST(JournalFormatTest, RoundTripsWithEscapes) {
+  const std::vector<JournalEntry> entries = {
+      {false, "/sys/a b/c%d", "n/a", "", ""},
+      {false, "/sys/empty", "", "", ""},
+      {true, "/sys/p/scaling_min_freq", "800000", "/sys/p/scaling_max_freq", "1000000"}};
+  const std::string text = format_journal(entries);
+  EXPECT_EQ(text,
+            "perfqos-restore-journal 1\n"
+            "value /sys/a%20b/c%25d n/a\n"
+            "value /sys/empty %-\n"
+            "range /sys/p/scaling_min_freq 800000 /sys/p/scaling_max_freq 1000000\n");
+  std::vector<std::string> log;
+  EXPECT_EQ(parse_journal(text, [&](std::string_view m) { log.emplace_back(m); }), entries);
+  EXPECT_TRUE(log.empty());
+}
+
+TEST(JournalFormatTest, CorruptLinesAreReportedAndSkipped) {
+  const std::string text =
+      "perfqos-restore-journal 1\n"
+      "value /sys/ok 1\n"
+      "value /sys/too many fields\n"
+      "bogus line\n"
+      "value relative/path 1\n"
+      "value /sys/bad%zzescape 1\n"
+      "value /sys/cut%2\n"
+      "range /sys/a 1 /sys/b\n"
+      "\n"
+      "value /sys/ok2 auto\n"
+      "value /sys/trunc";  // no newline, wrong field count
+  std::vector<std::string> log;
+  const auto entries = parse_journal(text, [&](std::string_view m) { log.emplace_back(m); });
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].path, "/sys/ok");
+  EXPECT_EQ(entries[1].original, "auto");
+  EXPECT_EQ(log.size(), 7u);
+  EXPECT_NE(log[0].find("line 3"), std::string::npos) << log[0];
+  // No header at all: reported, the lines still count.
+  log.clear();
+  EXPECT_EQ(
+      parse_journal("value /sys/x 1\n", [&](std::string_view m) { log.emplace_back(m); }).size(),
+      1u);
+  EXPECT_EQ(log.size(), 1u);
+  // Binary garbage: no crash.
+  std::string garbage(300, '\0');
+  for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>(i * 37);
+  (void)parse_journal(garbage, nullptr);
+}
+
+TEST_F(JournalTest, RecordsTheOriginalDurablyBeforeTheFirstWrite) {
+  build_machine(tree);
+  // Every knob write checks that the journal file on disk already holds that file.
+  class Checking : public FaultInjectingSysfs {
+   public:
+    Checking(std::shared_ptr<backends::SysfsRoot> inner, std::string journal)
+        : FaultInjectingSysfs(std::move(inner)), journal_(std::move(journal)) {}
+    Status write(std::string_view path, std::string_view value) override {
+      const std::string text = slurp(journal_);
+      if (text.find(" " + std::string(path) + " ") == std::string::npos) ++unjournaled;
+      ++writes;
+      return FaultInjectingSysfs::write(path, value);
+    }
+    int unjournaled = 0, writes = 0;
+    std::string journal_;
+  };
+  auto root = std::make_shared<Checking>(tree.sysfs(), journal_file());
+  auto journal = open_journal(root);
+  {
+    Broker broker;
+    auto holder = broker.make_holder(HolderIdentity{});
+    change_everything(broker, *holder, root, journal);
+    holder.reset();
+  }
+  EXPECT_GT(root->writes, 7);
+  EXPECT_EQ(root->unjournaled, 0);
+  EXPECT_EQ(journal->entries().size(),
+            6u);  // resume, control, policy pair, gpu pair, cooling, rapl
+  EXPECT_FALSE(std::filesystem::exists(journal_file() + ".tmp"));
+  const std::string text = slurp(journal_file());
+  EXPECT_NE(text.find("value " + std::string(kResume0) + " 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("range " + std::string(kMin) + " 800000 " + kMax + " 1000000\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(JournalTest, CleanExitRestoresEveryOriginalAndRemovesTheJournal) {
+  build_machine(tree);
+  auto root = std::make_shared<OrderCheckingSysfs>(tree.sysfs());
+  auto journal = open_journal(root);
+  {
+    Broker broker;
+    auto holder = broker.make_holder(HolderIdentity{});
+    change_everything(broker, *holder, root, journal);
+    EXPECT_EQ(tree.read_file(kResume0), "n/a");
+    EXPECT_EQ(tree.read_file(kMin), "3000000");
+    EXPECT_EQ(tree.read_file(kMax), "3600000");
+    EXPECT_EQ(tree.read_file(kCoolState), "4");
+    holder.reset();  // the last backend writes happen here
+  }
+  ASSERT_TRUE(journal->restore().ok());
+  expect_originals(tree);
+  EXPECT_EQ(root->rejected, 0);  // the policy went back down: min before max
+  EXPECT_FALSE(std::filesystem::exists(journal_file()));
+  EXPECT_TRUE(journal->entries().empty());
+}
+
+TEST_F(JournalTest, RangeGoingBackUpRestoresMaxFirst) {
+  tree.add_cpufreq_policy(0, 400000, 3600000, {0}, 2000000, 3000000);
+  auto root = std::make_shared<OrderCheckingSysfs>(tree.sysfs());
+  auto journal = open_journal(root);
+  ASSERT_TRUE(journal->record_range(kMin, "2000000", kMax, "3000000").ok());
+  tree.write_file(kMin, "400000");
+  tree.write_file(kMax, "500000");
+  ASSERT_TRUE(journal->restore().ok());
+  EXPECT_EQ(tree.read_file(kMin), "2000000");
+  EXPECT_EQ(tree.read_file(kMax), "3000000");
+  EXPECT_EQ(root->rejected, 0);
+}
+
+TEST_F(JournalTest, VanishedKnobsAreLoggedAndSkipped) {
+  build_machine(tree);
+  auto journal = open_journal(tree.sysfs());
+  ASSERT_TRUE(journal->record_value(kResume0, "0").ok());
+  ASSERT_TRUE(journal->record_value(kControl0, "auto").ok());
+  ASSERT_TRUE(journal->record_range(kMin, "800000", kMax, "1000000").ok());
+  EXPECT_TRUE(journal->recorded(kMax));
+  tree.write_file(kControl0, "on");
+  tree.remove(kResume0);
+  tree.remove_tree("/sys/devices/system/cpu/cpufreq/policy0");
+  EXPECT_TRUE(journal->restore().ok());
+  EXPECT_EQ(tree.read_file(kControl0), "auto");
+  EXPECT_TRUE(logged(std::string(kResume0) + " = 0: the knob vanished"));
+  EXPECT_TRUE(logged("scaling_min_freq"));
+  EXPECT_EQ(tree.read_file(kResume0), "<missing>");  // never recreated
+  EXPECT_FALSE(std::filesystem::exists(journal_file()));
+}
+
+TEST_F(JournalTest, AFailedRestoreStaysForTheNextStart) {
+  build_machine(tree);
+  auto faults = std::make_shared<FaultInjectingSysfs>(tree.sysfs());
+  auto journal = open_journal(faults);
+  ASSERT_TRUE(journal->record_value(kResume0, "25").ok());
+  ASSERT_TRUE(journal->record_value(kControl0, "on").ok());
+  faults->fail_writes(kResume0, EBUSY);
+  Status s = journal->restore();
+  EXPECT_EQ(s.code(), EBUSY);
+  EXPECT_NE(s.message().find(kResume0), std::string::npos) << s.message();
+  EXPECT_EQ(tree.read_file(kControl0), "on");
+  ASSERT_EQ(journal->entries().size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists(journal_file()));
+  // Next start: the journal is still there and restores.
+  auto again = open_journal(tree.sysfs());
+  ASSERT_EQ(again->entries().size(), 1u);
+  ASSERT_TRUE(again->restore().ok());
+  EXPECT_EQ(tree.read_file(kResume0), "25");
+  EXPECT_FALSE(std::filesystem::exists(journal_file()));
+}
+
+TEST_F(JournalTest, ACorruptJournalOnDiskRestoresWhatItCan) {
+  build_machine(tree);
+  tree.write_file(kResume0, "7");
+  std::filesystem::create_directories(state_dir);
+  {
+    std::ofstream out(journal_file());
+    out << "perfqos-restore-journal 1\nvalue " << kResume0 << " 0\ngarbage here\nvalue\n";
+  }
+  auto journal = open_journal(tree.sysfs());
+  EXPECT_TRUE(logged("line 3"));
+  EXPECT_TRUE(logged("line 4"));
+  EXPECT_TRUE(journal->recorded(kResume0));  // the earlier run's original wins
+  ASSERT_TRUE(journal->record_value(kResume0, "7").ok());
+  ASSERT_TRUE(journal->restore().ok());
+  EXPECT_EQ(tree.read_file(kResume0), "0");
+}
+
+TEST_F(JournalTest, UnwritableStateDirIsAnError) {
+  tree.write_file("/run/notadir", "x");
+  std::shared_ptr<RestoreJournal> j;
+  Status s = RestoreJournal::open(tree.sysfs(), tree.dir() + "/run/notadir/perfqos", nullptr, &j);
+  EXPECT_EQ(s.code(), ENOTDIR);
+  EXPECT_NE(s.message().find("notadir"), std::string::npos);
+}
+
+TEST_F(JournalTest, CrashThenStartRestoresEveryOriginal) {
+  build_machine(tree);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The "daemon": journal, discover, change every knob, then die without any cleanup.
+    std::shared_ptr<RestoreJournal> j;
+    if (!RestoreJournal::open(tree.sysfs(), state_dir, nullptr, &j).ok()) ::_exit(2);
+    Broker broker;
+    auto holder = broker.make_holder(HolderIdentity{});
+    change_everything(broker, *holder, tree.sysfs(), j);
+    ::_exit(::testing::Test::HasFailure() ? 3 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(tree.read_file(kResume0), "n/a");  // the crash left the knobs changed
+  EXPECT_EQ(tree.read_file(kControl0), "on");
+  EXPECT_EQ(tree.read_file(kGpuMax), "400000000");
+  ASSERT_TRUE(std::filesystem::exists(journal_file()));
+
+  // A new start: open, restore before anything else.
+  auto journal = open_journal(tree.sysfs());
+  EXPECT_EQ(journal->entries().size(), 6u);
+  EXPECT_TRUE(logged("left by an earlier run"));
+  ASSERT_TRUE(journal->restore().ok());
+  expect_originals(tree);
+  EXPECT_FALSE(std::filesystem::exists(journal_file()));
+}
+
+}  // namespace
+}  // namespace perfqos::daemon
