@@ -51,6 +51,7 @@ struct RequestTarget {
 // What a successful add/update/remove did.
 struct RequestOutcome {
   RequestId id = 0;
+  KnobId knob = KnobId::kLatency;
   bool changed = false;  // the effective value changed
   Range effective;       // the knob's effective value after the call ({v, v} if one-valued)
   std::string device;    // the device the request is on (an ancestor's name for ancestor requests)

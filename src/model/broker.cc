@@ -135,6 +135,7 @@ Status Broker::apply(Device& device, const Knob& knob) {
 void Broker::fill_outcome(const HeldRequest& request, bool changed, RequestOutcome* outcome) const {
   if (outcome == nullptr) return;
   outcome->id = request.id_;
+  outcome->knob = request.knob_;
   outcome->changed = changed;
   outcome->device = request.device_ ? request.device_->name() : std::string();
   const Knob* knob = request.device_ ? request.device_->knob(request.knob_) : nullptr;
@@ -217,6 +218,7 @@ Status Broker::remove(Holder& holder, RequestId id, RequestOutcome* outcome) {
   Status s = result.changed() ? apply(device, knob) : Status::Ok();
   if (outcome != nullptr) {
     outcome->id = id;
+    outcome->knob = r.knob_;
     outcome->changed = result.changed();
     outcome->device = device.name();
     outcome->effective = knob.effective_range();

@@ -1,0 +1,107 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/event_loop.h"
+#include "daemon/service.h"
+#include "daemon/socket_server.h"
+#include "perfqos/broker.h"
+#include "perfqos/device_specs.h"
+
+namespace perfqos::daemon {
+
+namespace {
+
+Status errno_status(const char* what) {
+  return Status::Error(errno, std::string(what) + ": " + std::strerror(errno));
+}
+
+// Arms `timer` for the broker's next deadline, or disarms it.
+void arm(int timer, const std::optional<Deadline>& deadline) {
+  itimerspec spec{};
+  if (deadline) {
+    const auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(deadline->time_since_epoch()).count();
+    // steady_clock is CLOCK_MONOTONIC; a zero it_value would disarm, so never pass 0.
+    spec.it_value.tv_sec = ns / 1000000000;
+    spec.it_value.tv_nsec = ns % 1000000000;
+    if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+  }
+  ::timerfd_settime(timer, TFD_TIMER_ABSTIME, &spec, nullptr);
+}
+
+}  // namespace
+
+Status run_daemon(const DaemonOptions& options) {
+  Logger log(options.log_level);
+  ::signal(SIGPIPE, SIG_IGN);
+  // Every client is a file descriptor: allow as many as the hard limit does.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) return errno_status("sigprocmask");
+  UniqueFd signal_fd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!signal_fd) return errno_status("signalfd");
+  UniqueFd timer_fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!timer_fd) return errno_status("timerfd_create");
+
+  EventLoop loop;
+  if (Status s = loop.init(); !s.ok()) return s;
+
+  Broker broker;
+  for (PmQosClass c : kPmQosClasses) {
+    if (Status s = broker.register_device(pm_qos_class_spec(c)); !s.ok()) return s;
+  }
+  Service service(broker, log);
+  SocketServer server(loop, service, log, SocketServerOptions{options.socket_path});
+
+  (void)loop.watch(signal_fd.get(), EPOLLIN, [&](std::uint32_t) {
+    signalfd_siginfo info{};
+    while (::read(signal_fd.get(), &info, sizeof info) == sizeof info) {
+      log.info(std::string("received ") + ::strsignal(static_cast<int>(info.ssi_signo)) +
+               ": stopping");
+      loop.stop();
+    }
+  });
+  (void)loop.watch(timer_fd.get(), EPOLLIN, [&](std::uint32_t) {
+    std::uint64_t expirations;
+    (void)!::read(timer_fd.get(), &expirations, sizeof expirations);
+    const std::size_t n = broker.expire(std::chrono::steady_clock::now());
+    if (n > 0) log.debug(std::to_string(n) + " timed requests expired");
+  });
+
+  if (Status s = server.start(); !s.ok()) return s;
+  log.info("serving " + options.socket_path + " with " + std::to_string(broker.registry().size()) +
+           " devices");
+  if (std::getenv("NOTIFY_SOCKET") != nullptr) ::sd_notify(0, "READY=1");
+
+  std::optional<Deadline> armed;
+  Status result = loop.run([&] {
+    server.reap();
+    const std::optional<Deadline> next = broker.next_expiry();
+    if (next != armed) {
+      arm(timer_fd.get(), next);
+      armed = next;
+    }
+  });
+  if (std::getenv("NOTIFY_SOCKET") != nullptr) ::sd_notify(0, "STOPPING=1");
+  server.stop();
+  log.info("stopped: every request dropped, socket removed");
+  return result;
+}
+
+}  // namespace perfqos::daemon

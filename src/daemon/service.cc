@@ -1,0 +1,404 @@
+#include "daemon/service.h"
+
+#include <cerrno>
+
+#include "perfqos/value_text.h"
+#include "protocol/codec.h"
+#include "protocol/pagination.h"
+
+namespace perfqos::daemon {
+
+namespace p = protocol;
+
+namespace {
+
+p::Effective effective_of(const Knob& knob) {
+  if (knob.is_range()) {
+    const Range r = knob.effective_range();
+    return p::Effective::Range(r.min, r.max);
+  }
+  return p::Effective::Single(knob.effective());
+}
+
+p::Effective as_effective(const Knob& knob, Range r) {
+  return knob.is_range() ? p::Effective::Range(r.min, r.max) : p::Effective::Single(r.min);
+}
+
+p::ListType list_type_of(const Knob& knob) {
+  if (knob.is_range()) return p::ListType::kRange;
+  switch (knob.spec().type) {
+    case ListType::kMin:
+      return p::ListType::kMin;
+    case ListType::kMax:
+      return p::ListType::kMax;
+    case ListType::kSum:
+      return p::ListType::kSum;
+    case ListType::kFlags:
+      return p::ListType::kFlags;
+  }
+  return p::ListType::kMin;
+}
+
+p::DeviceInfo describe(const Device& device) {
+  p::DeviceInfo info;
+  info.name = device.name();
+  info.kind = device.kind();
+  info.parent = device.parent() ? device.parent()->name() : "";
+  info.perf_unit = to_string(device.perf_unit());
+  info.last_errno = device.backend_errors().last_errno;
+  info.last_error = device.backend_errors().last_message.substr(0, p::kMaxBackendMessage);
+  info.error_count = static_cast<std::uint32_t>(device.backend_errors().count);
+  for (const Knob* knob : device.knobs()) {
+    p::KnobInfo k;
+    k.name = knob_name(knob->id());
+    k.list_type = list_type_of(*knob);
+    k.unit = knob->unit();
+    const ListSpec spec = knob->spec(RangeEnd::kMin);
+    k.default_value = knob->is_range() ? knob->limits().min : spec.default_value;
+    k.no_constraint_value = knob->is_range() ? knob->limits().min : spec.no_constraint_value;
+    k.min_request = spec.min_request;
+    k.max_request = spec.max_request;
+    k.effective = effective_of(*knob);
+    if (knob->is_range()) {
+      k.limit_min = knob->limits().min;
+      k.limit_max = knob->limits().max;
+    }
+    k.active_requests = static_cast<std::uint32_t>(knob->size());
+    info.knobs.push_back(std::move(k));
+  }
+  return info;
+}
+
+p::End end_of(const HeldRequest& r) {
+  if (r.knob() != KnobId::kRange) return p::End::kNone;
+  return r.end() == RangeEnd::kMin ? p::End::kMin : p::End::kMax;
+}
+
+p::HolderEntry holder_entry(const HeldRequest& r, Deadline now) {
+  const HolderIdentity& id = r.holder().identity();
+  p::HolderEntry e;
+  e.device = r.device() ? r.device()->name() : "";
+  e.knob = knob_name(r.knob());
+  e.end = end_of(r);
+  e.value = r.value();
+  e.request_id = r.id();
+  e.holder_kind = static_cast<p::HolderKind>(id.kind);
+  e.pid = id.pid;
+  e.uid = id.uid;
+  e.gid = id.gid;
+  e.comm = id.comm.substr(0, p::kMaxComm);
+  e.cgroup = id.cgroup.substr(0, p::kMaxCgroupPath);
+  e.label = id.label();
+  e.binding = r.binding();
+  if (r.expiry()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*r.expiry() - now).count();
+    e.remaining_ms = static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1));
+  }
+  return e;
+}
+
+// The knob a request names: "" for the device's only knob, "range" with an end, "min"/"max",
+// or a knob name with no end.
+Status resolve_knob(const Device& device, const std::string& knob, p::End end, KnobId* id,
+                    RangeEnd* range_end) {
+  const std::string where = device.name() + (knob.empty() ? "" : "." + knob);
+  if (knob.empty()) {
+    const auto knobs = device.knobs();
+    if (knobs.size() != 1) {
+      return Status::Error(EINVAL, device.name() + ": name a knob: it has " + device.knob_names());
+    }
+    *id = knobs[0]->id();
+  } else if (knob == "range") {
+    *id = KnobId::kRange;
+  } else if (!parse_knob_name(knob, id, range_end)) {
+    return Status::Error(
+        EINVAL, where + ": unknown knob: " + device.name() + " has " + device.knob_names());
+  } else if (*id == KnobId::kRange) {
+    if (end != p::End::kNone && (end == p::End::kMin) != (*range_end == RangeEnd::kMin)) {
+      return Status::Error(EINVAL, where + ": end contradicts the knob name");
+    }
+    return Status::Ok();
+  }
+  if (*id == KnobId::kRange) {
+    if (end == p::End::kNone) {
+      return Status::Error(EINVAL, where + ": a range request needs end min or max");
+    }
+    *range_end = end == p::End::kMin ? RangeEnd::kMin : RangeEnd::kMax;
+  } else if (end != p::End::kNone) {
+    return Status::Error(EINVAL, where + ": end min/max applies to range knobs only");
+  }
+  if (device.knob(*id) == nullptr) {
+    return Status::Error(
+        EINVAL, where + ": " + device.name() + " has no such knob: it has " + device.knob_names());
+  }
+  return Status::Ok();
+}
+
+p::ReplyStatus reply_status(const Status& s) {
+  return s.ok() ? p::ReplyStatus{} : p::ReplyStatus::Error(s.code(), s.message());
+}
+
+p::Change change_of(const RequestOutcome& out) {
+  const Range r = out.effective;
+  return p::Change{out.changed, out.knob == KnobId::kRange ? p::Effective::Range(r.min, r.max)
+                                                           : p::Effective::Single(r.min)};
+}
+
+}  // namespace
+
+Client::~Client() {
+  service_.forget(*this);
+}
+
+Service::Service(Broker& broker, const Logger& log) : broker_(broker), log_(log) {
+  for (const auto& device : broker_.registry().devices()) watch_device(device);
+  registry_listener_ = broker_.registry().subscribe(
+      [this](RegistryEvent event, const std::shared_ptr<Device>& device) {
+        if (event == RegistryEvent::kAdded) {
+          watch_device(device);
+        } else {
+          unwatch_device(*device);
+        }
+      });
+}
+
+Service::~Service() {
+  broker_.registry().unsubscribe(registry_listener_);
+  for (auto& [device, knobs] : watched_) {
+    for (auto& [knob, id] : knobs) knob->unsubscribe(id);
+  }
+}
+
+void Service::watch_device(const std::shared_ptr<Device>& device) {
+  auto& knobs = watched_[device.get()];
+  for (const Knob* k : device->knobs()) {
+    Knob* knob = device->knob(k->id());
+    const Device* d = device.get();
+    knobs.emplace_back(
+        knob, knob->subscribe([this, d, knob](Range o, Range n) { notify(*d, *knob, o, n); }));
+  }
+}
+
+void Service::unwatch_device(const Device& device) {
+  auto it = watched_.find(&device);
+  if (it == watched_.end()) return;
+  for (auto& [knob, id] : it->second) knob->unsubscribe(id);
+  watched_.erase(it);
+}
+
+void Service::notify(const Device& device, const Knob& knob, Range old_value, Range new_value) {
+  auto named = subscribers_.find(device.name());
+  if (subscribers_all_.empty() && named == subscribers_.end()) return;
+  p::Frame frame{0, p::Notification{device.name(), knob_name(knob.id()),
+                                    as_effective(knob, old_value), as_effective(knob, new_value)}};
+  for (Client* c : subscribers_all_) c->notify_(frame);
+  if (named != subscribers_.end()) {
+    for (Client* c : named->second) {
+      if (!c->subscribed_all_) c->notify_(frame);
+    }
+  }
+}
+
+std::unique_ptr<Client> Service::connect(HolderIdentity identity,
+                                         std::function<void(const p::Frame&)> notify) {
+  std::unique_ptr<Client> client(
+      new Client(*this, broker_.make_holder(std::move(identity)), std::move(notify)));
+  clients_.insert(client.get());
+  return client;
+}
+
+void Service::forget(Client& client) {
+  subscribers_all_.erase(&client);
+  for (const std::string& name : client.subscriptions_) {
+    auto it = subscribers_.find(name);
+    if (it == subscribers_.end()) continue;
+    it->second.erase(&client);
+    if (it->second.empty()) subscribers_.erase(it);
+  }
+  clients_.erase(&client);
+  client.holder_.reset();  // drops its requests now, while the service is whole
+}
+
+p::Frame Service::handle(Client& client, const p::Frame& request, Deadline now) {
+  return p::Frame{request.tag, dispatch(client, request.message, now)};
+}
+
+p::Message Service::dispatch(Client& client, const p::Message& message, Deadline now) {
+  const HolderIdentity& who = client.holder_->identity();
+  const auto may_write = [&who](const std::string& what) {
+    if (who.uid == 0) return Status::Ok();
+    return Status::Error(EACCES, what + ": uid " + std::to_string(who.uid) +
+                                     " may only read; a grant in the perfqosd policy is needed "
+                                     "to place requests");
+  };
+
+  if (const auto* hello = std::get_if<p::HelloRequest>(&message)) {
+    p::HelloReply reply;
+    if (hello->max_version < p::kVersion) {
+      reply.status = p::ReplyStatus::Error(EPROTONOSUPPORT,
+                                           "max_version " + std::to_string(hello->max_version) +
+                                               " too old: this server speaks version " +
+                                               std::to_string(p::kVersion));
+    }
+    reply.server_name = "perfqosd";
+    return reply;
+  }
+  if (const auto* list = std::get_if<p::ListDevicesRequest>(&message)) {
+    const auto devices = broker_.registry().devices();
+    p::ListDevicesReply reply;
+    reply.total = static_cast<std::uint32_t>(devices.size());
+    std::vector<p::DeviceInfo> candidates;
+    for (std::size_t i = list->offset; i < devices.size() && candidates.size() < p::kMaxPageEntries;
+         ++i) {
+      candidates.push_back(describe(*devices[i]));
+    }
+    candidates.resize(p::fit_page(candidates, list->max_entries));
+    reply.next_offset = list->offset + static_cast<std::uint32_t>(candidates.size());
+    reply.devices = std::move(candidates);
+    return reply;
+  }
+  if (const auto* d = std::get_if<p::DescribeRequest>(&message)) {
+    p::DescribeReply reply;
+    if (auto device = broker_.registry().find(d->device)) {
+      reply.device = describe(*device);
+    } else {
+      reply.status = p::ReplyStatus::Error(ENODEV, "no device '" + d->device + "'");
+    }
+    return reply;
+  }
+  if (const auto* add = std::get_if<p::AddRequest>(&message)) {
+    p::AddReply reply;
+    std::shared_ptr<Device> device = broker_.registry().find(add->device);
+    RequestTarget target{add->device};
+    Status s = device ? Status::Ok() : Status::Error(ENODEV, "no device '" + add->device + "'");
+    if (s.ok()) s = resolve_knob(*device, add->knob, add->end, &target.knob, &target.end);
+    if (s.ok()) s = may_write(add->device + "." + knob_request_name(target.knob, target.end));
+    RequestOutcome out;
+    if (s.ok()) {
+      std::optional<Deadline> expiry;
+      if (add->duration_ms > 0) expiry = now + std::chrono::milliseconds(add->duration_ms);
+      s = broker_.add(*client.holder_, target, add->value, expiry, &out);
+    }
+    reply.status = reply_status(s);
+    if (s.ok()) {
+      reply.request_id = out.id;
+      reply.change = change_of(out);
+      log_.debug("pid " + std::to_string(who.pid) + " (" + who.comm + ") " + add->device + "." +
+                 knob_request_name(target.knob, target.end) + "=" + std::to_string(add->value) +
+                 (add->duration_ms ? " for " + std::to_string(add->duration_ms) + " ms" : ""));
+    }
+    return reply;
+  }
+  if (const auto* update = std::get_if<p::UpdateRequest>(&message)) {
+    p::UpdateReply reply;
+    RequestOutcome out;
+    Status s = may_write("request " + std::to_string(update->request_id));
+    if (s.ok()) s = broker_.update(*client.holder_, update->request_id, update->value, &out);
+    reply.status = reply_status(s);
+    if (s.ok()) reply.change = change_of(out);
+    return reply;
+  }
+  if (const auto* remove = std::get_if<p::RemoveRequest>(&message)) {
+    p::RemoveReply reply;
+    RequestOutcome out;
+    Status s = broker_.remove(*client.holder_, remove->request_id, &out);
+    reply.status = reply_status(s);
+    if (s.ok()) reply.change = change_of(out);
+    return reply;
+  }
+  if (const auto* read = std::get_if<p::ReadRequest>(&message)) {
+    p::ReadReply reply;
+    std::shared_ptr<Device> device = broker_.registry().find(read->device);
+    KnobId id{};
+    RangeEnd end{};
+    Status s = device ? Status::Ok() : Status::Error(ENODEV, "no device '" + read->device + "'");
+    // Reading a range needs no end: "range", "min" and "max" all read both ends.
+    const p::End read_end = read->knob == "range" ? p::End::kMin : p::End::kNone;
+    if (s.ok()) s = resolve_knob(*device, read->knob, read_end, &id, &end);
+    reply.status = reply_status(s);
+    if (s.ok()) reply.effective = effective_of(*device->knob(id));
+    return reply;
+  }
+  if (const auto* sub = std::get_if<p::SubscribeRequest>(&message)) {
+    p::SubscribeReply reply;
+    for (const std::string& name : sub->devices) {
+      if (!broker_.registry().find(name)) {
+        reply.status = p::ReplyStatus::Error(ENODEV, "subscribe: no device '" + name + "'");
+        return reply;
+      }
+    }
+    if (sub->devices.empty()) {
+      client.subscribed_all_ = true;
+      subscribers_all_.insert(&client);
+    }
+    for (const std::string& name : sub->devices) {
+      client.subscriptions_.insert(name);
+      subscribers_[name].insert(&client);
+    }
+    return reply;
+  }
+  if (const auto* unsub = std::get_if<p::UnsubscribeRequest>(&message)) {
+    std::vector<std::string> names(unsub->devices);
+    if (names.empty()) {
+      client.subscribed_all_ = false;
+      subscribers_all_.erase(&client);
+      names.assign(client.subscriptions_.begin(), client.subscriptions_.end());
+    }
+    for (const std::string& name : names) {
+      client.subscriptions_.erase(name);
+      auto it = subscribers_.find(name);
+      if (it == subscribers_.end()) continue;
+      it->second.erase(&client);
+      if (it->second.empty()) subscribers_.erase(it);
+    }
+    return p::UnsubscribeReply{};
+  }
+  if (const auto* status = std::get_if<p::StatusRequest>(&message)) {
+    p::StatusReply reply;
+    std::vector<std::shared_ptr<Device>> devices;
+    if (status->device.empty()) {
+      devices = broker_.registry().devices();
+    } else if (auto device = broker_.registry().find(status->device)) {
+      devices.push_back(device);
+    } else {
+      reply.status = p::ReplyStatus::Error(ENODEV, "no device '" + status->device + "'");
+      return reply;
+    }
+    std::vector<p::HolderEntry> candidates;
+    std::uint32_t index = 0;
+    for (const auto& device : devices) {
+      for (const HeldRequest* r : device->requests()) {
+        if (index++ >= status->offset && candidates.size() < p::kMaxPageEntries) {
+          candidates.push_back(holder_entry(*r, now));
+        }
+      }
+    }
+    reply.total = index;
+    candidates.resize(p::fit_page(candidates, status->max_entries));
+    reply.next_offset = status->offset + static_cast<std::uint32_t>(candidates.size());
+    reply.entries = std::move(candidates);
+    return reply;
+  }
+  if (std::holds_alternative<p::BindRequest>(message)) {
+    p::BindReply reply;
+    reply.status = p::ReplyStatus::Error(
+        EOPNOTSUPP, "bind: cgroup-bound requests are not available in this perfqosd yet");
+    return reply;
+  }
+  if (std::holds_alternative<p::UnbindRequest>(message)) {
+    p::UnbindReply reply;
+    reply.status = p::ReplyStatus::Error(
+        EOPNOTSUPP, "unbind: cgroup-bound requests are not available in this perfqosd yet");
+    return reply;
+  }
+  if (std::holds_alternative<p::RescanRequest>(message)) {
+    p::RescanReply reply;
+    reply.status =
+        p::ReplyStatus::Error(EOPNOTSUPP, "rescan: this perfqosd has no hardware discovery yet");
+    return reply;
+  }
+  // decode() lets only requests through; anything else is a bug of the caller.
+  return p::ErrorReply{p::ReplyStatus::Error(EBADMSG, "not a request")};
+}
+
+}  // namespace perfqos::daemon

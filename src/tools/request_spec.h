@@ -1,0 +1,28 @@
+// The SPEC syntax of DESIGN §6: `DEVICE=V` for a device's only knob, `DEVICE.KNOB=V` otherwise
+// (`cpu0.resume_latency=20`, `gpu.min=600`, `policy0.max=1800000`, `eth0.flags=no_power_off`).
+// Device names may contain dots (`ff9a0000.gpu`): the part after the last dot is a knob only
+// when it is a knob name.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "perfqos/status.h"
+
+namespace perfqos::tools {
+
+struct RequestSpec {
+  std::string device;
+  std::string knob;   // "" for the device's only knob; "min"/"max" for range ends
+  std::string value;  // as written; its spelling is checked against the knob later
+};
+
+// EINVAL names the SPEC and what is expected.
+Status parse_request_spec(std::string_view text, RequestSpec* out);
+
+// "250ms", "10s", "5m", "1h", or a plain number of seconds; > 0 and at most 24 days (the
+// protocol carries milliseconds in 32 bits).
+Status parse_duration(std::string_view text, std::chrono::milliseconds* out);
+
+}  // namespace perfqos::tools

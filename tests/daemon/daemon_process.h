@@ -1,0 +1,95 @@
+// DaemonProcess: a real perfqosd started on a socket in a fresh temporary directory, for
+// integration tests; stopped (SIGTERM, then SIGKILL if it hangs) when destroyed.
+#pragma once
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace perfqos::testing {
+
+// Polls `condition` every millisecond until it holds or `limit` passes.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return condition();
+}
+
+class DaemonProcess {
+ public:
+  explicit DaemonProcess(std::vector<std::string> extra_args = {},
+                         std::vector<std::string> env = {}) {
+    char tmpl[] = "/tmp/perfqos-test-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    ::chmod(dir_.c_str(), 0755);  // unprivileged test clients must reach the socket
+    socket_ = dir_ + "/run/perfqosd.sock";
+    log_ = dir_ + "/perfqosd.log";
+    std::vector<std::string> args{PERFQOS_DAEMON_PATH, "--socket", socket_, "--log-level", "debug"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
+      std::freopen(log_.c_str(), "w", stderr);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ready_ = eventually([this] { return std::filesystem::exists(socket_); });
+  }
+
+  ~DaemonProcess() {
+    stop(SIGTERM);
+    std::filesystem::remove_all(dir_);
+  }
+
+  bool ready() const { return ready_; }
+  const std::string& socket() const { return socket_; }
+  const std::string& dir() const { return dir_; }
+  pid_t pid() const { return pid_; }
+  std::string log() const {
+    std::string text;
+    if (FILE* f = std::fopen(log_.c_str(), "r")) {
+      char buf[4096];
+      std::size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+      std::fclose(f);
+    }
+    return text;
+  }
+
+  // Sends `sig` and waits for the exit; returns the wait status (-1 if already reaped).
+  int stop(int sig) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    int status = 0;
+    const bool exited = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; });
+    if (!exited) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+    }
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  std::string dir_, socket_, log_;
+  pid_t pid_ = -1;
+  bool ready_ = false;
+};
+
+}  // namespace perfqos::testing
