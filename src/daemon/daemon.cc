@@ -10,7 +10,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "backends/cpu_latency_backend.h"
+#include "backends/sysfs.h"
 #include "daemon/event_loop.h"
+#include "daemon/knob_discovery.h"
+#include "daemon/restore_journal.h"
 #include "daemon/service.h"
 #include "daemon/socket_server.h"
 #include "perfqos/broker.h"
@@ -62,11 +66,29 @@ Status run_daemon(const DaemonOptions& options) {
   EventLoop loop;
   if (Status s = loop.init(); !s.ok()) return s;
 
+  // Knobs a crashed run left changed go back before anything else looks at them.
+  auto root = std::make_shared<backends::DiskSysfs>(options.sysfs_root);
+  std::shared_ptr<RestoreJournal> journal;
+  if (Status s = RestoreJournal::open(
+          root, options.state_dir, [&log](std::string_view m) { log.warning(m); }, &journal);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = journal->restore(); !s.ok()) log.warning("restoring knobs: " + s.message());
+
   Broker broker;
   for (PmQosClass c : kPmQosClasses) {
-    if (Status s = broker.register_device(pm_qos_class_spec(c)); !s.ok()) return s;
+    std::shared_ptr<DeviceBackend> backend;
+    if (c == PmQosClass::kCpuDmaLatency) {
+      backend = backends::make_cpu_latency_backend(root, options.cpu_latency_node);
+    }
+    if (Status s = broker.register_device(pm_qos_class_spec(c), backend); !s.ok()) return s;
   }
-  Service service(broker, log);
+  KnobDiscovery discovery(broker, root, journal, log);
+  (void)discovery.rescan(nullptr, nullptr);
+  Service service(broker, log, [&discovery](std::uint32_t* added, std::uint32_t* removed) {
+    return discovery.rescan(added, removed);
+  });
   SocketServer server(loop, service, log, SocketServerOptions{options.socket_path});
 
   (void)loop.watch(signal_fd.get(), EPOLLIN, [&](std::uint32_t) {
@@ -99,8 +121,9 @@ Status run_daemon(const DaemonOptions& options) {
     }
   });
   if (std::getenv("NOTIFY_SOCKET") != nullptr) ::sd_notify(0, "STOPPING=1");
-  server.stop();
-  log.info("stopped: every request dropped, socket removed");
+  server.stop();  // the last holders go: backends write the no-constraint values
+  if (Status s = journal->restore(); !s.ok()) log.warning("restoring knobs: " + s.message());
+  log.info("stopped: every request dropped, knobs restored, socket removed");
   return result;
 }
 

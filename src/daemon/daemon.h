@@ -1,6 +1,7 @@
-// Daemon: perfqosd's life cycle. Builds the model (the PM QoS classes), serves the socket on one
-// epoll loop, expires timed requests with a timerfd, and stops cleanly on SIGTERM/SIGINT:
-// stop accepting, drop every request, remove the socket, return.
+// Daemon: perfqosd's life cycle. Restores the knobs a crashed run left changed (the journal),
+// builds the model (the PM QoS classes and the devices discovered under the sysfs root), serves
+// the socket on one epoll loop, expires timed requests with a timerfd, and stops cleanly on
+// SIGTERM/SIGINT: stop accepting, drop every request, put every knob back, remove the socket.
 //
 // Readiness: the socket appears only once everything is ready, and READY=1 goes to systemd
 // when NOTIFY_SOCKET is set.
@@ -16,6 +17,12 @@ namespace perfqos::daemon {
 struct DaemonOptions {
   std::string socket_path = "/run/perfqos/perfqosd.sock";
   LogLevel log_level = LogLevel::kInfo;
+  // Where sysfs and /dev are: every knob file is read and written under this prefix.
+  std::string sysfs_root = "/";
+  // The kernel CPU latency node, a path under sysfs_root.
+  std::string cpu_latency_node = "/dev/cpu_dma_latency";
+  // Holds the restore journal.
+  std::string state_dir = "/run/perfqos";
 };
 
 // Runs until SIGTERM or SIGINT. Returns the error that kept it from starting or running.

@@ -150,7 +150,8 @@ Client::~Client() {
   service_.forget(*this);
 }
 
-Service::Service(Broker& broker, const Logger& log) : broker_(broker), log_(log) {
+Service::Service(Broker& broker, const Logger& log, Rescan rescan)
+    : broker_(broker), log_(log), rescan_(std::move(rescan)) {
   for (const auto& device : broker_.registry().devices()) watch_device(device);
   registry_listener_ = broker_.registry().subscribe(
       [this](RegistryEvent event, const std::shared_ptr<Device>& device) {
@@ -393,8 +394,12 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
   }
   if (std::holds_alternative<p::RescanRequest>(message)) {
     p::RescanReply reply;
-    reply.status =
-        p::ReplyStatus::Error(EOPNOTSUPP, "rescan: this perfqosd has no hardware discovery yet");
+    Status s = who.uid == 0 ? Status::Ok()
+                            : Status::Error(EACCES, "rescan: uid " + std::to_string(who.uid) +
+                                                        " may not rescan: root only");
+    if (s.ok() && !rescan_) s = Status::Error(EOPNOTSUPP, "rescan: no discovery configured");
+    if (s.ok()) s = rescan_(&reply.devices_added, &reply.devices_removed);
+    reply.status = reply_status(s);
     return reply;
   }
   // decode() lets only requests through; anything else is a bug of the caller.

@@ -51,7 +51,10 @@ class Client {
 
 class Service {
  public:
-  Service(Broker& broker, const Logger& log);
+  // Rediscovers devices for RESCAN: fills how many were added and removed.
+  using Rescan = std::function<Status(std::uint32_t* added, std::uint32_t* removed)>;
+
+  Service(Broker& broker, const Logger& log, Rescan rescan = {});
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -74,6 +77,7 @@ class Service {
 
   Broker& broker_;
   const Logger& log_;
+  Rescan rescan_;
   std::uint64_t registry_listener_ = 0;
   std::set<Client*> clients_;
   std::map<const Device*, std::vector<std::pair<Knob*, SubscriptionId>>> watched_;

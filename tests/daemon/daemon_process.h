@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -38,6 +40,17 @@ class DaemonProcess {
     socket_ = dir_ + "/run/perfqosd.sock";
     log_ = dir_ + "/perfqosd.log";
     std::vector<std::string> args{PERFQOS_DAEMON_PATH, "--socket", socket_, "--log-level", "debug"};
+    // Keep the machine's real knobs out of tests that do not ask for them: an empty sysfs root
+    // (with a regular file standing for /dev/cpu_dma_latency) and a private state directory.
+    const auto given = [&](const char* option) {
+      return std::find(extra_args.begin(), extra_args.end(), option) != extra_args.end();
+    };
+    if (!given("--sysfs-root")) {
+      std::filesystem::create_directories(dir_ + "/root/dev");
+      std::fclose(std::fopen((dir_ + "/root/dev/cpu_dma_latency").c_str(), "w"));
+      args.insert(args.end(), {"--sysfs-root", dir_ + "/root"});
+    }
+    if (!given("--state-dir")) args.insert(args.end(), {"--state-dir", dir_ + "/state"});
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     pid_ = ::fork();
     if (pid_ == 0) {
