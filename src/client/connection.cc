@@ -77,7 +77,12 @@ Status Connection::submit(const Message& request, std::uint32_t* tag) {
   return Status::Ok();
 }
 
-Status Connection::receive_one(std::optional<Clock::time_point> deadline) {
+Status Connection::receive_one(std::optional<Clock::time_point> deadline, bool wait_first) {
+  if (wait_first) {
+    // A reply is never there the moment after its request left: waiting first saves the recv
+    // that would only say EAGAIN.
+    if (Status w = wait_for(POLLIN, deadline); !w.ok()) return w;
+  }
   for (;;) {
     ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
     if (n == 0) return fail(ECONNRESET, "perfqosd closed the connection");
@@ -140,7 +145,7 @@ Status Connection::await(std::uint32_t tag, Opcode request_opcode, Clock::time_p
       return Status::Ok();
     }
     if (broken_) return *broken_;
-    Status s = receive_one(deadline);
+    Status s = receive_one(deadline, /*wait_first=*/true);
     if (s.code() == ETIMEDOUT && !broken_) {
       abandoned_.insert(tag);
       return Status::Error(ETIMEDOUT, std::string("no reply from perfqosd to ") +

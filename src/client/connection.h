@@ -58,7 +58,9 @@ class Connection {
 
  private:
   // Reads and files one frame; ETIMEDOUT when none arrived before the deadline.
-  Status receive_one(std::optional<Clock::time_point> deadline);
+  // Receives and files one frame. wait_first: poll before the first recv (when a frame is not
+  // expected to be there yet).
+  Status receive_one(std::optional<Clock::time_point> deadline, bool wait_first = false);
   Status file(protocol::Frame frame);
   Status wait_for(short events, std::optional<Clock::time_point> deadline);
   Status fail(int code, std::string message);

@@ -163,8 +163,10 @@ void SocketServer::on_event(Connection& c, std::uint32_t events) {
 }
 
 void SocketServer::read_frames(Connection& c) {
-  // Bounded work per wake-up, so one busy client cannot starve the others.
-  for (int i = 0; i < 64 && !c.doomed && !c.closing; ++i) {
+  // One frame per wake-up: the level-triggered epoll reports a connection again while frames
+  // remain, which keeps busy clients from starving the others and spares the recv that would
+  // only say EAGAIN.
+  for (int i = 0; i < 1 && !c.doomed && !c.closing; ++i) {
     const ssize_t n = ::recv(c.fd.get(), rx_.data(), rx_.size(), MSG_DONTWAIT | MSG_TRUNC);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) return;
