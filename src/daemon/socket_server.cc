@@ -166,38 +166,37 @@ void SocketServer::read_frames(Connection& c) {
   // One frame per wake-up: the level-triggered epoll reports a connection again while frames
   // remain, which keeps busy clients from starving the others and spares the recv that would
   // only say EAGAIN.
-  for (int i = 0; i < 1 && !c.doomed && !c.closing; ++i) {
-    const ssize_t n = ::recv(c.fd.get(), rx_.data(), rx_.size(), MSG_DONTWAIT | MSG_TRUNC);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) return;
-      doom(c, errno_text("recv"));
-      return;
-    }
-    if (n == 0) {
-      doom(c, "closed");
-      return;
-    }
-    p::Frame request;
-    p::CodecStatus decoded;
-    const auto size = static_cast<std::size_t>(n);
-    if (size > p::kMaxFrameSize) {
-      decoded = p::CodecStatus::Error(EMSGSIZE, "frame of " + std::to_string(size) +
-                                                    " bytes exceeds the limit of " +
-                                                    std::to_string(p::kMaxFrameSize));
-    } else {
-      decoded = p::decode(std::span(rx_.data(), size), p::Direction::kToServer, &request);
-    }
-    if (!decoded.ok()) {
-      log_.warning("client " + c.who + " sent a bad frame (" + decoded.message() +
-                   "): closing its connection");
-      const std::uint32_t tag = p::peek_tag(std::span(rx_.data(), std::min(size, rx_.size())));
-      send(c, p::error_frame(tag, decoded));
-      c.closing = true;
-      if (c.queue_head == c.queue.size()) doom(c, "bad frame");
-      return;
-    }
-    send(c, service_.handle(*c.client, request, std::chrono::steady_clock::now()));
+  if (c.doomed || c.closing) return;
+  const ssize_t n = ::recv(c.fd.get(), rx_.data(), rx_.size(), MSG_DONTWAIT | MSG_TRUNC);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    doom(c, errno_text("recv"));
+    return;
   }
+  if (n == 0) {
+    doom(c, "closed");
+    return;
+  }
+  p::Frame request;
+  p::CodecStatus decoded;
+  const auto size = static_cast<std::size_t>(n);
+  if (size > p::kMaxFrameSize) {
+    decoded = p::CodecStatus::Error(EMSGSIZE, "frame of " + std::to_string(size) +
+                                                  " bytes exceeds the limit of " +
+                                                  std::to_string(p::kMaxFrameSize));
+  } else {
+    decoded = p::decode(std::span(rx_.data(), size), p::Direction::kToServer, &request);
+  }
+  if (!decoded.ok()) {
+    log_.warning("client " + c.who + " sent a bad frame (" + decoded.message() +
+                 "): closing its connection");
+    const std::uint32_t tag = p::peek_tag(std::span(rx_.data(), std::min(size, rx_.size())));
+    send(c, p::error_frame(tag, decoded));
+    c.closing = true;
+    if (c.queue_head == c.queue.size()) doom(c, "bad frame");
+    return;
+  }
+  send(c, service_.handle(*c.client, request, std::chrono::steady_clock::now()));
 }
 
 void SocketServer::send(Connection& c, const p::Frame& frame) {
