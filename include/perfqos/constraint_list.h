@@ -47,7 +47,11 @@ struct ListSpec {
   std::int32_t min_request = 0;
   std::int32_t max_request = std::numeric_limits<std::int32_t>::max();
 
-  // True when `value` may be requested (-1 included).
+  // True when the spec is coherent: 0 <= min_request <= max_request (for kFlags: a
+  // non-negative mask), and default_value itself a valid request, so that -1 resolves to one.
+  bool valid() const;
+  // True when `value` may be requested: -1, or a non-negative value in range. Other negative
+  // values are never valid, whatever the spec says.
   bool accepts(std::int32_t value) const;
   // `value` with -1 replaced by default_value. REQUIRES: accepts(value).
   std::int32_t resolve(std::int32_t value) const {
@@ -66,6 +70,9 @@ class ConstraintList final : public detail::RequestOwner {
  public:
   using Notifier = std::function<void(std::int32_t old_value, std::int32_t new_value)>;
 
+  // REQUIRES: spec.valid(). A violated precondition is a programming error: the process aborts
+  // with a message rather than aggregate out of bounds (the model checks specs from
+  // configuration with ListSpec::valid() and reports EINVAL before getting here).
   explicit ConstraintList(const ListSpec& spec);
   // Detaches every active request (they read as inactive afterwards).
   ~ConstraintList();

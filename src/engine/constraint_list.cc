@@ -1,5 +1,7 @@
 #include "perfqos/constraint_list.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include "engine/aggregator.h"
@@ -23,8 +25,16 @@ const char* to_string(ListType type) {
 
 bool ListSpec::accepts(std::int32_t value) const {
   if (value == kDefaultRequest) return true;
-  if (type == ListType::kFlags) return value >= 0 && (value & ~max_request) == 0;
+  if (value < 0) return false;
+  if (type == ListType::kFlags) return (value & ~max_request) == 0;
   return min_request <= value && value <= max_request;
+}
+
+bool ListSpec::valid() const {
+  if (type == ListType::kFlags)
+    return max_request >= 0 && default_value >= 0 && accepts(default_value);
+  return 0 <= min_request && min_request <= max_request && default_value >= 0 &&
+         accepts(default_value);
 }
 
 struct ConstraintList::State {
@@ -37,7 +47,15 @@ struct ConstraintList::State {
 ConstraintList::ConstraintList(const ListSpec& spec)
     : spec_(spec),
       effective_(spec.no_constraint_value),
-      state_(std::make_unique<State>(spec.type)) {}
+      state_(std::make_unique<State>(spec.type)) {
+  if (!spec.valid()) {
+    std::fprintf(stderr,
+                 "perfqos: invalid ListSpec (type %s, default %d, requests %d..%d): "
+                 "ConstraintList requires ListSpec::valid()\n",
+                 to_string(spec.type), spec.default_value, spec.min_request, spec.max_request);
+    std::abort();
+  }
+}
 
 ConstraintList::~ConstraintList() {
   std::lock_guard lock(state_->mu);

@@ -20,6 +20,10 @@ Status check_spec(const DeviceSpec& spec) {
     const std::string where = spec.name + "." + knob_name(k.id);
     if (!seen.insert(k.id).second) return Status::Error(EINVAL, where + ": knob given twice");
     if (k.id == KnobId::kRange) {
+      if (k.limits.min < 0) {
+        return Status::Error(EINVAL, where + ": limit_min " + std::to_string(k.limits.min) +
+                                         " is negative: limits are 0..2147483647");
+      }
       if (k.limits.min > k.limits.max) {
         return Status::Error(EINVAL, where + ": limit_min " + std::to_string(k.limits.min) +
                                          " is above limit_max " + std::to_string(k.limits.max));
@@ -30,8 +34,10 @@ Status check_spec(const DeviceSpec& spec) {
                                          std::to_string(k.limits.max) +
                                          " outside 0..1024 for unit normal");
       }
-    } else if (k.list.min_request > k.list.max_request) {
-      return Status::Error(EINVAL, where + ": min_request above max_request");
+    } else if (!k.list.valid()) {
+      return Status::Error(EINVAL, where + ": invalid list spec: requests must be 0 <= " +
+                                       "min_request <= max_request and the default a valid " +
+                                       "request");
     }
   }
   if (spec.perf_unit != PerfUnit::kNone && !seen.contains(KnobId::kRange)) {

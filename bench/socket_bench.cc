@@ -1,0 +1,214 @@
+// socket_bench: perfqosd's socket path against a raw SOCK_SEQPACKET ping-pong, in one run.
+//
+//   1. round trip: a raw ping-pong with an echo process (the floor), then UPDATE -> reply
+//      through libperfqos with a real perfqosd; p50/p99 of each and their ratios;
+//   2. throughput: 1, 8 and 64 client processes updating as fast as they can;
+//   3. memory: the daemon's RSS before and after 10,000 idle connections.
+//
+// perfqosd runs on a temporary socket with an empty sysfs root and state directory, so no knob
+// of this machine is touched. Usage: socket_bench [ROUND_TRIPS] (default 50000).
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "perfqos/client.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Percentiles {
+  double p50_us, p99_us;
+};
+
+Percentiles percentiles(std::vector<double>& samples_us) {
+  std::sort(samples_us.begin(), samples_us.end());
+  return {samples_us[samples_us.size() / 2], samples_us[samples_us.size() * 99 / 100]};
+}
+
+Percentiles raw_ping_pong(int n) {
+  int pair[2];
+  socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair);
+  const pid_t echo = fork();
+  if (echo == 0) {
+    close(pair[0]);
+    char buf[64];
+    for (;;) {
+      const ssize_t got = recv(pair[1], buf, sizeof buf, 0);
+      if (got <= 0) _exit(0);
+      send(pair[1], buf, static_cast<std::size_t>(got), 0);
+    }
+  }
+  close(pair[1]);
+  // Same sizes as an UPDATE (20 bytes) and its reply (~30 bytes).
+  char request[20] = {}, reply[64];
+  std::vector<double> samples;
+  samples.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    send(pair[0], request, sizeof request, 0);
+    recv(pair[0], reply, sizeof reply, 0);
+    samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  close(pair[0]);
+  waitpid(echo, nullptr, 0);
+  return percentiles(samples);
+}
+
+struct Daemon {
+  std::string dir, socket;
+  pid_t pid = -1;
+};
+
+Daemon start_daemon() {
+  char tmpl[] = "/tmp/perfqos-bench-XXXXXX";
+  Daemon d;
+  d.dir = mkdtemp(tmpl);
+  d.socket = d.dir + "/perfqosd.sock";
+  std::filesystem::create_directories(d.dir + "/root/dev");
+  std::ofstream(d.dir + "/root/dev/cpu_dma_latency");
+  d.pid = fork();
+  if (d.pid == 0) {
+    freopen("/dev/null", "w", stderr);
+    const std::string root = d.dir + "/root", state = d.dir + "/state";
+    execl(PERFQOS_DAEMON_PATH, PERFQOS_DAEMON_PATH, "--socket", d.socket.c_str(), "--sysfs-root",
+          root.c_str(), "--state-dir", state.c_str(), "--log-level", "error", nullptr);
+    _exit(127);
+  }
+  while (!std::filesystem::exists(d.socket))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return d;
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  long value = 0;
+  while (in >> key) {
+    if (key == "VmRSS:") {
+      in >> value;
+      return value;
+    }
+    in.ignore(4096, '\n');
+  }
+  return -1;
+}
+
+// One client alternating a request between two values, so that every update changes the
+// effective value (the full path: aggregate, notify, reply).
+Percentiles update_round_trips(const std::string& socket, int n) {
+  perfqos_client* c = nullptr;
+  if (perfqos_connect(socket.c_str(), 5000, &c) != 0) std::abort();
+  std::uint32_t id = 0;
+  perfqos_add(c, "network_throughput", nullptr, 1, &id, nullptr);
+  std::vector<double> samples;
+  samples.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    if (perfqos_update(c, id, 2 + (i & 1), nullptr) != 0) std::abort();
+    samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  perfqos_close(c);
+  return percentiles(samples);
+}
+
+double throughput(const std::string& socket, int clients, int updates_each) {
+  int go[2];
+  pipe(go);
+  std::vector<pid_t> pids;
+  for (int k = 0; k < clients; ++k) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      perfqos_client* c = nullptr;
+      if (perfqos_connect(socket.c_str(), 10000, &c) != 0) _exit(1);
+      std::uint32_t id = 0;
+      perfqos_add(c, "memory_bandwidth", nullptr, 1, &id, nullptr);
+      char byte;
+      read(go[0], &byte, 1);
+      for (int i = 0; i < updates_each; ++i) {
+        if (perfqos_update(c, id, 1 + (i & 7), nullptr) != 0) _exit(2);
+      }
+      _exit(0);
+    }
+    pids.push_back(pid);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let every client connect
+  const auto t0 = Clock::now();
+  std::string bytes(static_cast<std::size_t>(clients), 'g');
+  write(go[1], bytes.data(), bytes.size());
+  int failed = 0;
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  close(go[0]);
+  close(go[1]);
+  if (failed) std::fprintf(stderr, "%d clients failed\n", failed);
+  return clients * static_cast<double>(updates_each) / seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int n = argc > 1 ? std::atoi(argv[1]) : 50000;
+  rlimit files{20000, 20000};
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
+
+  Daemon daemon = start_daemon();
+  // Warm both paths, then measure them back to back.
+  raw_ping_pong(2000);
+  update_round_trips(daemon.socket, 2000);
+  const Percentiles raw = raw_ping_pong(n);
+  const Percentiles ours = update_round_trips(daemon.socket, n);
+  std::printf("round trip (%d each)        p50 us   p99 us\n", n);
+  std::printf("  raw SEQPACKET ping-pong  %7.2f  %7.2f\n", raw.p50_us, raw.p99_us);
+  std::printf("  perfqosd UPDATE->reply   %7.2f  %7.2f\n", ours.p50_us, ours.p99_us);
+  std::printf("  ratio                    %7.2fx %7.2fx\n", ours.p50_us / raw.p50_us,
+              ours.p99_us / raw.p99_us);
+
+  for (int clients : {1, 8, 64}) {
+    const double rate = throughput(daemon.socket, clients, 200000 / clients);
+    std::printf("throughput, %2d clients: %9.0f updates/s\n", clients, rate);
+  }
+
+  const long before = rss_kib(daemon.pid);
+  std::vector<perfqos_client*> idle;
+  constexpr int kIdle = 10000;
+  for (int i = 0; i < kIdle; ++i) {
+    perfqos_client* c = nullptr;
+    if (perfqos_connect(daemon.socket.c_str(), 10000, &c) != 0) {
+      std::fprintf(stderr, "connection %d failed: %s\n", i, perfqos_last_error(nullptr));
+      break;
+    }
+    idle.push_back(c);
+  }
+  // One round trip on the last connection: every accept before it has been processed.
+  perfqos_effective e;
+  perfqos_read(idle.back(), "cpu_dma_latency", nullptr, &e);
+  const long after = rss_kib(daemon.pid);
+  std::printf("memory: %zu idle connections: RSS %ld -> %ld KiB, %.0f bytes per connection\n",
+              idle.size(), before, after,
+              (after - before) * 1024.0 / static_cast<double>(idle.size()));
+  for (perfqos_client* c : idle) perfqos_close(c);
+
+  kill(daemon.pid, SIGTERM);
+  waitpid(daemon.pid, nullptr, 0);
+  std::filesystem::remove_all(daemon.dir);
+  return 0;
+}
