@@ -241,7 +241,9 @@ PERFQOS_EXPORT int perfqos_next_event(struct perfqos_client* client, struct perf
                                       int timeout_ms);
 
 /* Every request held on one device (device not NULL/"") or on all: *holders becomes an array of
- * *count entries (free with perfqos_free). Paginated like perfqos_list. */
+ * *count entries (free with perfqos_free). Fetched page by page; entries have no key unique
+ * across holders, so a request added or removed while the pages are fetched may be missed or,
+ * rarely, listed twice. */
 PERFQOS_EXPORT int perfqos_status(struct perfqos_client* client, const char* device,
                                   struct perfqos_holder_info** holders, size_t* count);
 

@@ -385,12 +385,9 @@ int perfqos_status(perfqos_client* client, const char* device, perfqos_holder_in
           *next = reply.next_offset;
           return r;
         },
-        // Request ids are unique per holder, not globally: key on everything that identifies one.
-        [](const protocol::HolderEntry& h) {
-          return h.device + "/" + h.knob + "/" + std::to_string(static_cast<int>(h.end)) + "/" +
-                 std::to_string(static_cast<int>(h.holder_kind)) + "/" + h.label + "/" + h.cgroup +
-                 "/" + std::to_string(h.request_id);
-        },
+        // No key identifies one request across holders (ids are per holder, and one process
+        // may hold many connections or open files), so nothing is folded: every entry counts.
+        [n = 0](const protocol::HolderEntry&) mutable { return std::to_string(n++); },
         &all);
     if (!s.ok()) return s;
     return to_c_array(all, holders, count);

@@ -12,11 +12,15 @@
 
 #include "backends/cpu_latency_backend.h"
 #include "backends/sysfs.h"
+#include "daemon/config_state.h"
 #include "daemon/event_loop.h"
+#include "daemon/fuse_tree.h"
 #include "daemon/knob_discovery.h"
+#include "daemon/loop_executor.h"
 #include "daemon/restore_journal.h"
 #include "daemon/service.h"
 #include "daemon/socket_server.h"
+#include "daemon/test_devices.h"
 #include "perfqos/broker.h"
 #include "perfqos/device_specs.h"
 
@@ -57,6 +61,7 @@ Status run_daemon(const DaemonOptions& options) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // reload the config
   if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) return errno_status("sigprocmask");
   UniqueFd signal_fd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!signal_fd) return errno_status("signalfd");
@@ -90,10 +95,31 @@ Status run_daemon(const DaemonOptions& options) {
     return discovery.rescan(added, removed);
   });
   SocketServer server(loop, service, log, SocketServerOptions{options.socket_path});
+  // The config: policy, its perf devices and cgroup bindings, before anyone can connect.
+  ConfigState config(broker, loop, log, options.config_path, options.config_required);
+  if (Status s = config.start(); !s.ok()) return s;
+  service.set_policy(&config.policy());
+  service.set_bindings(config.bindings());
+  // The FUSE device tree, before the socket appears (readiness): its workers hand model work to
+  // this thread through the executor.
+  TestPerfDevices test_devices(broker, loop, log);
+  if (Status s = test_devices.start(options.test_perf_devices); !s.ok()) return s;
+  LoopExecutor executor(loop);
+  if (Status s = executor.start(); !s.ok()) return s;
+  FuseTree fuse(broker, executor, log, FuseTreeOptions{options.mount_path, 4, &config.policy()});
+  if (Status s = options.fuse ? fuse.start() : Status::Ok(); !s.ok()) {
+    if (options.fuse_required) return s;
+    log.warning(s.message() + ": serving without the FUSE device tree");
+  }
 
   (void)loop.watch(signal_fd.get(), EPOLLIN, [&](std::uint32_t) {
     signalfd_siginfo info{};
     while (::read(signal_fd.get(), &info, sizeof info) == sizeof info) {
+      if (info.ssi_signo == SIGHUP) {
+        log.info("received SIGHUP: reloading " + options.config_path);
+        (void)config.reload();
+        continue;
+      }
       log.info(std::string("received ") + ::strsignal(static_cast<int>(info.ssi_signo)) +
                ": stopping");
       loop.stop();
@@ -121,6 +147,8 @@ Status run_daemon(const DaemonOptions& options) {
     }
   });
   if (std::getenv("NOTIFY_SOCKET") != nullptr) ::sd_notify(0, "STOPPING=1");
+  fuse.stop();    // its open files' holders go first, on this thread
+  config.stop();  // bound requests go too
   server.stop();  // the last holders go: backends write the no-constraint values
   if (Status s = journal->restore(); !s.ok()) log.warning("restoring knobs: " + s.message());
   log.info("stopped: every request dropped, knobs restored, socket removed");

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "daemon/log.h"
 #include "perfqos/status.h"
@@ -23,6 +24,17 @@ struct DaemonOptions {
   std::string cpu_latency_node = "/dev/cpu_dma_latency";
   // Holds the restore journal.
   std::string state_dir = "/run/perfqos";
+  // The FUSE device tree (fuse_tree.h): where, and whether. A mount that fails is fatal only
+  // when fuse_required (the path was given explicitly); otherwise perfqosd serves without it.
+  std::string mount_path = "/run/perfqos/dev";
+  bool fuse = true;
+  bool fuse_required = false;
+  // The config (config.h): this file plus conf.d/*.toml beside it. A missing file is an error
+  // only when config_required (the path was given explicitly); SIGHUP reloads it.
+  std::string config_path = "/etc/perfqos/perfqosd.toml";
+  bool config_required = false;
+  // FOR TESTS ONLY: perf devices "NAME:UNIT:MIN:MAX" (test_devices.h); SIGUSR1 toggles them.
+  std::vector<std::string> test_perf_devices;
 };
 
 // Runs until SIGTERM or SIGINT. Returns the error that kept it from starting or running.

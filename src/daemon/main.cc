@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "daemon/config.h"
 #include "daemon/daemon.h"
 
 int main(int argc, char** argv) {
@@ -21,7 +22,8 @@ int main(int argc, char** argv) {
       "devfreq devices, thermal cooling devices and RAPL power caps (`perfqosctl list` shows "
       "them; docs/devices.md names them). Every knob is written only when its effective value "
       "changes, and its original value is journaled first.\n\n"
-      "Only root may place requests; other users may read (list, get, status, monitor).",
+      "Root may place any request; other users may read (list, get, status, monitor) and place "
+      "what the config grants them.",
       "perfqosd"};
   app.get_formatter()->column_width(34);
   app.add_option("--socket", options.socket_path,
@@ -39,10 +41,60 @@ int main(int argc, char** argv) {
                  "Directory of the restore journal: the original value of every knob perfqosd "
                  "changed, put back at exit or, after a crash, at the next start")
       ->capture_default_str();
+  app.add_option("--mount", options.mount_path,
+                 "Where to mount the FUSE device tree: the PM QoS class nodes (cpu_dma_latency, "
+                 "network_latency, network_throughput, memory_bandwidth) with the kernel's "
+                 "/dev/cpu_dma_latency ABI, and perf_qos/DEVICE with the perf QoS ioctl ABI "
+                 "(perfqos/perf_qos_ioctl.h). Mounted allow_other; a stale mount left by a "
+                 "crashed perfqosd is replaced. Given explicitly, failing to mount is fatal; "
+                 "at the default, perfqosd logs it and serves the socket only")
+      ->capture_default_str()
+      ->each([&options](const std::string&) { options.fuse_required = true; });
+  app.add_flag_callback(
+      "--no-fuse", [&options] { options.fuse = false; },
+      "Do not mount the FUSE device tree (the socket stays the only way in)");
+  app.add_option("--test-perf-device", options.test_perf_devices,
+                 "FOR TESTS ONLY: register a perf QoS device NAME:UNIT:MIN:MAX (UNIT normal or "
+                 "kbps; no backend). Repeatable. SIGUSR1 unregisters these devices, the next "
+                 "SIGUSR1 registers them again")
+      ->group("Testing");
+  bool check_config = false;
+  app.add_option("--config", options.config_path,
+                 "The TOML config (grants, quotas, perf devices, per-cgroup caps and floors, "
+                 "cgroup bindings; docs/config.md), plus conf.d/*.toml beside it in name order. "
+                 "Given explicitly it must exist; at the default, a missing file means the "
+                 "built-in default (root writes, others read). SIGHUP reloads it")
+      ->capture_default_str()
+      ->each([&options](const std::string&) { options.config_required = true; });
+  app.add_flag("--check-config", check_config,
+               "Validate the config (every error with file:line, key and allowed values) and exit: "
+               "0 if it is good, 1 if not");
   app.add_option("--log-level", log_level, "Least severe messages to log to stderr")
       ->check(CLI::IsMember({"error", "warning", "info", "debug"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  {
+    perfqos::daemon::Config config;
+    perfqos::Status s =
+        perfqos::daemon::load_config(options.config_path, options.config_required, &config);
+    if (check_config) {
+      if (!s.ok()) {
+        std::fprintf(stderr, "perfqosd: %s\n", s.message().c_str());
+        return 1;
+      }
+      std::printf("%s: ok (%zu files, %zu grants, %zu devices, %zu bindings)\n",
+                  options.config_path.c_str(), config.files.size(), config.grants.size(),
+                  config.devices.size(), config.bindings.size());
+      return 0;
+    }
+    // [daemon] settings apply where the command line says nothing; a bad config is reported
+    // by run_daemon.
+    const perfqos::daemon::DaemonSettings& d = config.daemon;
+    if (d.socket && app.count("--socket") == 0) options.socket_path = *d.socket;
+    if (d.state_dir && app.count("--state-dir") == 0) options.state_dir = *d.state_dir;
+    if (d.mount && app.count("--mount") == 0) options.mount_path = *d.mount;
+    if (d.log_level && app.count("--log-level") == 0) log_level = *d.log_level;
+  }
   perfqos::daemon::parse_log_level(log_level, &options.log_level);
 
   perfqos::Status s = perfqos::daemon::run_daemon(options);

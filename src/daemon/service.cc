@@ -144,6 +144,32 @@ p::Change change_of(const RequestOutcome& out) {
                                                            : p::Effective::Single(r.min)};
 }
 
+// The reply of the type that answers `request`, reporting `s`.
+template <class Req, class Rep>
+bool refuse_as(const p::Message& request, const Status& s, p::Message* out) {
+  if (!std::holds_alternative<Req>(request)) return false;
+  *out = p::failed_reply<Rep>(s.code(), s.message());
+  return true;
+}
+
+p::Message refusal(const p::Message& request, const Status& s) {
+  p::Message out = p::ErrorReply{p::ReplyStatus::Error(s.code(), s.message())};
+  (void)(refuse_as<p::HelloRequest, p::HelloReply>(request, s, &out) ||
+         refuse_as<p::ListDevicesRequest, p::ListDevicesReply>(request, s, &out) ||
+         refuse_as<p::DescribeRequest, p::DescribeReply>(request, s, &out) ||
+         refuse_as<p::AddRequest, p::AddReply>(request, s, &out) ||
+         refuse_as<p::UpdateRequest, p::UpdateReply>(request, s, &out) ||
+         refuse_as<p::RemoveRequest, p::RemoveReply>(request, s, &out) ||
+         refuse_as<p::ReadRequest, p::ReadReply>(request, s, &out) ||
+         refuse_as<p::SubscribeRequest, p::SubscribeReply>(request, s, &out) ||
+         refuse_as<p::UnsubscribeRequest, p::UnsubscribeReply>(request, s, &out) ||
+         refuse_as<p::StatusRequest, p::StatusReply>(request, s, &out) ||
+         refuse_as<p::BindRequest, p::BindReply>(request, s, &out) ||
+         refuse_as<p::UnbindRequest, p::UnbindReply>(request, s, &out) ||
+         refuse_as<p::RescanRequest, p::RescanReply>(request, s, &out));
+  return out;
+}
+
 }  // namespace
 
 Client::~Client() {
@@ -202,8 +228,16 @@ void Service::notify(const Device& device, const Knob& knob, Range old_value, Ra
 
 std::unique_ptr<Client> Service::connect(HolderIdentity identity,
                                          std::function<void(const p::Frame&)> notify) {
+  std::size_t open = 0;
+  for (const Client* c : clients_) {
+    if (c->identity().uid == identity.uid && c->refused_.ok()) ++open;
+  }
+  Status admitted = policy_->current()->admit_connection(identity.uid, open);
+  if (!admitted.ok())
+    log_.warning("pid " + std::to_string(identity.pid) + ": " + admitted.message());
   std::unique_ptr<Client> client(
       new Client(*this, broker_.make_holder(std::move(identity)), std::move(notify)));
+  client->refused_ = std::move(admitted);
   clients_.insert(client.get());
   return client;
 }
@@ -226,11 +260,16 @@ p::Frame Service::handle(Client& client, const p::Frame& request, Deadline now) 
 
 p::Message Service::dispatch(Client& client, const p::Message& message, Deadline now) {
   const HolderIdentity& who = client.holder_->identity();
-  const auto may_write = [&who](const std::string& what) {
-    if (who.uid == 0) return Status::Ok();
-    return Status::Error(EACCES, what + ": uid " + std::to_string(who.uid) +
-                                     " may only read; a grant in the perfqosd policy is needed "
-                                     "to place requests");
+  if (!client.refused_.ok()) return refusal(message, client.refused_);
+  const std::shared_ptr<const Policy> policy = policy_->current();
+  const Caller caller{who.uid, who.gid, who.cgroup};
+  const auto authorize = [&](const std::string& device, KnobId knob, RangeEnd end,
+                             std::int32_t value) {
+    Status s = policy->authorize(caller, device, knob_request_name(knob, end), value);
+    if (!s.ok()) {
+      log_.info("pid " + std::to_string(who.pid) + " (" + who.comm + ") refused: " + s.message());
+    }
+    return s;
   };
 
   if (const auto* hello = std::get_if<p::HelloRequest>(&message)) {
@@ -273,7 +312,8 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
     RequestTarget target{add->device};
     Status s = device ? Status::Ok() : Status::Error(ENODEV, "no device '" + add->device + "'");
     if (s.ok()) s = resolve_knob(*device, add->knob, add->end, &target.knob, &target.end);
-    if (s.ok()) s = may_write(add->device + "." + knob_request_name(target.knob, target.end));
+    if (s.ok()) s = authorize(add->device, target.knob, target.end, add->value);
+    if (s.ok()) s = policy->admit_request(caller, client.holder_->size());
     RequestOutcome out;
     if (s.ok()) {
       std::optional<Deadline> expiry;
@@ -293,7 +333,10 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
   if (const auto* update = std::get_if<p::UpdateRequest>(&message)) {
     p::UpdateReply reply;
     RequestOutcome out;
-    Status s = may_write("request " + std::to_string(update->request_id));
+    Status s;
+    if (const HeldRequest* r = client.holder_->find(update->request_id); r && r->device()) {
+      s = authorize(r->device()->name(), r->knob(), r->end(), update->value);
+    }
     if (s.ok()) s = broker_.update(*client.holder_, update->request_id, update->value, &out);
     reply.status = reply_status(s);
     if (s.ok()) reply.change = change_of(out);
@@ -380,16 +423,33 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
     reply.entries = std::move(candidates);
     return reply;
   }
-  if (std::holds_alternative<p::BindRequest>(message)) {
+  if (const auto* bind = std::get_if<p::BindRequest>(&message)) {
     p::BindReply reply;
-    reply.status = p::ReplyStatus::Error(
-        EOPNOTSUPP, "bind: cgroup-bound requests are not available in this perfqosd yet");
+    std::shared_ptr<Device> device = broker_.registry().find(bind->device);
+    RequestTarget target{bind->device};
+    Status s = bindings_ ? Status::Ok()
+                         : Status::Error(EOPNOTSUPP,
+                                         "bind: cgroup-bound requests are not "
+                                         "available in this perfqosd");
+    if (s.ok() && !device) s = Status::Error(ENODEV, "no device '" + bind->device + "'");
+    if (s.ok()) s = resolve_knob(*device, bind->knob, bind->end, &target.knob, &target.end);
+    if (s.ok()) s = authorize(bind->device, target.knob, target.end, bind->value);
+    RequestOutcome out;
+    if (s.ok())
+      s = bindings_->bind(who, bind->cgroup, target, bind->value, &reply.binding_id, &out);
+    reply.status = reply_status(s);
+    if (s.ok()) reply.change = change_of(out);
     return reply;
   }
-  if (std::holds_alternative<p::UnbindRequest>(message)) {
+  if (const auto* unbind = std::get_if<p::UnbindRequest>(&message)) {
     p::UnbindReply reply;
-    reply.status = p::ReplyStatus::Error(
-        EOPNOTSUPP, "unbind: cgroup-bound requests are not available in this perfqosd yet");
+    RequestOutcome out;
+    Status s = bindings_ ? bindings_->unbind(unbind->binding_id, who.uid, &out)
+                         : Status::Error(EOPNOTSUPP,
+                                         "unbind: cgroup-bound requests are not "
+                                         "available in this perfqosd");
+    reply.status = reply_status(s);
+    if (s.ok()) reply.change = change_of(out);
     return reply;
   }
   if (std::holds_alternative<p::RescanRequest>(message)) {

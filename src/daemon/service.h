@@ -2,8 +2,10 @@
 // It knows frames and the model, nothing of sockets: SocketServer feeds it decoded requests and
 // sends what it returns.
 //
-// Authorization: root may do anything; any other uid may only read (list, describe, read,
-// subscribe, status) until the policy grants more (DESIGN §8): writes get EACCES.
+// Authorization: every ADD, UPDATE and BIND is checked against the policy (policy_store.h) with
+// the connection's uid, gid and cgroup: root may do anything, others only what a grant allows
+// (EACCES names the grant needed). Quotas: requests per connection (EDQUOT), connections per
+// uid (a connection over the quota is kept open but every request on it gets EUSERS).
 //
 // Notifications: every knob of every registered device is watched; a change goes, as a
 // Notification frame, to each client subscribed to that device (or to all devices).
@@ -18,7 +20,9 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cgroup_bindings.h"
 #include "daemon/log.h"
+#include "daemon/policy_store.h"
 #include "perfqos/broker.h"
 #include "protocol/messages.h"
 
@@ -44,6 +48,7 @@ class Client {
 
   Service& service_;
   std::unique_ptr<Holder> holder_;
+  Status refused_;  // not ok: over the connections-per-uid quota
   std::function<void(const protocol::Frame&)> notify_;
   bool subscribed_all_ = false;
   std::set<std::string> subscriptions_;
@@ -58,6 +63,11 @@ class Service {
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
+
+  // Optional collaborators, wired by the daemon. Without a policy: root writes, others read.
+  // Without bindings, BIND and UNBIND answer EOPNOTSUPP. REQUIRES: they outlive the service.
+  void set_policy(const PolicyStore* policy) { policy_ = policy; }
+  void set_bindings(CgroupBindings* bindings) { bindings_ = bindings; }
 
   // `notify` sends one notification frame to the client; it must not call back into Service.
   std::unique_ptr<Client> connect(HolderIdentity identity,
@@ -78,6 +88,9 @@ class Service {
   Broker& broker_;
   const Logger& log_;
   Rescan rescan_;
+  PolicyStore default_policy_;
+  const PolicyStore* policy_ = &default_policy_;
+  CgroupBindings* bindings_ = nullptr;
   std::uint64_t registry_listener_ = 0;
   std::set<Client*> clients_;
   std::map<const Device*, std::vector<std::pair<Knob*, SubscriptionId>>> watched_;

@@ -51,6 +51,13 @@ class DaemonProcess {
       args.insert(args.end(), {"--sysfs-root", dir_ + "/root"});
     }
     if (!given("--state-dir")) args.insert(args.end(), {"--state-dir", dir_ + "/state"});
+    // Never the machine's /etc/perfqos config: an empty one (root writes, others read).
+    if (!given("--config")) {
+      std::fclose(std::fopen((dir_ + "/perfqosd.toml").c_str(), "w"));
+      args.insert(args.end(), {"--config", dir_ + "/perfqosd.toml"});
+    }
+    // No FUSE mount unless the test asks for one (--mount DIR): never the machine's default.
+    if (!given("--mount")) args.push_back("--no-fuse");
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     pid_ = ::fork();
     if (pid_ == 0) {

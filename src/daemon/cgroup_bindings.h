@@ -1,0 +1,87 @@
+// CgroupBindings: cgroup-bound requests (DESIGN §8). A binding is a request held by a cgroup
+// v2 cgroup rather than a connection: it is in force while the cgroup is populated, dropped
+// when the cgroup empties or is removed, and placed again when it fills (or is created and
+// filled) again. Bindings come from the config ([[bind]]) or from clients (BIND); a client's
+// binding outlives its connection and lasts until UNBIND. Each active binding is one Holder of
+// kind kCgroupBinding (identity: the binder's uid/gid, pid 0, comm "cgroup-binding", the bound
+// cgroup), so `status` shows it like any request.
+//
+// Authorization is the caller's job (the Service checks the binder against the policy before
+// bind()); unbind() lets root remove any binding and others only the ones they made.
+//
+// A binding whose device is gone when its cgroup fills, or whose request the broker refuses,
+// stays inactive and logs why; it is tried again on the next fill.
+//
+// Thread safety: confined to the loop thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/cgroup_watcher.h"
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "perfqos/broker.h"
+
+namespace perfqos::daemon {
+
+class CgroupBindings {
+ public:
+  struct Binding {
+    std::uint32_t id = 0;
+    std::string cgroup;
+    RequestTarget target;
+    std::int32_t value = -1;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string origin;  // "file:line" for the config's, "" for a client's
+    bool active() const { return holder != nullptr && holder->size() > 0; }
+
+   private:
+    friend class CgroupBindings;
+    std::uint64_t watch_id = 0;
+    std::unique_ptr<Holder> holder;
+  };
+
+  // `watcher` null: no cgroup2 here; bind() answers EOPNOTSUPP and config bindings are ignored
+  // with a warning. REQUIRES: broker, watcher and log outlive this object.
+  CgroupBindings(Broker& broker, CgroupWatcher* watcher, const Logger& log);
+  ~CgroupBindings();
+  CgroupBindings(const CgroupBindings&) = delete;
+  CgroupBindings& operator=(const CgroupBindings&) = delete;
+
+  // Binds `target`=`value` to `cgroup` for `binder`. EINVAL: bad cgroup path; ENOENT: no such
+  // cgroup; EOPNOTSUPP: no cgroup2; the broker's errors when the cgroup is populated and the
+  // request cannot be placed (nothing is bound then). `*out` tells whether it took effect now.
+  Status bind(const HolderIdentity& binder, const std::string& cgroup, const RequestTarget& target,
+              std::int32_t value, std::uint32_t* id, RequestOutcome* out);
+  // ENOENT: no such binding; EPERM: not root and not the binder, or a binding of the config.
+  Status unbind(std::uint32_t id, uid_t who, RequestOutcome* out);
+
+  // Makes the config's bindings those of `config`: identical ones are kept as they are, others
+  // are removed or added. Bindings of clients are not touched. Bad entries are logged, skipped.
+  void set_config_bindings(const std::vector<BindingConfig>& bindings);
+
+  std::vector<const Binding*> bindings() const;
+  // Drops every binding (and so every bound request); for shutdown.
+  void clear();
+
+ private:
+  void on_state(std::uint32_t id, CgroupState state);
+  Status activate(Binding& b, RequestOutcome* out);
+  Status resolve(const BindingConfig& c, RequestTarget* target) const;
+
+  Broker& broker_;
+  CgroupWatcher* watcher_;
+  const Logger& log_;
+  std::uint32_t next_id_ = 1;
+  std::map<std::uint32_t, std::unique_ptr<Binding>> bindings_;
+};
+
+// EINVAL unless `cgroup` is an absolute cgroup v2 path without "." or ".." components.
+Status check_cgroup_path(const std::string& cgroup);
+
+}  // namespace perfqos::daemon

@@ -1,0 +1,101 @@
+#include "daemon/config_state.h"
+
+#include "daemon/cgroup_mount.h"
+#include "perfqos/knob.h"
+
+namespace perfqos::daemon {
+
+ConfigState::ConfigState(Broker& broker, EventLoop& loop, const Logger& log, std::string path,
+                         bool required)
+    : broker_(broker), loop_(loop), log_(log), path_(std::move(path)), required_(required) {}
+
+ConfigState::~ConfigState() {
+  stop();
+}
+
+Status ConfigState::apply_devices(const Config& config, bool fatal) {
+  std::set<std::string> wanted;
+  for (const DeviceSpec& spec : config.devices) wanted.insert(spec.name);
+  for (const std::string& name : devices_) {
+    if (wanted.count(name) == 0) {
+      (void)broker_.unregister_device(name);
+      log_.info("config: device " + name + " no longer declared: unregistered");
+    }
+  }
+  std::erase_if(devices_, [&](const std::string& n) { return wanted.count(n) == 0; });
+  for (const DeviceSpec& spec : config.devices) {
+    if (devices_.count(spec.name) != 0) continue;
+    if (Status s = broker_.register_device(spec); !s.ok()) {
+      if (fatal) return Status::Error(s.code(), "config: device " + spec.name + ": " + s.message());
+      log_.warning("config: device " + spec.name + ": " + s.message());
+      continue;
+    }
+    devices_.insert(spec.name);
+  }
+  return Status::Ok();
+}
+
+Status ConfigState::start() {
+  Config config;
+  if (Status s = load_config(path_, required_, &config); !s.ok()) return s;
+  if (Status s = apply_devices(config, true); !s.ok()) return s;
+  policy_.set(config.policy());
+  std::string mount;
+  if (Status s = find_cgroup2_mount(&mount); s.ok()) {
+    watcher_ = std::make_unique<CgroupWatcher>(loop_, log_, mount);
+    if (Status w = watcher_->start(); !w.ok()) {
+      log_.warning("cgroup watcher: " + w.message() + ": no cgroup-bound requests");
+      watcher_.reset();
+    }
+  } else {
+    log_.warning(s.message() + ": no cgroup-bound requests");
+  }
+  bindings_ = std::make_unique<CgroupBindings>(broker_, watcher_.get(), log_);
+  bindings_->set_config_bindings(config.bindings);
+  log_.info("config: " +
+            (config.files.empty()
+                 ? std::string("none (built-in default: root writes, others read)")
+                 : std::to_string(config.files.size()) + " file(s) from " + path_) +
+            ", " + std::to_string(config.grants.size()) + " grants");
+  return Status::Ok();
+}
+
+Status ConfigState::reload() {
+  Config config;
+  if (Status s = load_config(path_, required_, &config); !s.ok()) {
+    log_.warning("reload: " + s.message() + ": keeping the previous config");
+    return s;
+  }
+  (void)apply_devices(config, false);
+  policy_.set(config.policy());
+  if (bindings_) bindings_->set_config_bindings(config.bindings);
+  log_.info("reload: config applied: " + std::to_string(config.grants.size()) + " grants, " +
+            std::to_string(config.bindings.size()) + " bindings");
+  report_refused();
+  return Status::Ok();
+}
+
+void ConfigState::report_refused() const {
+  const std::shared_ptr<const Policy> policy = policy_.current();
+  std::size_t refused = 0;
+  for (const auto& device : broker_.registry().devices()) {
+    for (const HeldRequest* r : device->requests()) {
+      const HolderIdentity& id = r->holder().identity();
+      if (id.kind == HolderKind::kCgroupBinding || id.kind == HolderKind::kInternal) continue;
+      Status s = policy->authorize(Caller{id.uid, id.gid, id.cgroup}, device->name(),
+                                   knob_request_name(r->knob(), r->end()), r->value());
+      if (!s.ok()) ++refused;
+    }
+  }
+  if (refused > 0) {
+    log_.warning("reload: " + std::to_string(refused) +
+                 " requests in force would be refused by the new policy; they stay until their "
+                 "holders remove them, and updates to them are checked");
+  }
+}
+
+void ConfigState::stop() {
+  if (bindings_) bindings_->clear();
+}
+
+}  // namespace perfqos::daemon

@@ -1,0 +1,64 @@
+// ConfigState: the config in force and what it drives: the policy (PolicyStore), the perf
+// devices it declares, and the cgroup bindings (with the cgroup watcher they need).
+//
+// Reload (SIGHUP): the files are read again; a config with any error changes nothing (the error
+// is logged and the previous config stays). A good one replaces the policy at once for every
+// front end, registers new [[device]]s and unregisters those no longer declared (their requests
+// are dropped, as for any device that goes), and replaces the config's bindings (identical ones
+// are kept untouched). Requests already placed are NOT dropped, even when the new policy would
+// refuse them: they stay until their holder removes them or goes away; any UPDATE is judged by
+// the new policy. The reload logs how many requests the new policy would refuse. [daemon]
+// settings need a restart.
+//
+// Thread safety: confined to the loop thread; policy() may be used from any thread.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include "daemon/cgroup_bindings.h"
+#include "daemon/cgroup_watcher.h"
+#include "daemon/config.h"
+#include "daemon/event_loop.h"
+#include "daemon/log.h"
+#include "daemon/policy_store.h"
+#include "perfqos/broker.h"
+
+namespace perfqos::daemon {
+
+class ConfigState {
+ public:
+  // REQUIRES: broker, loop and log outlive this object.
+  ConfigState(Broker& broker, EventLoop& loop, const Logger& log, std::string path, bool required);
+  ~ConfigState();
+  ConfigState(const ConfigState&) = delete;
+  ConfigState& operator=(const ConfigState&) = delete;
+
+  // Loads the config, registers its devices, finds cgroup2 and places the config's bindings.
+  // A bad config or a device that cannot be registered is an error; no cgroup2 is a warning.
+  Status start();
+  // Reloads (see above); returns what kept the new config out, if anything.
+  Status reload();
+  // Drops every binding; the devices stay registered.
+  void stop();
+
+  const PolicyStore& policy() const { return policy_; }
+  CgroupBindings* bindings() { return bindings_.get(); }
+
+ private:
+  Status apply_devices(const Config& config, bool fatal);
+  void report_refused() const;
+
+  Broker& broker_;
+  EventLoop& loop_;
+  const Logger& log_;
+  std::string path_;
+  bool required_;
+  PolicyStore policy_;
+  std::set<std::string> devices_;  // registered from the config
+  std::unique_ptr<CgroupWatcher> watcher_;
+  std::unique_ptr<CgroupBindings> bindings_;
+};
+
+}  // namespace perfqos::daemon

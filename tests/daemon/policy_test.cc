@@ -1,0 +1,325 @@
+// Policy end to end: a real perfqosd with a config file, real unprivileged clients (fork +
+// setgid/setuid), real cgroups (mkdir under the cgroup2 mount, processes moved in by pid).
+#include <grp.h>
+#include <gtest/gtest.h>
+#include <sys/prctl.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
+
+#include "daemon/cgroup_fixture.h"
+#include "daemon/daemon_process.h"
+#include "perfqos/client.h"
+
+namespace perfqos {
+namespace {
+
+using testing::DaemonProcess;
+using testing::eventually;
+using testing::TestCgroup;
+
+constexpr std::int32_t kLatencyDefault = 2000000000;
+constexpr uid_t kNobody = 65534;
+
+std::string write_config(const std::string& dir, const std::string& text) {
+  const std::string path = dir + "/perfqosd.toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+// A config file in its own directory, made before the daemon starts.
+struct ConfigFile {
+  explicit ConfigFile(const std::string& text) {
+    char tmpl[] = "/tmp/perfqos-config-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    path = write_config(dir, text);
+  }
+  ~ConfigFile() { std::filesystem::remove_all(dir); }
+  void rewrite(const std::string& text) const { write_config(dir, text); }
+  std::string dir, path;
+};
+
+// Runs `body` in a child with uid/gid dropped (and, first, moved into `cgroup` if given); the
+// results it pushes come back through a pipe.
+std::vector<int> run_as(uid_t uid, gid_t gid, const std::function<void(std::vector<int>&)>& body,
+                        TestCgroup* cgroup = nullptr) {
+  int fds[2];
+  if (::pipe(fds) != 0) return {};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (cgroup != nullptr && !cgroup->add(::getpid())) ::_exit(2);
+    if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) ::_exit(3);
+    std::vector<int> results;
+    body(results);
+    (void)!::write(fds[1], results.data(), results.size() * sizeof(int));
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::vector<int> results;
+  int v;
+  while (::read(fds[0], &v, sizeof v) == sizeof v) results.push_back(v);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  return results;
+}
+
+int add(const std::string& socket, const char* device, const char* knob, std::int32_t value) {
+  perfqos_client* c = nullptr;
+  int rc = perfqos_connect(socket.c_str(), 5000, &c);
+  if (rc == 0) {
+    std::uint32_t id = 0;
+    rc = perfqos_add(c, device, knob, value, &id, nullptr);
+  }
+  perfqos_close(c);
+  return rc;
+}
+
+std::int32_t effective(const std::string& socket, const char* device) {
+  perfqos_client* c = nullptr;
+  if (perfqos_connect(socket.c_str(), 5000, &c) != 0) return -1;
+  perfqos_effective e{};
+  const int rc = perfqos_read(c, device, nullptr, &e);
+  perfqos_close(c);
+  return rc == 0 ? e.value : rc;
+}
+
+TEST(PolicyDaemon, GrantsAllowExactlyTheirRangesOnTheSocket) {
+  ConfigFile config(R"(
+[[grant]]
+users = [65534]
+device = "cpu_dma_latency"
+min = 20
+max = 1000
+
+[[grant]]
+groups = [4242]
+device = "network_*"
+knob = "latency"
+max = 500
+)");
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  const std::string socket = d.socket();
+  std::vector<int> r = run_as(kNobody, kNobody, [&](std::vector<int>& out) {
+    out.push_back(add(socket, "cpu_dma_latency", nullptr, 20));
+    out.push_back(add(socket, "cpu_dma_latency", nullptr, 1000));
+    out.push_back(add(socket, "cpu_dma_latency", nullptr, 19));
+    out.push_back(add(socket, "cpu_dma_latency", nullptr, 1001));
+    out.push_back(add(socket, "cpu_dma_latency", nullptr, -1));
+    out.push_back(add(socket, "network_latency", nullptr, 100));
+    // An update out of the range is refused too; the request stays at its value.
+    perfqos_client* c = nullptr;
+    std::uint32_t id = 0;
+    out.push_back(perfqos_connect(socket.c_str(), 5000, &c));
+    out.push_back(perfqos_add(c, "cpu_dma_latency", nullptr, 500, &id, nullptr));
+    out.push_back(perfqos_update(c, id, 5, nullptr));
+    out.push_back(std::strstr(perfqos_last_error(c), "[[grant]]") != nullptr);
+    out.push_back(perfqos_update(c, id, 30, nullptr));
+    perfqos_close(c);
+  });
+  EXPECT_EQ(r, (std::vector<int>{0, 0, -EACCES, -EACCES, 0, -EACCES, 0, 0, -EACCES, 1, 0}));
+
+  // By group: 4242 may set network_latency up to 500, nothing else.
+  r = run_as(4242, 4242, [&](std::vector<int>& out) {
+    out.push_back(add(socket, "network_latency", nullptr, 500));
+    out.push_back(add(socket, "network_latency", nullptr, 501));
+    out.push_back(add(socket, "cpu_dma_latency", nullptr, 100));
+  });
+  EXPECT_EQ(r, (std::vector<int>{0, -EACCES, -EACCES}));
+  // Root may do anything.
+  EXPECT_EQ(add(socket, "cpu_dma_latency", nullptr, 1), 0);
+  // Reads stay open to everyone.
+  r = run_as(1234, 1234, [&](std::vector<int>& out) {
+    out.push_back(effective(socket, "cpu_dma_latency") == kLatencyDefault);
+  });
+  EXPECT_EQ(r, (std::vector<int>{1}));
+}
+
+TEST(PolicyDaemon, CgroupGlobGrantsFollowTheCallersCgroup) {
+  TestCgroup allowed("/pq-test-allowed-" + std::to_string(::getpid()));
+  TestCgroup other("/pq-test-other-" + std::to_string(::getpid()));
+  if (!allowed.ok() || !other.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  ConfigFile config(R"(
+[[grant]]
+cgroups = ["/pq-test-allowed-*"]
+device = "cpu_dma_latency"
+min = 10
+max = 100
+
+[[cgroup]]
+path = "/pq-test-allowed-*"
+device = "cpu_dma_latency"
+floor = 50
+)");
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  const std::string socket = d.socket();
+  const auto body = [&](std::vector<int>& out) {
+    out.push_back(add(socket, "cpu_dma_latency", nullptr, 60));
+    out.push_back(add(socket, "cpu_dma_latency", nullptr, 20));  // below the cgroup's floor
+  };
+  EXPECT_EQ(run_as(kNobody, kNobody, body, &allowed), (std::vector<int>{0, -EACCES}));
+  EXPECT_EQ(run_as(kNobody, kNobody, body, &other), (std::vector<int>{-EACCES, -EACCES}));
+}
+
+TEST(PolicyDaemon, QuotasGiveClearErrors) {
+  ConfigFile config(R"(
+[quotas]
+max_requests_per_holder = 2
+max_connections_per_uid = 2
+
+[[grant]]
+users = [65534]
+device = "*"
+)");
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  const std::string socket = d.socket();
+  std::vector<int> r = run_as(kNobody, kNobody, [&](std::vector<int>& out) {
+    perfqos_client* a = nullptr;
+    perfqos_client* b = nullptr;
+    perfqos_client* c = nullptr;
+    std::uint32_t id = 0;
+    out.push_back(perfqos_connect(socket.c_str(), 5000, &a));
+    out.push_back(perfqos_add(a, "cpu_dma_latency", nullptr, 100, &id, nullptr));
+    out.push_back(perfqos_add(a, "network_latency", nullptr, 100, &id, nullptr));
+    out.push_back(perfqos_add(a, "cpu_dma_latency", nullptr, 90, &id, nullptr));
+    out.push_back(perfqos_connect(socket.c_str(), 5000, &b));
+    const int third = perfqos_connect(socket.c_str(), 5000, &c);
+    std::uint32_t id3 = 0;
+    // Whether connect or the first request reports it, the third connection gets EUSERS.
+    out.push_back(third == 0 ? perfqos_add(c, "cpu_dma_latency", nullptr, 100, &id3, nullptr)
+                             : third);
+    perfqos_close(c);
+    perfqos_close(b);
+    perfqos_close(a);
+  });
+  EXPECT_EQ(r, (std::vector<int>{0, 0, 0, -EDQUOT, 0, -EUSERS}));
+  // Root is exempt; the daemon is alive.
+  EXPECT_EQ(effective(socket, "cpu_dma_latency"), kLatencyDefault);
+}
+
+TEST(PolicyDaemon, CheckConfigNamesFileLineAndKey) {
+  ConfigFile bad("[[grant]]\nusers = [65534]\ndevice = \"cpu_dma_latency\"\nmin = 10\nmax = 5\n");
+  const std::string command =
+      std::string(PERFQOS_DAEMON_PATH) + " --check-config --config " + bad.path + " 2>&1";
+  FILE* p = ::popen(command.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[1024] = {};
+  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, p);
+  const int status = ::pclose(p);
+  const std::string text(buf, n);
+  EXPECT_EQ(WEXITSTATUS(status), 1) << text;
+  EXPECT_NE(text.find(bad.path + ":5: grant.max"), std::string::npos) << text;
+  EXPECT_NE(text.find("allowed min <= max"), std::string::npos) << text;
+
+  ConfigFile good("[[grant]]\nusers = [65534]\ndevice = \"cpu_dma_latency\"\n");
+  const std::string ok_command =
+      std::string(PERFQOS_DAEMON_PATH) + " --check-config --config " + good.path + " 2>&1";
+  EXPECT_EQ(WEXITSTATUS(std::system(ok_command.c_str())), 0);
+  // A daemon refuses to start with a bad config.
+  DaemonProcess d({"--config", bad.path});
+  EXPECT_FALSE(d.ready());
+}
+
+TEST(PolicyDaemon, SighupReloadsWithoutDroppingRequests) {
+  ConfigFile config("");
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  const std::string socket = d.socket();
+  const auto try_add = [&] {
+    return run_as(kNobody, kNobody, [&](std::vector<int>& out) {
+      out.push_back(add(socket, "cpu_dma_latency", nullptr, 100));
+    })[0];
+  };
+  EXPECT_EQ(try_add(), -EACCES);
+  perfqos_client* root = nullptr;
+  ASSERT_EQ(perfqos_connect(socket.c_str(), 5000, &root), 0);
+  std::uint32_t id = 0;
+  ASSERT_EQ(perfqos_add(root, "cpu_dma_latency", nullptr, 300, &id, nullptr), 0);
+
+  config.rewrite("[[grant]]\nusers = [65534]\ndevice = \"cpu_dma_latency\"\n");
+  ::kill(d.pid(), SIGHUP);
+  EXPECT_TRUE(eventually([&] { return try_add() == 0; }));
+  EXPECT_EQ(effective(socket, "cpu_dma_latency"), 300);  // the held request survived
+
+  // A bad config changes nothing.
+  config.rewrite("[[grant]]\nusers = [65534]\ndevice = \"cpu_dma_latency\"\nknob = \"nope\"\n");
+  ::kill(d.pid(), SIGHUP);
+  EXPECT_TRUE(
+      eventually([&] { return d.log().find("keeping the previous config") != std::string::npos; }));
+  EXPECT_EQ(try_add(), 0);
+  EXPECT_NE(d.log().find(":4: grant.knob"), std::string::npos);
+  perfqos_close(root);
+}
+
+TEST(PolicyDaemon, BoundRequestsFollowPopulation) {
+  const std::string name = "/pq-test-bind-" + std::to_string(::getpid());
+  TestCgroup cg(name);
+  if (!cg.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  ConfigFile config("[[bind]]\ncgroup = \"" + name +
+                    "\"\ndevice = \"cpu_dma_latency\"\nvalue = 50\n");
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  const std::string socket = d.socket();
+  const auto latency = [&] { return effective(socket, "cpu_dma_latency"); };
+
+  EXPECT_EQ(latency(), kLatencyDefault);  // empty: not in force
+  cg.spawn_sleeper();
+  EXPECT_TRUE(eventually([&] { return latency() == 50; })) << d.log();
+  cg.kill_all();
+  EXPECT_TRUE(eventually([&] { return latency() == kLatencyDefault; })) << d.log();
+  cg.spawn_sleeper();
+  EXPECT_TRUE(eventually([&] { return latency() == 50; })) << d.log();
+  cg.kill_all();
+  ASSERT_TRUE(cg.remove());
+  EXPECT_TRUE(eventually([&] { return latency() == kLatencyDefault; })) << d.log();
+  // Created and filled again: in force again.
+  ASSERT_TRUE(cg.create());
+  cg.spawn_sleeper();
+  EXPECT_TRUE(eventually([&] { return latency() == 50; })) << d.log();
+
+  // A client's binding (perfqosctl bind): outlives the connection, until unbind.
+  perfqos_client* c = nullptr;
+  ASSERT_EQ(perfqos_connect(socket.c_str(), 5000, &c), 0);
+  std::uint32_t binding = 0;
+  ASSERT_EQ(perfqos_bind(c, name.c_str(), "network_latency", nullptr, 70, &binding, nullptr), 0)
+      << perfqos_last_error(c);
+  perfqos_close(c);
+  EXPECT_EQ(effective(socket, "network_latency"), 70);
+  // Shown by status as a cgroup binding.
+  ASSERT_EQ(perfqos_connect(socket.c_str(), 5000, &c), 0);
+  perfqos_holder_info* holders = nullptr;
+  std::size_t n = 0;
+  ASSERT_EQ(perfqos_status(c, "network_latency", &holders, &n), 0);
+  ASSERT_EQ(n, 1u);
+  EXPECT_EQ(holders[0].holder_kind, PERFQOS_HOLDER_CGROUP_BINDING);
+  perfqos_free(holders);
+  // Nobody else may remove it; nobody without a grant may bind.
+  std::vector<int> r = run_as(kNobody, kNobody, [&](std::vector<int>& out) {
+    perfqos_client* u = nullptr;
+    std::uint32_t other = 0;
+    out.push_back(perfqos_connect(socket.c_str(), 5000, &u));
+    out.push_back(perfqos_unbind(u, binding, nullptr));
+    out.push_back(perfqos_bind(u, name.c_str(), "network_latency", nullptr, 10, &other, nullptr));
+    perfqos_close(u);
+  });
+  EXPECT_EQ(r, (std::vector<int>{0, -EPERM, -EACCES}));
+  std::uint32_t junk = 0;
+  EXPECT_EQ(perfqos_bind(c, "/pq-no-such-cgroup", "network_latency", nullptr, 70, &junk, nullptr),
+            -ENOENT);
+  EXPECT_EQ(perfqos_bind(c, "../etc", "network_latency", nullptr, 70, &junk, nullptr), -EINVAL);
+  ASSERT_EQ(perfqos_unbind(c, binding, nullptr), 0);
+  EXPECT_EQ(effective(socket, "network_latency"), kLatencyDefault);
+  perfqos_close(c);
+  cg.kill_all();
+}
+
+}  // namespace
+}  // namespace perfqos
