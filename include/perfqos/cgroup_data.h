@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,7 +26,7 @@
 namespace perfqos {
 
 struct CgroupCounters {
-  std::uint64_t admitted = 0;  // requests placed or changed by members of the cgroup
+  std::uint64_t admitted = 0;  // requests of members the policy admitted
   std::uint64_t refused = 0;   // requests the policy refused them
 };
 
@@ -47,8 +48,9 @@ class CgroupDataTable {
   // `*created` (if not null) says whether it was. REQUIRES: cgroup is not empty.
   CgroupData& get(const Device& device, const std::string& cgroup, const Policy& policy,
                   bool* created = nullptr);
-  // Null when there is none.
-  const CgroupData* find(const std::string& device, const std::string& cgroup) const;
+  // Null when there is none. Allocates nothing (the daemon looks up on every request).
+  CgroupData* find(std::string_view device, std::string_view cgroup);
+  const CgroupData* find(std::string_view device, std::string_view cgroup) const;
   bool has_cgroup(const std::string& cgroup) const;
 
   // The cgroup was removed: destroys its data on every device. Returns how many entries.
@@ -60,12 +62,15 @@ class CgroupDataTable {
 
   // Every entry, in (device, cgroup) order.
   std::vector<const CgroupData*> entries() const;
-  std::size_t size() const { return data_.size(); }
+  std::size_t size() const { return size_; }
 
  private:
   static std::vector<CgroupLimit> limits_of(const Device& device, const std::string& cgroup,
                                             const Policy& policy);
-  std::map<std::pair<std::string, std::string>, CgroupData> data_;
+  // device -> cgroup -> data; transparent comparators let lookups by string_view allocate nothing.
+  using ByCgroup = std::map<std::string, CgroupData, std::less<>>;
+  std::map<std::string, ByCgroup, std::less<>> data_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace perfqos

@@ -57,6 +57,7 @@ extern "C" {
 #define PERFQOS_DEFAULT_VALUE (-1)
 #define PERFQOS_EVENT_QUEUE_MAX 1024
 #define PERFQOS_MAX_KNOBS 16
+#define PERFQOS_MAX_CGROUP_LIMITS 32
 
 struct perfqos_client; /* opaque */
 
@@ -133,6 +134,26 @@ struct perfqos_holder_info {
   char label[64];        /* e.g. "process_1234" */
   int binding;           /* 1 when this request currently sets the effective value */
   uint32_t remaining_ms; /* until the request expires; 0 = untimed */
+};
+
+/* A cap or floor of a cgroup's data on one knob ("min"/"max" for range knobs). */
+struct perfqos_cgroup_limit {
+  char knob[32];
+  int has_floor; /* 1 when floor is set */
+  int32_t floor;
+  int has_cap; /* 1 when cap is set */
+  int32_t cap;
+};
+
+/* The data one device keeps for one client cgroup: from the first request a member of the cgroup
+ * places on the device until the cgroup is removed or the device goes. */
+struct perfqos_cgroup_info {
+  char device[64];
+  char cgroup[4096]; /* cgroup v2 path; "/" for the root cgroup */
+  size_t limit_count;
+  struct perfqos_cgroup_limit limits[PERFQOS_MAX_CGROUP_LIMITS];
+  uint32_t admitted; /* requests of members the policy admitted (saturating) */
+  uint32_t refused;  /* requests of members the policy refused (saturating) */
 };
 
 /* One effective-value change of a subscribed device. */
@@ -246,6 +267,12 @@ PERFQOS_EXPORT int perfqos_next_event(struct perfqos_client* client, struct perf
  * rarely, listed twice. */
 PERFQOS_EXPORT int perfqos_status(struct perfqos_client* client, const char* device,
                                   struct perfqos_holder_info** holders, size_t* count);
+
+/* The per-cgroup data of one device (device not NULL/"") or of all: *entries becomes an array of
+ * *count entries (free with perfqos_free), one per (device, cgroup), fetched page by page.
+ * -ENODEV for an unknown device. */
+PERFQOS_EXPORT int perfqos_cgroup_data(struct perfqos_client* client, const char* device,
+                                       struct perfqos_cgroup_info** entries, size_t* count);
 
 /* Binds a request to a cgroup v2 path (relative to the cgroup2 mount, e.g. "/batch.slice"): it
  * is in force while the cgroup is populated, independent of this connection. *binding_id

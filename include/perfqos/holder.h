@@ -44,8 +44,9 @@ struct HolderIdentity {
   pid_t pid = 0;
   uid_t uid = 0;
   gid_t gid = 0;
-  std::string comm;    // the process name, at most 15 bytes
-  std::string cgroup;  // the cgroup v2 path, e.g. "/system.slice/foo.service"
+  std::string comm;           // the process name, at most 15 bytes
+  std::string cgroup;         // the cgroup v2 path, e.g. "/system.slice/foo.service"
+  std::vector<gid_t> groups{};  // supplementary groups (for the policy's group grants)
   // "process_<PID>", the name the original PM QoS design gave a process's request.
   std::string label() const { return "process_" + std::to_string(pid); }
 };

@@ -3,10 +3,10 @@
 //
 // Authorization of one request (authorize()):
 //   1. uid 0 may do anything.
-//   2. Anyone else needs a Grant that matches them (their uid is in `uids`, or their gid is in
-//      `gids`, or their cgroup matches one of `cgroups`) and the target (device glob and knob)
-//      and whose [min, max] contains the value. A value of -1 ("default") imposes nothing: any
-//      matching grant admits it whatever its range.
+//   2. Anyone else needs a Grant that matches them (their uid is in `uids`, or their primary or
+//      one of their supplementary groups is in `gids`, or their cgroup matches one of `cgroups`)
+//      and the target (device glob and knob) and whose [min, max] contains the value. A value of -1
+//      ("default") imposes nothing: any matching grant admits it whatever its range.
 //   3. Then, per-cgroup limits (CgroupLimit, the caps and floors of the per-cgroup data) bound
 //      what non-root members of a matching cgroup may ask on that device knob: floor <= value
 //      <= cap. Every matching limit applies (they intersect).
@@ -40,8 +40,9 @@ namespace perfqos {
 // Who asks: the caller's credentials and cgroup v2 path ("/user.slice/...", "" if unknown).
 struct Caller {
   uid_t uid = 0;
-  gid_t gid = 0;
+  gid_t gid = 0;  // primary group
   std::string cgroup;
+  std::vector<gid_t> groups{};  // supplementary groups
 };
 
 struct Grant {

@@ -81,6 +81,25 @@ void to_c(const protocol::HolderEntry& in, perfqos_holder_info* out) {
   out->remaining_ms = in.remaining_ms;
 }
 
+void to_c(const protocol::CgroupDataEntry& in, perfqos_cgroup_info* out) {
+  std::memset(out, 0, sizeof *out);
+  copy(out->device, in.device);
+  copy(out->cgroup, in.cgroup);
+  // The wire bounds the list by the same limit as the array.
+  static_assert(protocol::kMaxCgroupKnobLimits == PERFQOS_MAX_CGROUP_LIMITS);
+  out->limit_count = in.limits.size();
+  for (std::size_t i = 0; i < in.limits.size(); ++i) {
+    const protocol::CgroupKnobLimit& l = in.limits[i];
+    copy(out->limits[i].knob, l.knob);
+    out->limits[i].has_floor = l.has_floor ? 1 : 0;
+    out->limits[i].floor = l.floor;
+    out->limits[i].has_cap = l.has_cap ? 1 : 0;
+    out->limits[i].cap = l.cap;
+  }
+  out->admitted = in.admitted;
+  out->refused = in.refused;
+}
+
 void to_c(const protocol::Notification& in, std::uint32_t dropped, perfqos_event* out) {
   std::memset(out, 0, sizeof *out);
   copy(out->device, in.device);

@@ -387,10 +387,30 @@ int perfqos_status(perfqos_client* client, const char* device, perfqos_holder_in
         },
         // No key identifies one request across holders (ids are per holder, and one process
         // may hold many connections or open files), so nothing is folded: every entry counts.
-        [n = 0](const protocol::HolderEntry&) mutable { return std::to_string(n++); },
-        &all);
+        [n = 0](const protocol::HolderEntry&) mutable { return std::to_string(n++); }, &all);
     if (!s.ok()) return s;
     return to_c_array(all, holders, count);
+  });
+}
+
+int perfqos_cgroup_data(perfqos_client* client, const char* device, perfqos_cgroup_info** entries,
+                        size_t* count) {
+  return run(client, [&] {
+    if (entries == nullptr || count == nullptr) return invalid("entries or count is NULL");
+    std::vector<protocol::CgroupDataEntry> all;
+    Status s = fetch_all<protocol::CgroupDataEntry>(
+        [&](std::uint32_t offset, std::vector<protocol::CgroupDataEntry>* page,
+            std::uint32_t* total, std::uint32_t* next) {
+          protocol::CgroupDataReply reply;
+          Status r = call(client, protocol::CgroupDataRequest{or_empty(device), offset, 0}, &reply);
+          *page = std::move(reply.entries);
+          *total = reply.total;
+          *next = reply.next_offset;
+          return r;
+        },
+        [](const protocol::CgroupDataEntry& e) { return e.device + '\0' + e.cgroup; }, &all);
+    if (!s.ok()) return s;
+    return to_c_array(all, entries, count);
   });
 }
 

@@ -52,6 +52,8 @@ Status ConfigState::start() {
   }
   bindings_ = std::make_unique<CgroupBindings>(broker_, watcher_.get(), log_);
   bindings_->set_config_bindings(config.bindings);
+  cgroup_data_ =
+      std::make_unique<CgroupDataTracker>(broker_.registry(), policy_, watcher_.get(), log_);
   log_.info("config: " +
             (config.files.empty()
                  ? std::string("none (built-in default: root writes, others read)")
@@ -69,6 +71,7 @@ Status ConfigState::reload() {
   (void)apply_devices(config, false);
   policy_.set(config.policy());
   if (bindings_) bindings_->set_config_bindings(config.bindings);
+  if (cgroup_data_) cgroup_data_->refresh();
   log_.info("reload: config applied: " + std::to_string(config.grants.size()) + " grants, " +
             std::to_string(config.bindings.size()) + " bindings");
   report_refused();
@@ -82,7 +85,7 @@ void ConfigState::report_refused() const {
     for (const HeldRequest* r : device->requests()) {
       const HolderIdentity& id = r->holder().identity();
       if (id.kind == HolderKind::kCgroupBinding || id.kind == HolderKind::kInternal) continue;
-      Status s = policy->authorize(Caller{id.uid, id.gid, id.cgroup}, device->name(),
+      Status s = policy->authorize(Caller{id.uid, id.gid, id.cgroup, id.groups}, device->name(),
                                    knob_request_name(r->knob(), r->end()), r->value());
       if (!s.ok()) ++refused;
     }

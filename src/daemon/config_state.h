@@ -1,11 +1,12 @@
 // ConfigState: the config in force and what it drives: the policy (PolicyStore), the perf
-// devices it declares, and the cgroup bindings (with the cgroup watcher they need).
+// devices it declares, the cgroup bindings (with the cgroup watcher they need) and the
+// per-cgroup data whose caps and floors come from it.
 //
 // Reload (SIGHUP): the files are read again; a config with any error changes nothing (the error
 // is logged and the previous config stays). A good one replaces the policy at once for every
 // front end, registers new [[device]]s and unregisters those no longer declared (their requests
-// are dropped, as for any device that goes), and replaces the config's bindings (identical ones
-// are kept untouched). Requests already placed are NOT dropped, even when the new policy would
+// are dropped, as for any device that goes), replaces the config's bindings (identical ones
+// are kept untouched) and recomputes the per-cgroup data's caps and floors. Requests already placed are NOT dropped, even when the new policy would
 // refuse them: they stay until their holder removes them or goes away; any UPDATE is judged by
 // the new policy. The reload logs how many requests the new policy would refuse. [daemon]
 // settings need a restart.
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "daemon/cgroup_bindings.h"
+#include "daemon/cgroup_data_tracker.h"
 #include "daemon/cgroup_watcher.h"
 #include "daemon/config.h"
 #include "daemon/event_loop.h"
@@ -45,6 +47,8 @@ class ConfigState {
 
   const PolicyStore& policy() const { return policy_; }
   CgroupBindings* bindings() { return bindings_.get(); }
+  // Null before start().
+  CgroupDataTracker* cgroup_data() { return cgroup_data_.get(); }
 
  private:
   Status apply_devices(const Config& config, bool fatal);
@@ -59,6 +63,7 @@ class ConfigState {
   std::set<std::string> devices_;  // registered from the config
   std::unique_ptr<CgroupWatcher> watcher_;
   std::unique_ptr<CgroupBindings> bindings_;
+  std::unique_ptr<CgroupDataTracker> cgroup_data_;
 };
 
 }  // namespace perfqos::daemon

@@ -100,13 +100,14 @@ Status run_daemon(const DaemonOptions& options) {
   if (Status s = config.start(); !s.ok()) return s;
   service.set_policy(&config.policy());
   service.set_bindings(config.bindings());
+  service.set_cgroup_data(config.cgroup_data());
   // The FUSE device tree, before the socket appears (readiness): its workers hand model work to
   // this thread through the executor.
   TestPerfDevices test_devices(broker, loop, log);
   if (Status s = test_devices.start(options.test_perf_devices); !s.ok()) return s;
   LoopExecutor executor(loop);
   if (Status s = executor.start(); !s.ok()) return s;
-  FuseTree fuse(broker, executor, log, FuseTreeOptions{options.mount_path, 4, &config.policy()});
+  FuseTree fuse(broker, executor, log, FuseTreeOptions{options.mount_path, 4, &config.policy(), config.cgroup_data()});
   if (Status s = options.fuse ? fuse.start() : Status::Ok(); !s.ok()) {
     if (options.fuse_required) return s;
     log.warning(s.message() + ": serving without the FUSE device tree");

@@ -155,28 +155,59 @@ struct FuseHandlers {
   }
 
   // The policy check with the caller of this request (any value when `value` is empty); a
-  // refusal is logged. `file`, when given, spares reading the cgroup of its opener again.
+  // refusal is logged. `file`, when given, spares reading the cgroup of its opener again. With
+  // `cgroup`, the check is a request's: the caller's cgroup is stored there, and a refusal is
+  // counted in its per-cgroup data (an admitted request is counted by the caller, on the loop
+  // thread, with the model change it makes).
   static Status authorize(fuse_req_t req, const FuseTree::Node& node, RangeEnd end,
                           std::optional<std::int32_t> value,
-                          const FuseTree::OpenFile* file = nullptr) {
+                          const FuseTree::OpenFile* file = nullptr, std::string* cgroup = nullptr) {
     const fuse_ctx* ctx = fuse_req_ctx(req);
-    const PolicyStore* policy = tree(req).options_.policy;
+    FuseTree& t = tree(req);
+    const PolicyStore* policy = t.options_.policy;
     const std::string knob = knob_request_name(node.knob_id, end);
+    const std::string caller_cgroup =
+        file != nullptr && file->opener == ctx->pid ? file->cgroup : process_cgroup(ctx->pid);
+    if (cgroup != nullptr) *cgroup = caller_cgroup;
     Status s;
     if (policy == nullptr) {
       s = may_write(ctx->uid, ctx->gid,
                     node.kind == FuseTree::Node::Kind::kClass ? node.name : node.name + "." + knob);
     } else {
-      const std::string cgroup =
-          file != nullptr && file->opener == ctx->pid ? file->cgroup : process_cgroup(ctx->pid);
-      s = value ? policy->authorize(ctx->uid, ctx->gid, cgroup, node.name, knob, *value)
-                : policy->authorize_any(ctx->uid, ctx->gid, cgroup, node.name, knob);
+      const Caller caller{ctx->uid, ctx->gid, caller_cgroup, supplementary_groups(req)};
+      s = value ? policy->authorize(caller, node.name, knob, *value)
+                : policy->authorize_any(caller, node.name, knob);
     }
     if (!s.ok()) {
-      tree(req).log_.warning("FUSE: pid " + std::to_string(ctx->pid) + " (" +
-                             process_comm(ctx->pid) + ") refused: " + s.message());
+      t.log_.warning("FUSE: pid " + std::to_string(ctx->pid) + " (" + process_comm(ctx->pid) +
+                     ") refused: " + s.message());
+      if (cgroup != nullptr) {
+        (void)t.executor_.call([&]() -> Status {
+          count(t, node, caller_cgroup, false);
+          return Status::Ok();
+        });
+      }
     }
     return s;
+  }
+
+  // The caller's supplementary groups (libfuse reads them from /proc); none if unreadable.
+  static std::vector<gid_t> supplementary_groups(fuse_req_t req) {
+    std::vector<gid_t> groups(32);
+    int n = fuse_req_getgroups(req, static_cast<int>(groups.size()), groups.data());
+    if (n > static_cast<int>(groups.size())) {
+      groups.resize(static_cast<std::size_t>(n));
+      n = fuse_req_getgroups(req, n, groups.data());
+    }
+    groups.resize(n > 0 ? std::min(static_cast<std::size_t>(n), groups.size()) : 0);
+    return groups;
+  }
+
+  // On the loop thread: one request of a member of `cgroup` on the node's device.
+  static void count(FuseTree& t, const FuseTree::Node& node, const std::string& cgroup,
+                    bool admitted) {
+    if (t.options_.cgroup_data != nullptr)
+      t.options_.cgroup_data->record(node.name, cgroup, admitted);
   }
 
   static void reply_status(fuse_req_t req, const Status& s) {
@@ -285,8 +316,10 @@ struct FuseHandlers {
     }
     const bool is_class = node->kind == FuseTree::Node::Kind::kClass;
     const bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
+    std::string cgroup;
     if (is_class && writing) {
-      if (Status s = authorize(req, *node, RangeEnd::kMin, std::nullopt); !s.ok()) {
+      if (Status s = authorize(req, *node, RangeEnd::kMin, std::nullopt, nullptr, &cgroup);
+          !s.ok()) {
         reply_status(req, s);
         return;
       }
@@ -311,6 +344,7 @@ struct FuseHandlers {
           return r;
         }
         f->request = out.id;
+        count(t, *node, f->cgroup, true);
       } else if (!is_class) {
         f->handle = std::make_unique<PerfQosHandle>(t.broker_, *f->holder, node->name);
       }
@@ -387,7 +421,8 @@ struct FuseHandlers {
       fuse_reply_err(req, err);
       return;
     }
-    if (Status s = authorize(req, node, RangeEnd::kMin, value, f); !s.ok()) {
+    std::string cgroup;
+    if (Status s = authorize(req, node, RangeEnd::kMin, value, f, &cgroup); !s.ok()) {
       reply_status(req, s);
       return;
     }
@@ -396,6 +431,7 @@ struct FuseHandlers {
         return Status::Error(ENODEV, node.name + " is gone");
       }
       if (!f->request) return Status::Error(EBADF, node.name + ": not open for writing");
+      count(t, node, cgroup, true);
       return t.broker_.update(*f->holder, *f->request, value, nullptr);
     });
     if (!s.ok()) {
@@ -437,12 +473,14 @@ struct FuseHandlers {
       case PerfIoctlOp::kSetMin:
       case PerfIoctlOp::kSetMax: {
         const std::int32_t value = perf_ioctl_value(in_buf, in_bufsz);
-        s = authorize(req, node, end, value, f);
+        std::string cgroup;
+        s = authorize(req, node, end, value, f, &cgroup);
         if (s.ok()) {
           s = t.executor_.call([&]() -> Status {
             if (node.gone.load(std::memory_order_relaxed)) {
               return Status::Error(ENODEV, node.name + " is gone");
             }
+            count(t, node, cgroup, true);
             return f->handle->set(end, value);
           });
         }
@@ -586,6 +624,7 @@ Status FuseTree::start() {
       });
   subscribed_ = true;
 
+  running_workers_ = std::max(1, options_.threads);
   for (int i = 0; i < std::max(1, options_.threads); ++i)
     workers_.emplace_back([this] { worker(); });
   log_.info("FUSE: serving " + options_.mountpoint + " with " +
@@ -604,6 +643,7 @@ void FuseTree::worker() {
   if (!epoll || ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fuse_event.data.fd, &fuse_event) != 0 ||
       ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, stop_fd_.get(), &stop_event) != 0) {
     log_.error(std::string("FUSE: worker cannot wait: ") + std::strerror(errno));
+    running_workers_.fetch_sub(1);
     return;
   }
   fuse_buf buf{};
@@ -624,6 +664,8 @@ void FuseTree::worker() {
       if (fuse_session_exited(session_)) {
         if (!lost_.exchange(true)) {
           log_.warning("FUSE: " + options_.mountpoint + " was unmounted from outside perfqosd");
+          const std::uint64_t one = 1;
+          (void)!::write(stop_fd_.get(), &one, sizeof one);  // the session is over for all
         }
         break;
       }
@@ -632,6 +674,19 @@ void FuseTree::worker() {
     fuse_session_process_buf(session_, &buf);
   }
   std::free(buf.mem);
+  // The kernel ended the session: no release comes for the files still open here (one whose
+  // last close raced a lazy unmount's end was dropped with it), so their requests would stay
+  // until exit. The last worker out, when no handler can use a file any more, drops them.
+  if (running_workers_.fetch_sub(1) == 1 && lost_.load()) {
+    (void)executor_.call([this]() -> Status {
+      if (!files_.empty()) {
+        log_.warning("FUSE: dropping the requests of " + std::to_string(files_.size()) +
+                     " files left open when the session ended");
+      }
+      files_.clear();
+      return Status::Ok();
+    });
+  }
 }
 
 void FuseTree::stop() {

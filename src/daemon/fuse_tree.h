@@ -49,6 +49,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "daemon/cgroup_data_tracker.h"
 #include "daemon/log.h"
 #include "daemon/loop_executor.h"
 #include "daemon/unique_fd.h"
@@ -66,6 +67,8 @@ struct FuseTreeOptions {
   // The policy writes and SETs are authorized by (the socket's, DESIGN §8); null: root may do
   // anything, others may only read (access_policy.h).
   const PolicyStore* policy = nullptr;
+  // Where writes, SETs and write-opens are counted per cgroup (on the loop thread); may be null.
+  CgroupDataTracker* cgroup_data = nullptr;
 };
 
 class FuseTree {
@@ -114,6 +117,8 @@ class FuseTree {
   UniqueFd stop_fd_;
   std::vector<std::thread> workers_;
   std::atomic<bool> lost_{false};  // the kernel ended the session (e.g. unmounted by hand)
+  // Workers not yet out of their loop: the last one out of a lost session drops the open files.
+  std::atomic<int> running_workers_{0};
 
   mutable std::mutex table_mutex_;
   std::map<Ino, std::shared_ptr<Node>> nodes_;  // guarded by table_mutex_

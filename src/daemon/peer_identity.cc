@@ -36,6 +36,21 @@ Status peer_identity(int socket_fd, HolderIdentity* out) {
   out->gid = cred.gid;
   out->comm = process_comm(cred.pid);
   out->cgroup = process_cgroup(cred.pid);
+  // The supplementary groups as of connect time, as the credentials (Linux >= 4.13).
+  out->groups.resize(32);
+  for (;;) {
+    socklen_t size = static_cast<socklen_t>(out->groups.size() * sizeof(gid_t));
+    if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERGROUPS, out->groups.data(), &size) == 0) {
+      out->groups.resize(size / sizeof(gid_t));
+      break;
+    }
+    const std::size_t needed = size / sizeof(gid_t);
+    if (errno != ERANGE || needed <= out->groups.size()) {
+      out->groups.clear();  // an older kernel: primary group only
+      break;
+    }
+    out->groups.resize(needed);
+  }
   return Status::Ok();
 }
 

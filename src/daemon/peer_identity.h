@@ -1,5 +1,6 @@
 // The identity of the process at the other end of a Unix socket: pid, uid and gid from
-// SO_PEERCRED (as of connect time, as the kernel records them), comm and cgroup from /proc.
+// SO_PEERCRED and supplementary groups from SO_PEERGROUPS (as of connect time, as the kernel
+// records them), comm and cgroup from /proc.
 #pragma once
 
 #include <sys/types.h>
@@ -11,7 +12,7 @@
 
 namespace perfqos::daemon {
 
-// Fills kind kConnection, pid, uid, gid, comm and cgroup. A process that exited already still
+// Fills kind kConnection, pid, uid, gid, groups, comm and cgroup. A process that exited already still
 // has its credentials; comm and cgroup then read as empty.
 Status peer_identity(int socket_fd, HolderIdentity* out);
 

@@ -13,15 +13,14 @@ std::shared_ptr<const Policy> PolicyStore::current() const {
   return policy_;
 }
 
-Status PolicyStore::authorize(uid_t uid, gid_t gid, const std::string& cgroup,
-                              std::string_view device, std::string_view knob,
+Status PolicyStore::authorize(const Caller& caller, std::string_view device, std::string_view knob,
                               std::int32_t value) const {
-  return current()->authorize(Caller{uid, gid, cgroup}, device, knob, value);
+  return current()->authorize(caller, device, knob, value);
 }
 
-Status PolicyStore::authorize_any(uid_t uid, gid_t gid, const std::string& cgroup,
-                                  std::string_view device, std::string_view knob) const {
-  return current()->authorize_any(Caller{uid, gid, cgroup}, device, knob);
+Status PolicyStore::authorize_any(const Caller& caller, std::string_view device,
+                                  std::string_view knob) const {
+  return current()->authorize_any(caller, device, knob);
 }
 
 }  // namespace perfqos::daemon

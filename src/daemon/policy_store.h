@@ -28,14 +28,13 @@ class PolicyStore {
   void set(Policy policy);
   std::shared_ptr<const Policy> current() const;
 
-  // The policy check for one request: may uid/gid, a member of cgroup `cgroup` (v2 path, "" if
-  // unknown), set device.knob (knob as users write it: "latency", "min", "max", ...) to
-  // `value` (-1 = the default)? Ok, or EACCES naming the grant that would be needed.
-  Status authorize(uid_t uid, gid_t gid, const std::string& cgroup, std::string_view device,
-                   std::string_view knob, std::int32_t value) const;
+  // The policy check for one request: may `caller` set device.knob (knob as users write it:
+  // "latency", "min", "max", ...) to `value` (-1 = the default)? Ok, or EACCES naming the grant
+  // that would be needed.
+  Status authorize(const Caller& caller, std::string_view device, std::string_view knob,
+                   std::int32_t value) const;
   // As authorize(), for any value (access(W_OK), or an open before any value is known).
-  Status authorize_any(uid_t uid, gid_t gid, const std::string& cgroup, std::string_view device,
-                       std::string_view knob) const;
+  Status authorize_any(const Caller& caller, std::string_view device, std::string_view knob) const;
 
  private:
   mutable std::mutex mutex_;

@@ -20,6 +20,23 @@ p::Effective effective_of(const Knob& knob) {
   return p::Effective::Single(knob.effective());
 }
 
+p::CgroupDataEntry cgroup_data_entry(const CgroupData& data) {
+  const auto saturated = [](std::uint64_t n) {
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(n, UINT32_MAX));
+  };
+  p::CgroupDataEntry e;
+  e.device = data.device;
+  e.cgroup = data.cgroup.substr(0, p::kMaxCgroupPath);
+  for (const CgroupLimit& l : data.limits) {
+    if (e.limits.size() == p::kMaxCgroupKnobLimits) break;
+    e.limits.push_back(p::CgroupKnobLimit{l.knob, l.floor.has_value(), l.floor.value_or(0),
+                                          l.cap.has_value(), l.cap.value_or(0)});
+  }
+  e.admitted = saturated(data.counters.admitted);
+  e.refused = saturated(data.counters.refused);
+  return e;
+}
+
 p::Effective as_effective(const Knob& knob, Range r) {
   return knob.is_range() ? p::Effective::Range(r.min, r.max) : p::Effective::Single(r.min);
 }
@@ -166,7 +183,8 @@ p::Message refusal(const p::Message& request, const Status& s) {
          refuse_as<p::StatusRequest, p::StatusReply>(request, s, &out) ||
          refuse_as<p::BindRequest, p::BindReply>(request, s, &out) ||
          refuse_as<p::UnbindRequest, p::UnbindReply>(request, s, &out) ||
-         refuse_as<p::RescanRequest, p::RescanReply>(request, s, &out));
+         refuse_as<p::RescanRequest, p::RescanReply>(request, s, &out) ||
+         refuse_as<p::CgroupDataRequest, p::CgroupDataReply>(request, s, &out));
   return out;
 }
 
@@ -262,10 +280,11 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
   const HolderIdentity& who = client.holder_->identity();
   if (!client.refused_.ok()) return refusal(message, client.refused_);
   const std::shared_ptr<const Policy> policy = policy_->current();
-  const Caller caller{who.uid, who.gid, who.cgroup};
+  const Caller caller{who.uid, who.gid, who.cgroup, who.groups};
   const auto authorize = [&](const std::string& device, KnobId knob, RangeEnd end,
                              std::int32_t value) {
     Status s = policy->authorize(caller, device, knob_request_name(knob, end), value);
+    if (cgroup_data_ != nullptr) cgroup_data_->record(device, who.cgroup, s.ok());
     if (!s.ok()) {
       log_.info("pid " + std::to_string(who.pid) + " (" + who.comm + ") refused: " + s.message());
     }
@@ -450,6 +469,28 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
                                          "available in this perfqosd");
     reply.status = reply_status(s);
     if (s.ok()) reply.change = change_of(out);
+    return reply;
+  }
+  if (const auto* data = std::get_if<p::CgroupDataRequest>(&message)) {
+    p::CgroupDataReply reply;
+    if (!data->device.empty() && !broker_.registry().find(data->device)) {
+      reply.status = p::ReplyStatus::Error(ENODEV, "no device '" + data->device + "'");
+      return reply;
+    }
+    std::vector<p::CgroupDataEntry> candidates;
+    std::uint32_t index = 0;
+    if (cgroup_data_ != nullptr) {
+      for (const CgroupData* entry : cgroup_data_->table().entries()) {
+        if (!data->device.empty() && entry->device != data->device) continue;
+        if (index++ >= data->offset && candidates.size() < p::kMaxPageEntries) {
+          candidates.push_back(cgroup_data_entry(*entry));
+        }
+      }
+    }
+    reply.total = index;
+    candidates.resize(p::fit_page(candidates, data->max_entries));
+    reply.next_offset = data->offset + static_cast<std::uint32_t>(candidates.size());
+    reply.entries = std::move(candidates);
     return reply;
   }
   if (std::holds_alternative<p::RescanRequest>(message)) {

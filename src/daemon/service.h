@@ -7,6 +7,9 @@
 // (EACCES names the grant needed). Quotas: requests per connection (EDQUOT), connections per
 // uid (a connection over the quota is kept open but every request on it gets EUSERS).
 //
+// Per-cgroup data: every ADD, UPDATE and BIND that reaches the policy counts, admitted or
+// refused, in the data of the caller's cgroup on the target device (cgroup_data_tracker.h).
+//
 // Notifications: every knob of every registered device is watched; a change goes, as a
 // Notification frame, to each client subscribed to that device (or to all devices).
 //
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "daemon/cgroup_bindings.h"
+#include "daemon/cgroup_data_tracker.h"
 #include "daemon/log.h"
 #include "daemon/policy_store.h"
 #include "perfqos/broker.h"
@@ -68,6 +72,8 @@ class Service {
   // Without bindings, BIND and UNBIND answer EOPNOTSUPP. REQUIRES: they outlive the service.
   void set_policy(const PolicyStore* policy) { policy_ = policy; }
   void set_bindings(CgroupBindings* bindings) { bindings_ = bindings; }
+  // Without it, CGROUP_DATA answers an empty list and nothing is counted.
+  void set_cgroup_data(CgroupDataTracker* cgroup_data) { cgroup_data_ = cgroup_data; }
 
   // `notify` sends one notification frame to the client; it must not call back into Service.
   std::unique_ptr<Client> connect(HolderIdentity identity,
@@ -91,6 +97,7 @@ class Service {
   PolicyStore default_policy_;
   const PolicyStore* policy_ = &default_policy_;
   CgroupBindings* bindings_ = nullptr;
+  CgroupDataTracker* cgroup_data_ = nullptr;
   std::uint64_t registry_listener_ = 0;
   std::set<Client*> clients_;
   std::map<const Device*, std::vector<std::pair<Knob*, SubscriptionId>>> watched_;

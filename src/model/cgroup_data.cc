@@ -22,48 +22,70 @@ std::vector<CgroupLimit> CgroupDataTable::limits_of(const Device& device, const 
 
 CgroupData& CgroupDataTable::get(const Device& device, const std::string& cgroup,
                                  const Policy& policy, bool* created) {
-  auto [it, inserted] = data_.try_emplace({device.name(), cgroup});
-  if (inserted) {
-    it->second.device = device.name();
-    it->second.cgroup = cgroup;
-    it->second.limits = limits_of(device, cgroup, policy);
+  if (CgroupData* data = find(device.name(), cgroup)) {
+    if (created != nullptr) *created = false;
+    return *data;
   }
-  if (created != nullptr) *created = inserted;
-  return it->second;
+  CgroupData& data = data_[device.name()][cgroup];
+  ++size_;
+  data.device = device.name();
+  data.cgroup = cgroup;
+  data.limits = limits_of(device, cgroup, policy);
+  if (created != nullptr) *created = true;
+  return data;
 }
 
-const CgroupData* CgroupDataTable::find(const std::string& device,
-                                        const std::string& cgroup) const {
-  auto it = data_.find({device, cgroup});
-  return it == data_.end() ? nullptr : &it->second;
+CgroupData* CgroupDataTable::find(std::string_view device, std::string_view cgroup) {
+  auto d = data_.find(device);
+  if (d == data_.end()) return nullptr;
+  auto c = d->second.find(cgroup);
+  return c == d->second.end() ? nullptr : &c->second;
+}
+
+const CgroupData* CgroupDataTable::find(std::string_view device, std::string_view cgroup) const {
+  return const_cast<CgroupDataTable*>(this)->find(device, cgroup);
 }
 
 bool CgroupDataTable::has_cgroup(const std::string& cgroup) const {
-  for (const auto& [key, data] : data_) {
-    if (key.second == cgroup) return true;
+  for (const auto& [device, by_cgroup] : data_) {
+    if (by_cgroup.count(cgroup) != 0) return true;
   }
   return false;
 }
 
 std::size_t CgroupDataTable::remove_cgroup(const std::string& cgroup) {
-  return std::erase_if(data_, [&](const auto& entry) { return entry.first.second == cgroup; });
+  std::size_t removed = 0;
+  for (auto d = data_.begin(); d != data_.end();) {
+    removed += d->second.erase(cgroup);
+    d = d->second.empty() ? data_.erase(d) : std::next(d);
+  }
+  size_ -= removed;
+  return removed;
 }
 
 std::size_t CgroupDataTable::release_device(const std::string& device) {
-  return std::erase_if(data_, [&](const auto& entry) { return entry.first.first == device; });
+  auto d = data_.find(device);
+  if (d == data_.end()) return 0;
+  const std::size_t removed = d->second.size();
+  data_.erase(d);
+  size_ -= removed;
+  return removed;
 }
 
 void CgroupDataTable::refresh(const Policy& policy, const Registry& registry) {
-  for (auto& [key, data] : data_) {
-    if (auto device = registry.find(key.first))
-      data.limits = limits_of(*device, key.second, policy);
+  for (auto& [device_name, by_cgroup] : data_) {
+    const std::shared_ptr<Device> device = registry.find(device_name);
+    if (!device) continue;
+    for (auto& [cgroup, data] : by_cgroup) data.limits = limits_of(*device, cgroup, policy);
   }
 }
 
 std::vector<const CgroupData*> CgroupDataTable::entries() const {
   std::vector<const CgroupData*> out;
-  out.reserve(data_.size());
-  for (const auto& [key, data] : data_) out.push_back(&data);
+  out.reserve(size_);
+  for (const auto& [device, by_cgroup] : data_) {
+    for (const auto& [cgroup, data] : by_cgroup) out.push_back(&data);
+  }
   return out;
 }
 

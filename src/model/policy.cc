@@ -45,7 +45,13 @@ bool knob_matches(std::string_view pattern, std::string_view knob) {
 
 bool Grant::matches_caller(const Caller& caller) const {
   if (std::find(uids.begin(), uids.end(), caller.uid) != uids.end()) return true;
-  if (std::find(gids.begin(), gids.end(), caller.gid) != gids.end()) return true;
+  const auto granted_group = [&](gid_t g) {
+    return std::find(gids.begin(), gids.end(), g) != gids.end();
+  };
+  if (granted_group(caller.gid) ||
+      std::any_of(caller.groups.begin(), caller.groups.end(), granted_group)) {
+    return true;
+  }
   if (caller.cgroup.empty()) return false;
   return std::any_of(cgroups.begin(), cgroups.end(),
                      [&](const std::string& g) { return glob_matches(g, caller.cgroup); });

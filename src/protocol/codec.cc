@@ -120,18 +120,28 @@ Frame error_frame(std::uint32_t tag, const CodecStatus& status) {
   return Frame{tag, std::move(reply)};
 }
 
-std::size_t encoded_size(const DeviceInfo& device) {
+namespace {
+
+template <class T>
+std::size_t encoded_size_of(const T& item) {
   std::vector<std::uint8_t> bytes;
   FieldWriter writer(&bytes);
-  layout(writer, device);
+  layout(writer, item);
   return bytes.size();
 }
 
+}  // namespace
+
+std::size_t encoded_size(const DeviceInfo& device) {
+  return encoded_size_of(device);
+}
+
 std::size_t encoded_size(const HolderEntry& entry) {
-  std::vector<std::uint8_t> bytes;
-  FieldWriter writer(&bytes);
-  layout(writer, entry);
-  return bytes.size();
+  return encoded_size_of(entry);
+}
+
+std::size_t encoded_size(const CgroupDataEntry& entry) {
+  return encoded_size_of(entry);
 }
 
 }  // namespace perfqos::protocol

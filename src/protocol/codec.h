@@ -43,5 +43,6 @@ Frame error_frame(std::uint32_t tag, const CodecStatus& status);
 // Bytes one list entry adds to a page.
 std::size_t encoded_size(const DeviceInfo& device);
 std::size_t encoded_size(const HolderEntry& entry);
+std::size_t encoded_size(const CgroupDataEntry& entry);
 
 }  // namespace perfqos::protocol

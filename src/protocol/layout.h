@@ -89,6 +89,24 @@ void layout(V& v, M& m) {
   v.u32("remaining_ms", m.remaining_ms);
 }
 
+template <class V, Of<CgroupKnobLimit> M>
+void layout(V& v, M& m) {
+  v.str("knob", m.knob, kMaxKnobName, Charset::kName);
+  v.boolean("has_floor", m.has_floor);
+  v.i32("floor", m.floor);
+  v.boolean("has_cap", m.has_cap);
+  v.i32("cap", m.cap);
+}
+
+template <class V, Of<CgroupDataEntry> M>
+void layout(V& v, M& m) {
+  v.str("device", m.device, kMaxDeviceName, Charset::kName);
+  v.str("cgroup", m.cgroup, kMaxCgroupPath);
+  v.list("limits", m.limits, kMaxCgroupKnobLimits);
+  v.u32("admitted", m.admitted);
+  v.u32("refused", m.refused);
+}
+
 template <class V, Of<HelloRequest> M>
 void layout(V& v, M& m) {
   v.u8("max_version", m.max_version);
@@ -236,6 +254,20 @@ void layout(V& v, M& m) {
   if (!reply_status(v, m.status)) return;
   v.u32("devices_added", m.devices_added);
   v.u32("devices_removed", m.devices_removed);
+}
+
+template <class V, Of<CgroupDataRequest> M>
+void layout(V& v, M& m) {
+  v.str("device", m.device, kMaxDeviceName, Charset::kName);
+  v.u32("offset", m.offset);
+  v.u16("max_entries", m.max_entries);
+}
+template <class V, Of<CgroupDataReply> M>
+void layout(V& v, M& m) {
+  if (!reply_status(v, m.status)) return;
+  v.u32("total", m.total);
+  v.u32("next_offset", m.next_offset);
+  v.list("entries", m.entries, kMaxPageEntries);
 }
 
 template <class V, Of<Notification> M>

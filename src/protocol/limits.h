@@ -31,5 +31,6 @@ inline constexpr std::size_t kMaxPeerName = 63;
 inline constexpr std::size_t kMaxKnobsPerDevice = 16;
 inline constexpr std::size_t kMaxPageEntries = 1024;
 inline constexpr std::size_t kMaxSubscribeDevices = 256;
+inline constexpr std::size_t kMaxCgroupKnobLimits = 2 * kMaxKnobsPerDevice;
 
 }  // namespace perfqos::protocol

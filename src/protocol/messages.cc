@@ -63,6 +63,8 @@ const char* opcode_name(Opcode opcode) {
       return "UNBIND";
     case Opcode::kRescan:
       return "RESCAN";
+    case Opcode::kCgroupData:
+      return "CGROUP_DATA";
     case Opcode::kNotify:
       return "NOTIFY";
     case Opcode::kHelloReply:
@@ -91,6 +93,8 @@ const char* opcode_name(Opcode opcode) {
       return "UNBIND reply";
     case Opcode::kRescanReply:
       return "RESCAN reply";
+    case Opcode::kCgroupDataReply:
+      return "CGROUP_DATA reply";
     case Opcode::kError:
       return "ERROR";
   }

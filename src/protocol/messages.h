@@ -33,6 +33,7 @@ enum class Opcode : std::uint8_t {
   kBind = 0x0b,
   kUnbind = 0x0c,
   kRescan = 0x0d,
+  kCgroupData = 0x0e,
   kNotify = 0x40,  // server -> client, unsolicited, tag 0
   kHelloReply = 0x81,
   kListDevicesReply = 0x82,
@@ -47,6 +48,7 @@ enum class Opcode : std::uint8_t {
   kBindReply = 0x8b,
   kUnbindReply = 0x8c,
   kRescanReply = 0x8d,
+  kCgroupDataReply = 0x8e,
   kError = 0xff,  // server -> client: the frame with this tag could not be parsed
 };
 
@@ -254,6 +256,25 @@ struct SubscribeReply {
   bool operator==(const SubscribeReply&) const = default;
 };
 
+// The per-cgroup data of one cgroup on one device (DESIGN §8, the cgroup driver-data model).
+// A cap or floor of it on one knob ("min"/"max" for range knobs) from the config:
+struct CgroupKnobLimit {
+  std::string knob;
+  bool has_floor = false;
+  std::int32_t floor = 0;
+  bool has_cap = false;
+  std::int32_t cap = 0;
+  bool operator==(const CgroupKnobLimit&) const = default;
+};
+struct CgroupDataEntry {
+  std::string device;
+  std::string cgroup;
+  std::vector<CgroupKnobLimit> limits;  // at most kMaxCgroupKnobLimits
+  std::uint32_t admitted = 0;           // requests of members the policy admitted (saturating)
+  std::uint32_t refused = 0;            // requests of members the policy refused (saturating)
+  bool operator==(const CgroupDataEntry&) const = default;
+};
+
 // An empty device list ends every subscription of the connection.
 struct UnsubscribeRequest {
   static constexpr Opcode kOpcode = Opcode::kUnsubscribe;
@@ -323,6 +344,22 @@ struct RescanReply {
   bool operator==(const RescanReply&) const = default;
 };
 
+struct CgroupDataRequest {
+  static constexpr Opcode kOpcode = Opcode::kCgroupData;
+  std::string device;  // empty = every device
+  std::uint32_t offset = 0;
+  std::uint16_t max_entries = 0;  // 0 = as many as fit in one frame
+  bool operator==(const CgroupDataRequest&) const = default;
+};
+struct CgroupDataReply {
+  static constexpr Opcode kOpcode = Opcode::kCgroupDataReply;
+  ReplyStatus status;
+  std::uint32_t total = 0;
+  std::uint32_t next_offset = 0;
+  std::vector<CgroupDataEntry> entries;
+  bool operator==(const CgroupDataReply&) const = default;
+};
+
 // ---- server -> client only ----
 
 // One effective-value change of a subscribed device (tag 0).
@@ -343,12 +380,13 @@ struct ErrorReply {
   bool operator==(const ErrorReply&) const = default;
 };
 
-using Message = std::variant<HelloRequest, HelloReply, ListDevicesRequest, ListDevicesReply,
-                             DescribeRequest, DescribeReply, AddRequest, AddReply, UpdateRequest,
-                             UpdateReply, RemoveRequest, RemoveReply, ReadRequest, ReadReply,
-                             SubscribeRequest, SubscribeReply, UnsubscribeRequest, UnsubscribeReply,
-                             StatusRequest, StatusReply, BindRequest, BindReply, UnbindRequest,
-                             UnbindReply, RescanRequest, RescanReply, Notification, ErrorReply>;
+using Message =
+    std::variant<HelloRequest, HelloReply, ListDevicesRequest, ListDevicesReply, DescribeRequest,
+                 DescribeReply, AddRequest, AddReply, UpdateRequest, UpdateReply, RemoveRequest,
+                 RemoveReply, ReadRequest, ReadReply, SubscribeRequest, SubscribeReply,
+                 UnsubscribeRequest, UnsubscribeReply, StatusRequest, StatusReply, BindRequest,
+                 BindReply, UnbindRequest, UnbindReply, RescanRequest, RescanReply,
+                 CgroupDataRequest, CgroupDataReply, Notification, ErrorReply>;
 
 // One frame: the header's tag plus the message (whose type gives the opcode).
 struct Frame {

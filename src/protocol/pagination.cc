@@ -36,4 +36,8 @@ std::size_t fit_page(std::span<const HolderEntry> candidates, std::size_t max_en
   return fit(candidates, max_entries);
 }
 
+std::size_t fit_page(std::span<const CgroupDataEntry> candidates, std::size_t max_entries) {
+  return fit(candidates, max_entries);
+}
+
 }  // namespace perfqos::protocol

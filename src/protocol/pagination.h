@@ -1,5 +1,5 @@
-// Pagination of LIST_DEVICES and STATUS replies (docs/protocol.md, "Pagination"): the server
-// answers a page starting at the requested offset with as many entries as fit in one frame.
+// Pagination of LIST_DEVICES, STATUS and CGROUP_DATA replies (docs/protocol.md, "Pagination"): the
+// server answers a page starting at the requested offset with as many entries as fit in one frame.
 #pragma once
 
 #include <cstddef>
@@ -14,5 +14,6 @@ namespace perfqos::protocol {
 // `candidates` is not empty, since a single entry always fits.
 std::size_t fit_page(std::span<const DeviceInfo> candidates, std::size_t max_entries);
 std::size_t fit_page(std::span<const HolderEntry> candidates, std::size_t max_entries);
+std::size_t fit_page(std::span<const CgroupDataEntry> candidates, std::size_t max_entries);
 
 }  // namespace perfqos::protocol

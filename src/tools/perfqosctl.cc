@@ -377,16 +377,36 @@ int cmd_monitor(const Options& o, const std::vector<std::string>& devices) {
   }
 }
 
+// "floor 100, cap 300" for the limits of one knob; "" when it has none.
+std::string limits_text(const perfqos_cgroup_info& d) {
+  std::string text;
+  for (std::size_t i = 0; i < d.limit_count; ++i) {
+    const perfqos_cgroup_limit& l = d.limits[i];
+    const KnobId id = knob_id_of(l.knob);
+    std::string one = std::string(l.knob) + ":";
+    if (l.has_floor) one += " floor " + format_value(id, l.floor);
+    if (l.has_cap) one += std::string(l.has_floor ? "," : "") + " cap " + format_value(id, l.cap);
+    text += (text.empty() ? "" : "; ") + one;
+  }
+  return text;
+}
+
 int cmd_status(const Options& o, const std::string& device) {
   Connection c;
   if (int rc = c.open(o)) return rc;
   perfqos_holder_info* holders = nullptr;
   std::size_t n = 0;
   if (perfqos_status(c.get(), device.c_str(), &holders, &n) < 0) return fail(c.error());
+  perfqos_cgroup_info* groups = nullptr;
+  std::size_t g = 0;
+  if (perfqos_cgroup_data(c.get(), device.c_str(), &groups, &g) < 0) {
+    perfqos_free(holders);
+    return fail(c.error());
+  }
   static constexpr const char* kKinds[] = {"connection", "fuse", "cgroup", "internal"};
   if (o.json) {
     JsonWriter j;
-    j.begin_array();
+    j.begin_object().key("requests").begin_array();
     for (std::size_t i = 0; i < n; ++i) {
       const perfqos_holder_info& h = holders[i];
       j.begin_object().field("device", h.device).field("knob", h.knob);
@@ -396,7 +416,21 @@ int cmd_status(const Options& o, const std::string& device) {
       j.field("gid", h.gid).field("comm", h.comm).field("cgroup", h.cgroup).field("label", h.label);
       j.field("remaining_ms", h.remaining_ms).end_object();
     }
-    j.end_array().print(stdout);
+    j.end_array().key("cgroup_data").begin_array();
+    for (std::size_t i = 0; i < g; ++i) {
+      const perfqos_cgroup_info& d = groups[i];
+      j.begin_object().field("device", d.device).field("cgroup", d.cgroup);
+      j.key("limits").begin_array();
+      for (std::size_t k = 0; k < d.limit_count; ++k) {
+        const perfqos_cgroup_limit& l = d.limits[k];
+        j.begin_object().field("knob", l.knob);
+        if (l.has_floor) j.field("floor", l.floor);
+        if (l.has_cap) j.field("cap", l.cap);
+        j.end_object();
+      }
+      j.end_array().field("admitted", d.admitted).field("refused", d.refused).end_object();
+    }
+    j.end_array().end_object().print(stdout);
   } else {
     TextTable t({"DEVICE", "KNOB", "VALUE", "BINDING", "HOLDER", "PID", "UID", "COMM", "CGROUP",
                  "EXPIRES"});
@@ -410,8 +444,18 @@ int cmd_status(const Options& o, const std::string& device) {
              h.cgroup, h.remaining_ms ? std::to_string(h.remaining_ms) + " ms" : ""});
     }
     t.print(stdout);
+    if (g > 0) {
+      std::printf("\nper-cgroup data:\n");
+      TextTable d({"DEVICE", "CGROUP", "ADMITTED", "REFUSED", "CAPS AND FLOORS"});
+      for (std::size_t i = 0; i < g; ++i) {
+        d.add({groups[i].device, groups[i].cgroup, std::to_string(groups[i].admitted),
+               std::to_string(groups[i].refused), limits_text(groups[i])});
+      }
+      d.print(stdout);
+    }
   }
   perfqos_free(holders);
+  perfqos_free(groups);
   return 0;
 }
 
@@ -498,7 +542,11 @@ int main(int argc, char** argv) {
   monitor->add_option("DEVICE", devices, "Devices to watch (default: all)");
   monitor->add_flag("--json", o.json, "One JSON object per line");
 
-  auto* status = app.add_subcommand("status", "List every request with its holder");
+  auto* status = app.add_subcommand(
+      "status",
+      "List every request with its holder, then the per-cgroup data (each device's counters, "
+      "caps and floors for every cgroup whose members asked it for something); --json prints "
+      "{\"requests\": [...], \"cgroup_data\": [...]}");
   status->add_option("DEVICE", device, "Only this device");
   status->add_flag("--json", o.json, "One JSON array");
 

@@ -1,17 +1,22 @@
 // Policy end to end: a real perfqosd with a config file, real unprivileged clients (fork +
 // setgid/setuid), real cgroups (mkdir under the cgroup2 mount, processes moved in by pid).
+#include <fcntl.h>
 #include <grp.h>
 #include <gtest/gtest.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <optional>
 
 #include "daemon/cgroup_fixture.h"
 #include "daemon/daemon_process.h"
 #include "perfqos/client.h"
+#include "perfqos/perf_qos_ioctl.h"
 
 namespace perfqos {
 namespace {
@@ -41,10 +46,10 @@ struct ConfigFile {
   std::string dir, path;
 };
 
-// Runs `body` in a child with uid/gid dropped (and, first, moved into `cgroup` if given); the
-// results it pushes come back through a pipe.
+// Runs `body` in a child with uid/gid dropped, keeping only the supplementary `groups` (and,
+// first, moved into `cgroup` if given); the results it pushes come back through a pipe.
 std::vector<int> run_as(uid_t uid, gid_t gid, const std::function<void(std::vector<int>&)>& body,
-                        TestCgroup* cgroup = nullptr) {
+                        TestCgroup* cgroup = nullptr, const std::vector<gid_t>& groups = {}) {
   int fds[2];
   if (::pipe(fds) != 0) return {};
   const pid_t pid = ::fork();
@@ -52,7 +57,10 @@ std::vector<int> run_as(uid_t uid, gid_t gid, const std::function<void(std::vect
     ::close(fds[0]);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (cgroup != nullptr && !cgroup->add(::getpid())) ::_exit(2);
-    if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) ::_exit(3);
+    if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(gid) != 0 ||
+        ::setuid(uid) != 0) {
+      ::_exit(3);
+    }
     std::vector<int> results;
     body(results);
     (void)!::write(fds[1], results.data(), results.size() * sizeof(int));
@@ -132,6 +140,12 @@ max = 500
     out.push_back(add(socket, "cpu_dma_latency", nullptr, 100));
   });
   EXPECT_EQ(r, (std::vector<int>{0, -EACCES, -EACCES}));
+  // A supplementary group counts as the primary one.
+  r = run_as(
+      1234, 1234,
+      [&](std::vector<int>& out) { out.push_back(add(socket, "network_latency", nullptr, 400)); },
+      nullptr, {4242});
+  EXPECT_EQ(r, (std::vector<int>{0}));
   // Root may do anything.
   EXPECT_EQ(add(socket, "cpu_dma_latency", nullptr, 1), 0);
   // Reads stay open to everyone.
@@ -166,6 +180,196 @@ floor = 50
   };
   EXPECT_EQ(run_as(kNobody, kNobody, body, &allowed), (std::vector<int>{0, -EACCES}));
   EXPECT_EQ(run_as(kNobody, kNobody, body, &other), (std::vector<int>{-EACCES, -EACCES}));
+}
+
+// The per-cgroup data of (cgroup, device): nullopt when the daemon keeps none.
+struct CgroupDataView {
+  std::uint32_t admitted = 0, refused = 0;
+  std::string limits;  // "knob floor..cap;" per limit
+};
+std::optional<CgroupDataView> cgroup_data(const std::string& socket, const std::string& device,
+                                          const std::string& cgroup) {
+  perfqos_client* c = nullptr;
+  if (perfqos_connect(socket.c_str(), 5000, &c) != 0) return std::nullopt;
+  perfqos_cgroup_info* entries = nullptr;
+  std::size_t n = 0;
+  std::optional<CgroupDataView> found;
+  if (perfqos_cgroup_data(c, device.c_str(), &entries, &n) == 0) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (entries[i].cgroup != cgroup || entries[i].device != device) continue;
+      CgroupDataView v{entries[i].admitted, entries[i].refused, ""};
+      for (std::size_t k = 0; k < entries[i].limit_count; ++k) {
+        const perfqos_cgroup_limit& l = entries[i].limits[k];
+        v.limits += std::string(l.knob) + " " + (l.has_floor ? std::to_string(l.floor) : "") +
+                    ".." + (l.has_cap ? std::to_string(l.cap) : "") + ";";
+      }
+      found = v;
+    }
+  }
+  perfqos_free(entries);
+  perfqos_close(c);
+  return found;
+}
+
+// reference/004's life cycle: created on a cgroup's first request to a device, holding the
+// config's caps and floors and counters; recomputed on reload; released when the device goes;
+// destroyed when the cgroup is removed.
+TEST(PolicyDaemon, PerCgroupDataLivesFromFirstRequestToCgroupRemoval) {
+  TestCgroup group("/pq-test-data-" + std::to_string(::getpid()));
+  if (!group.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  const std::string grant = "[[grant]]\ncgroups = [\"" + group.path() +
+                            "\"]\ndevice = \"*\"\n\n[[device]]\nname = \"pqdata\"\n"
+                            "unit = \"normal\"\nlimit_min = 0\nlimit_max = 1024\n\n";
+  const auto limit = [&](const char* device, const char* knob, const char* what) {
+    return "[[cgroup]]\npath = \"" + group.path() + "\"\ndevice = \"" + device + "\"\nknob = \"" +
+           knob + "\"\n" + what + "\n\n";
+  };
+  ConfigFile config(grant + limit("cpu_dma_latency", "*", "floor = 50\ncap = 500") +
+                    limit("pqdata", "max", "cap = 300"));
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  const std::string socket = d.socket();
+  EXPECT_FALSE(cgroup_data(socket, "cpu_dma_latency", group.path()));  // no request yet
+
+  const std::vector<int> r = run_as(
+      kNobody, kNobody,
+      [&](std::vector<int>& out) {
+        out.push_back(add(socket, "cpu_dma_latency", nullptr, 60));
+        out.push_back(add(socket, "cpu_dma_latency", nullptr, 20));   // under the floor
+        out.push_back(add(socket, "cpu_dma_latency", nullptr, 600));  // over the cap
+        out.push_back(add(socket, "pqdata", "max", 200));
+        out.push_back(add(socket, "pqdata", "max", 400));  // over the cap
+      },
+      &group);
+  EXPECT_EQ(r, (std::vector<int>{0, -EACCES, -EACCES, 0, -EACCES}));
+  std::optional<CgroupDataView> v = cgroup_data(socket, "cpu_dma_latency", group.path());
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->admitted, 1u);
+  EXPECT_EQ(v->refused, 2u);
+  EXPECT_EQ(v->limits, "latency 50..500;");
+  v = cgroup_data(socket, "pqdata", group.path());
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->limits, "max ..300;");
+  EXPECT_EQ(v->admitted, 1u);
+  EXPECT_EQ(v->refused, 1u);
+
+  // Reload with a new cap: the limits follow, the counters stay.
+  config.rewrite(grant + limit("cpu_dma_latency", "*", "cap = 700") +
+                 limit("pqdata", "max", "cap = 300"));
+  ::kill(d.pid(), SIGHUP);
+  EXPECT_TRUE(eventually([&] {
+    v = cgroup_data(socket, "cpu_dma_latency", group.path());
+    return v && v->limits == "latency ..700;";
+  }));
+  EXPECT_EQ(v->admitted, 1u);
+
+  // The device leaves the config: its data is released; the other device's stays.
+  config.rewrite(grant.substr(0, grant.find("[[device]]")) +
+                 limit("cpu_dma_latency", "*", "cap = 700"));
+  ::kill(d.pid(), SIGHUP);
+  EXPECT_TRUE(eventually([&] { return !cgroup_data(socket, "pqdata", group.path()); }));
+  EXPECT_TRUE(cgroup_data(socket, "cpu_dma_latency", group.path()));
+
+  // The cgroup is removed: its data is destroyed.
+  group.kill_all();
+  ASSERT_TRUE(group.remove());
+  EXPECT_TRUE(eventually([&] { return !cgroup_data(socket, "cpu_dma_latency", group.path()); }));
+  EXPECT_NE(d.log().find("per-cgroup data: cgroup " + group.path() + " removed"),
+            std::string::npos);
+}
+
+// 0 or the errno of a 4-byte write of `value` to a class node opened for writing.
+int write_class_node(int fd, std::int32_t value) {
+  return ::write(fd, &value, sizeof value) == sizeof value ? 0 : errno;
+}
+int perf_set(int fd, unsigned long cmd, int value) {
+  perf_qos_ioctl_arg arg{};
+  arg.value = value;
+  return ::ioctl(fd, cmd, &arg) == 0 ? 0 : errno;
+}
+
+// The same grants hold on the FUSE nodes: writes and SETs inside the granted range pass, the
+// rest get EACCES, and both count in the caller's per-cgroup data.
+TEST(PolicyDaemon, GrantsAllowExactlyTheirRangesOnFuse) {
+  if (::access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/fuse here";
+  TestCgroup group("/pq-test-fuse-" + std::to_string(::getpid()));
+  if (!group.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  ConfigFile config(R"(
+[[grant]]
+users = [65534]
+device = "cpu_dma_latency"
+min = 20
+max = 1000
+
+[[grant]]
+users = [65534]
+device = "gpu"
+knob = "max"
+min = 100
+max = 500
+
+[[grant]]
+groups = [4242]
+device = "network_latency"
+)");
+  char tmpl[] = "/tmp/perfqos-fuse-policy-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  ::chmod(dir.c_str(), 0755);
+  const std::string mount = dir + "/dev";
+  {
+    DaemonProcess d(
+        {"--config", config.path, "--mount", mount, "--test-perf-device", "gpu:normal:0:1024"});
+    if (!d.ready() && d.log().find("cannot mount") != std::string::npos) {
+      GTEST_SKIP() << "mounting FUSE failed here: " << d.log();
+    }
+    ASSERT_TRUE(d.ready()) << d.log();
+    const std::string latency = mount + "/cpu_dma_latency", gpu = mount + "/perf_qos/gpu";
+    const std::vector<int> r = run_as(
+        kNobody, kNobody,
+        [&](std::vector<int>& out) {
+          const int fd = ::open(latency.c_str(), O_RDWR);
+          out.push_back(fd >= 0);
+          out.push_back(write_class_node(fd, 20));
+          out.push_back(write_class_node(fd, 1000));
+          out.push_back(write_class_node(fd, 19));
+          out.push_back(write_class_node(fd, 1001));
+          // Not granted at all: refused at open.
+          out.push_back(::open((mount + "/network_latency").c_str(), O_WRONLY) < 0 ? errno : 0);
+          const int g = ::open(gpu.c_str(), O_RDWR);
+          out.push_back(g >= 0);
+          out.push_back(perf_set(g, PERF_QOS_IOC_SET_MAX, 500));
+          out.push_back(perf_set(g, PERF_QOS_IOC_SET_MAX, 501));
+          out.push_back(perf_set(g, PERF_QOS_IOC_SET_MAX, 99));
+          out.push_back(perf_set(g, PERF_QOS_IOC_SET_MIN, 200));  // no grant for "min"
+          ::close(g);
+          ::close(fd);
+        },
+        &group);
+    EXPECT_EQ(r, (std::vector<int>{1, 0, 0, EACCES, EACCES, EACCES, 1, 0, EACCES, EACCES, EACCES}));
+    // Counted in the cgroup's data: the write-open and 2 writes admitted, 2 refused; on gpu one
+    // SET admitted, three refused.
+    std::optional<CgroupDataView> v = cgroup_data(d.socket(), "cpu_dma_latency", group.path());
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->admitted, 3u);
+    EXPECT_EQ(v->refused, 2u);
+    v = cgroup_data(d.socket(), "gpu", group.path());
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->admitted, 1u);
+    EXPECT_EQ(v->refused, 3u);
+    EXPECT_TRUE(cgroup_data(d.socket(), "network_latency", group.path()));  // refused open
+    // A supplementary group's grant holds on FUSE too.
+    const std::string network = mount + "/network_latency";
+    const std::vector<int> g = run_as(1234, 1234,
+                                      [&](std::vector<int>& out) {
+                                        const int fd = ::open(network.c_str(), O_WRONLY);
+                                        out.push_back(fd >= 0 ? write_class_node(fd, 300) : errno);
+                                        ::close(fd);
+                                      },
+                                      nullptr, {4242});
+    EXPECT_EQ(g, (std::vector<int>{0}));
+  }
+  ::umount2(mount.c_str(), MNT_DETACH);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(PolicyDaemon, QuotasGiveClearErrors) {

@@ -50,6 +50,9 @@ TEST(Policy, GrantsMatchByUidGidOrCgroupGlob) {
   EXPECT_EQ(p.authorize({5, 44, ""}, "gpu0", "max", 513).code(), EACCES);
   EXPECT_EQ(p.authorize({5, 44, ""}, "cpu0", "min", 1).code(), EACCES);
   EXPECT_EQ(p.authorize({5, 45, ""}, "gpu0", "min", 1).code(), EACCES);
+  // A supplementary group matches as the primary one does.
+  EXPECT_TRUE(p.authorize({5, 45, "", {3, 44}}, "gpu0", "min", 1).ok());
+  EXPECT_EQ(p.authorize({5, 45, "", {3, 43}}, "gpu0", "min", 1).code(), EACCES);
 
   const Caller app{7, 7, "/user.slice/user-7.slice/app-x.scope"};
   EXPECT_TRUE(p.authorize(app, "network_latency", "latency", 1).ok());

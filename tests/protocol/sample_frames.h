@@ -102,6 +102,17 @@ inline std::vector<Frame> sample_frames() {
   add(UnbindReply{{}, sample_change()});
   add(RescanRequest{});
   add(RescanReply{{}, 2, 1});
+  add(CgroupDataRequest{"gpu", 1, 10});
+  add(CgroupDataReply{{},
+                      2,
+                      2,
+                      {CgroupDataEntry{"gpu",
+                                       "/batch.slice/job.scope",
+                                       {CgroupKnobLimit{"max", false, 0, true, 300},
+                                        CgroupKnobLimit{"min", true, 100, false, 0}},
+                                       7,
+                                       2},
+                       CgroupDataEntry{"cpu_dma_latency", "/", {}, 1, 0}}});
   add(Notification{"gpu", "range", Effective::Range(0, 1024), Effective::Range(600, 1024)});
   add(ErrorReply{ReplyStatus::Error(EBADMSG, "frame truncated in field 'device'")});
   // A failed reply carries only its status.

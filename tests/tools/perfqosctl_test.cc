@@ -133,6 +133,13 @@ TEST_F(PerfqosctlTest, StatusAndMonitorSeeAHolder) {
   EXPECT_NE(r.out.find("\"device\":\"memory_bandwidth\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"value\":300"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"comm\":\"perfqosctl\""), std::string::npos) << r.out;
+  // The per-cgroup data of the caller's cgroup on memory_bandwidth: one request admitted.
+  const std::size_t data = r.out.find("\"cgroup_data\":[{\"device\":\"memory_bandwidth\"");
+  EXPECT_NE(data, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"admitted\":1,\"refused\":0", data), std::string::npos) << r.out;
+  CtlRun table = perfqosctl(daemon.socket(), "status");
+  EXPECT_NE(table.out.find("per-cgroup data:"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("ADMITTED"), std::string::npos) << table.out;
   EXPECT_TRUE(eventually([&] {
     std::FILE* f = std::fopen((daemon.dir() + "/monitor.out").c_str(), "r");
     char line[512] = {};
