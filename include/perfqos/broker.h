@@ -54,7 +54,9 @@ struct RequestOutcome {
   KnobId knob = KnobId::kLatency;
   bool changed = false;  // the effective value changed
   Range effective;       // the knob's effective value after the call ({v, v} if one-valued)
-  std::string device;    // the device the request is on (an ancestor's name for ancestor requests)
+  // The device the request is on (the ancestor for ancestor requests); null if it is gone. A
+  // pointer, not a name, so that the hot path copies no string; valid while it is registered.
+  const Device* device = nullptr;
 };
 
 class Broker {

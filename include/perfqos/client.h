@@ -193,7 +193,9 @@ PERFQOS_EXPORT void perfqos_close(struct perfqos_client* client);
  * before polling. Do not read from or close it. */
 PERFQOS_EXPORT int perfqos_fd(const struct perfqos_client* client);
 
-/* Sets the reply timeout in ms (> 0). */
+/* Sets the reply timeout in ms (> 0). A client from perfqos_connect waits for replies in a
+ * blocking recv bounded by the socket's SO_RCVTIMEO, which this sets too; processes that share
+ * such a connection (fork) share that bound, so give them the same timeout. */
 PERFQOS_EXPORT int perfqos_set_timeout(struct perfqos_client* client, int timeout_ms);
 
 /* The message of the last failure on this client ("" if none), or, with NULL, of the last

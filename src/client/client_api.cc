@@ -17,7 +17,8 @@
 #include "protocol/limits.h"
 
 struct perfqos_client {
-  perfqos_client(int fd, int timeout_ms) : connection(fd, timeout_ms) {}
+  perfqos_client(int fd, int timeout_ms, bool own_socket = false)
+      : connection(fd, timeout_ms, own_socket) {}
   perfqos::clientlib::Connection connection;
   std::string last_error;
 };
@@ -150,7 +151,7 @@ int perfqos_connect(const char* path, int timeout_ms, perfqos_client** out) {
     Status s =
         perfqos::clientlib::connect_socket(perfqos::clientlib::socket_path(path), deadline, &fd);
     if (!s.ok()) return report(&t_connect_error, s);
-    *out = new perfqos_client(fd, timeout);
+    *out = new perfqos_client(fd, timeout, /*own_socket=*/true);
     return 0;
   } catch (const std::bad_alloc&) {
     return report(&t_connect_error, Status::Error(ENOMEM, "out of memory"));

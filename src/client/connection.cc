@@ -1,7 +1,9 @@
 #include "client/connection.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,9 +19,22 @@ using protocol::Frame;
 using protocol::Message;
 using protocol::Opcode;
 
-Connection::Connection(int fd, int timeout_ms)
+Connection::Connection(int fd, int timeout_ms, bool own_socket)
     : fd_(fd), timeout_ms_(timeout_ms), events_(PERFQOS_EVENT_QUEUE_MAX) {
   buffer_.resize(protocol::kMaxFrameSize + 1);
+  if (own_socket) {
+    const int flags = fcntl(fd_, F_GETFL);
+    blocking_recv_ = flags >= 0 && fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) == 0;
+    set_timeout_ms(timeout_ms);
+  }
+}
+
+void Connection::set_timeout_ms(int ms) {
+  timeout_ms_ = ms;
+  if (!blocking_recv_) return;
+  const timeval tv{ms / 1000, (ms % 1000) * 1000};
+  // Without a receive timeout a blocking recv could wait forever: poll instead.
+  if (setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) blocking_recv_ = false;
 }
 
 Connection::~Connection() {
@@ -77,14 +92,16 @@ Status Connection::submit(const Message& request, std::uint32_t* tag) {
   return Status::Ok();
 }
 
-Status Connection::receive_one(std::optional<Clock::time_point> deadline, bool wait_first) {
-  if (wait_first) {
-    // A reply is never there the moment after its request left: waiting first saves the recv
-    // that would only say EAGAIN.
+Status Connection::receive_one(std::optional<Clock::time_point> deadline, Wait wait) {
+  // A reply is never there the moment after its request left: waiting first saves the recv that
+  // would only say EAGAIN. One blocking recv is cheaper still than a poll and a recv.
+  bool block = wait == Wait::kBlockFirst && blocking_recv_;
+  if (wait == Wait::kPollFirst || (wait == Wait::kBlockFirst && !block)) {
     if (Status w = wait_for(POLLIN, deadline); !w.ok()) return w;
   }
   for (;;) {
-    ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
+    ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), (block ? 0 : MSG_DONTWAIT) | MSG_TRUNC);
+    block = false;  // SO_RCVTIMEO ran out (or a signal came): the deadline rules from here
     if (n == 0) return fail(ECONNRESET, "perfqosd closed the connection");
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -131,6 +148,7 @@ Status Connection::file(Frame frame) {
 
 Status Connection::await(std::uint32_t tag, Opcode request_opcode, Clock::time_point deadline,
                          Message* reply) {
+  bool first = true;
   for (;;) {
     if (auto it = ready_.find(tag); it != ready_.end()) {
       Message m = std::move(it->second);
@@ -145,7 +163,9 @@ Status Connection::await(std::uint32_t tag, Opcode request_opcode, Clock::time_p
       return Status::Ok();
     }
     if (broken_) return *broken_;
-    Status s = receive_one(deadline, /*wait_first=*/true);
+    // Only the first wait may block: SO_RCVTIMEO is the whole timeout, later waits are shorter.
+    Status s = receive_one(deadline, first ? Wait::kBlockFirst : Wait::kPollFirst);
+    first = false;
     if (s.code() == ETIMEDOUT && !broken_) {
       abandoned_.insert(tag);
       return Status::Error(ETIMEDOUT, std::string("no reply from perfqosd to ") +

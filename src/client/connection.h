@@ -28,16 +28,19 @@ using Clock = std::chrono::steady_clock;
 
 class Connection {
  public:
-  // Takes ownership of fd (a connected SOCK_SEQPACKET socket). Its file status flags are left
-  // alone (it may be shared with another process): every send and recv uses MSG_DONTWAIT.
-  Connection(int fd, int timeout_ms);
+  // Takes ownership of fd (a connected SOCK_SEQPACKET socket). Every send and every recv but one
+  // uses MSG_DONTWAIT. With `own_socket` (the library made it), the socket is made blocking with
+  // SO_RCVTIMEO = the timeout, so that waiting for a reply is one blocking recv rather than a
+  // poll and a recv; a socket the caller gave (perhaps shared with another process) keeps its
+  // file status flags and is always polled.
+  Connection(int fd, int timeout_ms, bool own_socket = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   int fd() const { return fd_; }
   int timeout_ms() const { return timeout_ms_; }
-  void set_timeout_ms(int ms) { timeout_ms_ = ms; }
+  void set_timeout_ms(int ms);
 
   // Sends a request; *tag receives the tag its reply will carry.
   Status submit(const protocol::Message& request, std::uint32_t* tag);
@@ -57,16 +60,19 @@ class Connection {
   }
 
  private:
-  // Reads and files one frame; ETIMEDOUT when none arrived before the deadline.
-  // Receives and files one frame. wait_first: poll before the first recv (when a frame is not
-  // expected to be there yet).
-  Status receive_one(std::optional<Clock::time_point> deadline, bool wait_first = false);
+  // How receive_one() waits for a frame that is not expected to be there yet.
+  enum class Wait { kTryFirst, kPollFirst, kBlockFirst };
+  // Receives and files one frame; ETIMEDOUT when none arrived before the deadline. kTryFirst
+  // tries a recv first; kPollFirst polls first; kBlockFirst makes one blocking recv (bounded by
+  // SO_RCVTIMEO) when the socket allows it, else polls first.
+  Status receive_one(std::optional<Clock::time_point> deadline, Wait wait = Wait::kTryFirst);
   Status file(protocol::Frame frame);
   Status wait_for(short events, std::optional<Clock::time_point> deadline);
   Status fail(int code, std::string message);
 
   int fd_;
   int timeout_ms_;
+  bool blocking_recv_ = false;  // own socket, blocking, SO_RCVTIMEO = timeout_ms_
   std::uint32_t next_tag_ = 1;
   std::set<std::uint32_t> outstanding_;               // sent, reply not yet received
   std::set<std::uint32_t> abandoned_;                 // sent, waiter gave up: discard the reply

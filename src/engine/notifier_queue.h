@@ -70,6 +70,7 @@ class NotifierQueue {
         std::lock_guard lock(mu_);
         if (pending_.empty()) {
           delivering_ = false;
+          pending_.swap(batch);  // hand the buffer back: the next change allocates nothing
           return;
         }
         batch.swap(pending_);

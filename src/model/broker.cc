@@ -143,7 +143,7 @@ void Broker::fill_outcome(const HeldRequest& request, bool changed, RequestOutco
   outcome->id = request.id_;
   outcome->knob = request.knob_;
   outcome->changed = changed;
-  outcome->device = request.device_ ? request.device_->name() : std::string();
+  outcome->device = request.device_;
   const Knob* knob = request.device_ ? request.device_->knob(request.knob_) : nullptr;
   outcome->effective = knob ? knob->effective_range() : Range{};
 }
@@ -226,7 +226,7 @@ Status Broker::remove(Holder& holder, RequestId id, RequestOutcome* outcome) {
     outcome->id = id;
     outcome->knob = r.knob_;
     outcome->changed = result.changed();
-    outcome->device = device.name();
+    outcome->device = &device;
     outcome->effective = knob.effective_range();
   }
   drop(r, /*write_backend=*/false);

@@ -1,7 +1,11 @@
 // FieldPath: the dotted name of the field being encoded or decoded ("devices[2].knobs[0].unit"),
 // plus the first error met. Shared by FieldWriter and FieldReader so their messages match.
+//
+// The path is kept as a stack of (field, index) parts and spelled out only when an error needs
+// it, so that entering a nested struct or a list element costs no string work on the hot path.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
 
@@ -11,36 +15,53 @@ namespace perfqos::protocol {
 
 class FieldPath {
  public:
+  static constexpr std::size_t kNoIndex = static_cast<std::size_t>(-1);
+
   bool failed() const { return !status_.ok(); }
   const CodecStatus& status() const { return status_; }
 
-  // The full name of `field` under the current prefix.
+  // The full name of `field` under the current path.
   std::string name(const char* field) const {
-    return prefix_.empty() ? std::string(field) : prefix_ + "." + field;
+    std::string out;
+    for (std::size_t i = 0; i < depth_ && i < kMaxDepth; ++i) {
+      if (!out.empty()) out += '.';
+      out += parts_[i].field;
+      if (parts_[i].index != kNoIndex) out += "[" + std::to_string(parts_[i].index) + "]";
+    }
+    if (!out.empty()) out += '.';
+    return out + field;
   }
   // Keeps only the first error: later ones are consequences of it.
   void fail(int code, std::string message) {
     if (status_.ok()) status_ = CodecStatus::Error(code, std::move(message));
   }
 
-  // Enters a nested struct or list element for the lifetime of the returned scope.
+  // Enters a nested struct (or, with an index, a list element) for the scope's lifetime.
+  // `field` must outlive the scope (the layouts pass string literals).
   class Scope {
    public:
-    Scope(FieldPath& path, const std::string& part) : path_(path), saved_(path.prefix_.size()) {
-      if (!path_.prefix_.empty() && part[0] != '[') path_.prefix_ += '.';
-      path_.prefix_ += part;
+    Scope(FieldPath& path, const char* field, std::size_t index = kNoIndex) : path_(path) {
+      if (path_.depth_ < kMaxDepth) path_.parts_[path_.depth_] = Part{field, index};
+      ++path_.depth_;
     }
-    ~Scope() { path_.prefix_.resize(saved_); }
+    ~Scope() { --path_.depth_; }
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
 
    private:
     FieldPath& path_;
-    std::size_t saved_;
   };
 
  private:
-  std::string prefix_;
+  // Deeper than any message nests (a frame's lists of structs of structs); parts beyond it are
+  // left out of error messages.
+  static constexpr std::size_t kMaxDepth = 8;
+  struct Part {
+    const char* field = "";
+    std::size_t index = kNoIndex;
+  };
+  std::array<Part, kMaxDepth> parts_{};
+  std::size_t depth_ = 0;
   CodecStatus status_;
 };
 

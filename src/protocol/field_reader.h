@@ -44,7 +44,7 @@ class FieldReader : public FieldPath {
     std::size_t n = count(field, max_count, min_encoded_size<T>());
     items.resize(n);
     for (std::size_t i = 0; i < n && !failed(); ++i) {
-      Scope scope(*this, std::string(field) + "[" + std::to_string(i) + "]");
+      Scope scope(*this, field, i);
       layout(*this, items[i]);
     }
   }

@@ -41,7 +41,7 @@ class FieldWriter : public FieldPath {
   void list(const char* field, const std::vector<T>& items, std::size_t max_count) {
     if (!count(field, items.size(), max_count)) return;
     for (std::size_t i = 0; i < items.size() && !failed(); ++i) {
-      Scope scope(*this, std::string(field) + "[" + std::to_string(i) + "]");
+      Scope scope(*this, field, i);
       layout(*this, items[i]);
     }
   }

@@ -122,5 +122,39 @@ TEST(Connect, EnvironmentNamesTheSocketAndCallsWork) {
   close(listener);
 }
 
+// A client from perfqos_connect waits for a reply in one blocking recv bounded by SO_RCVTIMEO:
+// the timeout still holds, and a notification arriving first does not stretch it.
+TEST(Connect, OwnSocketRepliesTimeOutAndNotificationsDoNotStretchTheWait) {
+  TempDir dir;
+  std::string path = dir / "perfqosd.sock";
+  int listener = bound_socket(path, 8);
+  std::thread server([&] {
+    int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    testing::FakeServer s(fd);
+    s.receive_as<UpdateRequest>();  // never answered
+    std::uint32_t tag = 0;
+    s.receive_as<UpdateRequest>(&tag);
+    // A notification at once, and no reply.
+    s.send(Frame{0, Notification{"gpu", "range", Effective::Range(0, 9), Effective::Range(1, 9)}});
+    EXPECT_FALSE(s.receive(2000).has_value());
+  });
+  perfqos_client* c = nullptr;
+  ASSERT_EQ(perfqos_connect(path.c_str(), 200, &c), 0);
+  for (int i = 0; i < 2; ++i) {
+    const auto start = Clock::now();
+    EXPECT_EQ(perfqos_update(c, 1, 10, nullptr), -ETIMEDOUT) << i;
+    const auto waited = Clock::now() - start;
+    EXPECT_GE(waited, std::chrono::milliseconds(190)) << i;
+    EXPECT_LT(waited, std::chrono::milliseconds(390)) << i;  // not 200 ms after the notification
+  }
+  perfqos_event event{};
+  EXPECT_EQ(perfqos_next_event(c, &event, 0), 0);  // the notification was kept
+  EXPECT_STREQ(event.device, "gpu");
+  perfqos_close(c);
+  server.join();
+  close(listener);
+}
+
 }  // namespace
 }  // namespace perfqos

@@ -216,7 +216,8 @@ TEST_F(BrokerTest, AncestorRequestGoesToTheFirstAncestorWithTheKnob) {
   RequestOutcome out;
   ASSERT_TRUE(
       broker.add(*h, {"leaf", KnobId::kLatencyTolerance, RangeEnd::kMin, true}, 40, {}, &out).ok());
-  EXPECT_EQ(out.device, "bus");  // skips bridge (no latency_tolerance) and leaf itself
+  ASSERT_NE(out.device, nullptr);
+  EXPECT_EQ(out.device->name(), "bus");  // skips bridge (no latency_tolerance) and leaf itself
   EXPECT_EQ(broker.registry().find("bus")->knob(KnobId::kLatencyTolerance)->effective(), 40);
   EXPECT_EQ(broker.registry().find("leaf")->knob(KnobId::kLatencyTolerance)->effective(), -1);
   Status s = broker.add(*h, {"leaf", KnobId::kResumeLatency, RangeEnd::kMin, true}, 4, {}, &out);

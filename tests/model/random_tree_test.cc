@@ -143,7 +143,8 @@ class RandomTree {
     ASSERT_EQ(s.code(), expected_errno) << s.message();
     ++outcomes[s.code()];
     if (s.ok()) {
-      EXPECT_EQ(out.device, target);
+      ASSERT_NE(out.device, nullptr);
+      EXPECT_EQ(out.device->name(), target);
       requests_.push_back({h, out.id, target, knob, end, value, deadline});
     }
   }
