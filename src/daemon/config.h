@@ -17,7 +17,8 @@
 //                                knob (default: the device's only knob), value
 //
 // Every error names file:line, the key, and the allowed values; a config with any error is
-// rejected whole. docs/config.md is the user documentation.
+// rejected whole. Keys and values are ASCII: other text only in comments (config.cc says why).
+// docs/config.md is the user documentation.
 //
 // Thread safety: functions of values; load_config() reads files and the user/group databases.
 #pragma once

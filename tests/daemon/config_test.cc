@@ -142,6 +142,56 @@ TEST(Config, EveryErrorNamesFileLineKeyAndAllowedValues) {
   }
 }
 
+// Found by fuzz/config_fuzzer (corpus/config/regress-device-name-invalid): a [[device]] name that
+// register_device() refuses parsed, so the error came later, without file:line, and on reload the
+// rest of the config was applied anyway.
+TEST(Config, DeviceNameIsCheckedWithItsLine) {
+  const BadCase cases[] = {
+      {"[[device]]\nname = \"g+\"\nunit = \"kbps\"\n",
+       "f.toml:2: device.name: device name 'g+': byte 43 not allowed: use A-Z a-z 0-9 _ . : -"},
+      {"[[device]]\nunit = \"kbps\"\nname = \"\"\n",
+       "f.toml:3: device.name: device name '': length must be 1..63 bytes"},
+      {"[[device]]\nname = \"perf_qos/gpu\"\nunit = \"normal\"\n",
+       "f.toml:2: device.name: device name 'perf_qos/gpu': byte 47 not allowed"},
+  };
+  for (const BadCase& c : cases) {
+    Config config;
+    Status s = parse_config(c.text, "f.toml", &config);
+    EXPECT_EQ(s.code(), EINVAL) << c.text;
+    EXPECT_EQ(s.message().rfind(c.expected, 0), 0u) << s.message();
+    EXPECT_TRUE(config.devices.empty());
+  }
+}
+
+// Found by fuzz/config_fuzzer (corpus/config/regress-toml-nonascii-*): toml++ 3.3 reaches
+// undefined behaviour on some non-ASCII code points outside comments, so the parser refuses them
+// first, with the line; comments may hold any UTF-8.
+TEST(Config, NonAsciiOutsideCommentsIsAnErrorWithItsLine) {
+  const BadCase cases[] = {
+      {"\xd0\xa3", "f.toml:1: non-ASCII character outside a comment"},
+      {"[quotas]\nmax_requests_per_holder = 3true\xd0\xa3\n", "f.toml:2: non-ASCII"},
+      {"\"\xc3\xa9\" = 1\n", "f.toml:1: non-ASCII"},
+      {"[daemon]\nsocket = \"/caf\xc3\xa9\"\n", "f.toml:2: non-ASCII"},
+      {"s = \"\"\"\\\n\xc2\xa7\"\"\"\n", "f.toml:2: non-ASCII"},
+      {"s = '''a\n# \xc2\xa7'''\n", "f.toml:2: non-ASCII"},  // not a comment: inside a string
+  };
+  for (const BadCase& c : cases) {
+    Config config;
+    Status s = parse_config(c.text, "f.toml", &config);
+    EXPECT_EQ(s.code(), EINVAL) << c.text;
+    EXPECT_EQ(s.message().rfind(c.expected, 0), 0u) << s.message();
+  }
+  Config ok;
+  Status s = parse_config(
+      "# R\xc3\xa9glages\n[daemon]\nsocket = \"/run/a#b\" # tr\xc3\xa8s \xd0\xa3\n"
+      "mount = '/m\\' # \xc2\xa7\nstate_dir = \"\"\"/s\\\"\"\"\"\" # \xc2\xa7\n",
+      "f.toml", &ok);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(ok.daemon.socket, "/run/a#b");
+  EXPECT_EQ(ok.daemon.mount, "/m\\");
+  EXPECT_EQ(ok.daemon.state_dir, "/s\"\"");
+}
+
 TEST(Config, LoadsConfDInNameOrderAndRejectsWhole) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("pq-config-" + std::to_string(::getpid()));
