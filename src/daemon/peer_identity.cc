@@ -42,6 +42,7 @@ Status peer_identity(int socket_fd, HolderIdentity* out) {
     socklen_t size = static_cast<socklen_t>(out->groups.size() * sizeof(gid_t));
     if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERGROUPS, out->groups.data(), &size) == 0) {
       out->groups.resize(size / sizeof(gid_t));
+      out->groups.shrink_to_fit();  // held per connection: keep only what is there
       break;
     }
     const std::size_t needed = size / sizeof(gid_t);

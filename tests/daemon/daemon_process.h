@@ -69,7 +69,15 @@ class DaemonProcess {
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }
-    ready_ = eventually([this] { return std::filesystem::exists(socket_); });
+    // A daemon that exits (a bad option or config) will never be ready: stop waiting then.
+    ready_ = eventually([this] {
+      if (std::filesystem::exists(socket_)) return true;
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return true;
+      }
+      return false;
+    }) && pid_ > 0;
   }
 
   ~DaemonProcess() {
