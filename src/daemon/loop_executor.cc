@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -12,8 +13,10 @@ namespace perfqos::daemon {
 
 namespace {
 // How long a caller polls for the result before it sleeps: a loop round that only runs one
-// task takes a few microseconds, and a sleep/wake pair costs about as much again.
-constexpr int kSpinIterations = 2000;
+// task takes a few microseconds, and a sleep/wake pair costs about as much again. Bounded by
+// time, not by a count of pause instructions, whose cost varies twentyfold across CPUs: a
+// longer spin takes the core from the loop thread itself when callers outnumber cores.
+constexpr auto kSpin = std::chrono::microseconds(5);
 }  // namespace
 
 LoopExecutor::LoopExecutor(EventLoop& loop) : loop_(loop) {}
@@ -48,7 +51,9 @@ Status LoopExecutor::submit(Task& task) {
     // Cannot fail short of a counter overflow; EAGAIN would mean a wake-up is pending anyway.
     (void)!::write(event_fd_.get(), &one, sizeof one);
   }
-  for (int i = 0; i < kSpinIterations && !task.done.load(std::memory_order_acquire); ++i) {
+  const auto spin_until = std::chrono::steady_clock::now() + kSpin;
+  while (!task.done.load(std::memory_order_acquire) &&
+         std::chrono::steady_clock::now() < spin_until) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
