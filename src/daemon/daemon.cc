@@ -13,6 +13,7 @@
 #include "backends/cpu_latency_backend.h"
 #include "backends/sysfs.h"
 #include "daemon/config_state.h"
+#include "daemon/connection_quota.h"
 #include "daemon/event_loop.h"
 #include "daemon/fuse_tree.h"
 #include "daemon/knob_discovery.h"
@@ -91,6 +92,9 @@ Status run_daemon(const DaemonOptions& options) {
   }
   KnobDiscovery discovery(broker, root, journal, log);
   (void)discovery.rescan(nullptr, nullptr);
+  // Connections per uid count socket connections and FUSE open files alike. Declared before
+  // both front ends: their connections and files give their slots back when they go.
+  ConnectionQuota connection_quota;
   Service service(broker, log, [&discovery](std::uint32_t* added, std::uint32_t* removed) {
     return discovery.rescan(added, removed);
   });
@@ -99,15 +103,19 @@ Status run_daemon(const DaemonOptions& options) {
   ConfigState config(broker, loop, log, options.config_path, options.config_required);
   if (Status s = config.start(); !s.ok()) return s;
   service.set_policy(&config.policy());
+  service.set_connection_quota(&connection_quota);
   service.set_bindings(config.bindings());
   service.set_cgroup_data(config.cgroup_data());
+  connection_quota.set_policy(&config.policy());
   // The FUSE device tree, before the socket appears (readiness): its workers hand model work to
   // this thread through the executor.
   TestPerfDevices test_devices(broker, loop, log);
   if (Status s = test_devices.start(options.test_perf_devices); !s.ok()) return s;
   LoopExecutor executor(loop);
   if (Status s = executor.start(); !s.ok()) return s;
-  FuseTree fuse(broker, executor, log, FuseTreeOptions{options.mount_path, 4, &config.policy(), config.cgroup_data()});
+  FuseTree fuse(broker, executor, log,
+                FuseTreeOptions{options.mount_path, 4, &config.policy(), config.cgroup_data(),
+                                &connection_quota});
   if (Status s = options.fuse ? fuse.start() : Status::Ok(); !s.ok()) {
     if (options.fuse_required) return s;
     log.warning(s.message() + ": serving without the FUSE device tree");

@@ -102,6 +102,7 @@ struct FuseTree::OpenFile {
   pid_t opener = 0;  // and its cgroup, for the policy checks of its own calls
   std::string cgroup;
   // The rest belongs to the loop thread.
+  ConnectionQuota::Slot quota_slot;  // counts against the opener's uid (FuseTreeOptions)
   std::unique_ptr<Holder> holder;
   std::optional<RequestId> request;       // class node opened for writing
   std::unique_ptr<PerfQosHandle> handle;  // perf node; refers to *holder, so declared after it
@@ -334,6 +335,15 @@ struct FuseHandlers {
       if (node->gone.load(std::memory_order_relaxed)) {
         return Status::Error(ENODEV, node->name + " is gone");
       }
+      // Admitted into a local slot: a refused open's file dies on the worker, slot-less.
+      ConnectionQuota::Slot slot;
+      if (t.options_.connection_quota != nullptr && (writing || !is_class)) {
+        if (Status q = t.options_.connection_quota->admit(who.uid, &slot); !q.ok()) {
+          t.log_.info("FUSE: pid " + std::to_string(who.pid) + " (" + who.comm +
+                      ") refused an open of " + node->name + ": " + q.message());
+          return q;
+        }
+      }
       f->holder = t.broker_.make_holder(std::move(who));
       if (is_class && writing) {
         // As the kernel: the open itself is a request, at the default value.
@@ -348,6 +358,7 @@ struct FuseHandlers {
       } else if (!is_class) {
         f->handle = std::make_unique<PerfQosHandle>(t.broker_, *f->holder, node->name);
       }
+      f->quota_slot = std::move(slot);
       t.files_.emplace(f, std::move(owned));
       return Status::Ok();
     });

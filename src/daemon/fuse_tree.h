@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "daemon/cgroup_data_tracker.h"
+#include "daemon/connection_quota.h"
 #include "daemon/log.h"
 #include "daemon/loop_executor.h"
 #include "daemon/unique_fd.h"
@@ -69,6 +70,10 @@ struct FuseTreeOptions {
   const PolicyStore* policy = nullptr;
   // Where writes, SETs and write-opens are counted per cgroup (on the loop thread); may be null.
   CgroupDataTracker* cgroup_data = nullptr;
+  // The connections-per-uid quota (shared with the socket): an open that may hold requests, a
+  // class node for writing or any perf node, is one connection of the caller's uid while the
+  // file is open; over the quota the open fails with EUSERS. Null: no quota.
+  ConnectionQuota* connection_quota = nullptr;
 };
 
 class FuseTree {

@@ -246,16 +246,14 @@ void Service::notify(const Device& device, const Knob& knob, Range old_value, Ra
 
 std::unique_ptr<Client> Service::connect(HolderIdentity identity,
                                          std::function<void(const p::Frame&)> notify) {
-  std::size_t open = 0;
-  for (const Client* c : clients_) {
-    if (c->identity().uid == identity.uid && c->refused_.ok()) ++open;
-  }
-  Status admitted = policy_->current()->admit_connection(identity.uid, open);
+  ConnectionQuota::Slot slot;
+  Status admitted = quota_->admit(identity.uid, &slot);
   if (!admitted.ok())
     log_.warning("pid " + std::to_string(identity.pid) + ": " + admitted.message());
   std::unique_ptr<Client> client(
       new Client(*this, broker_.make_holder(std::move(identity)), std::move(notify)));
   client->refused_ = std::move(admitted);
+  client->quota_slot_ = std::move(slot);
   clients_.insert(client.get());
   return client;
 }

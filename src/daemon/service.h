@@ -5,7 +5,8 @@
 // Authorization: every ADD, UPDATE and BIND is checked against the policy (policy_store.h) with
 // the connection's uid, gid and cgroup: root may do anything, others only what a grant allows
 // (EACCES names the grant needed). Quotas: requests per connection (EDQUOT), connections per
-// uid (a connection over the quota is kept open but every request on it gets EUSERS).
+// uid through the ConnectionQuota it shares with the FUSE tree (a connection over the quota is
+// kept open but every request on it gets EUSERS).
 //
 // Per-cgroup data: every ADD, UPDATE and BIND that reaches the policy counts, admitted or
 // refused, in the data of the caller's cgroup on the target device (cgroup_data_tracker.h).
@@ -25,6 +26,7 @@
 
 #include "daemon/cgroup_bindings.h"
 #include "daemon/cgroup_data_tracker.h"
+#include "daemon/connection_quota.h"
 #include "daemon/log.h"
 #include "daemon/policy_store.h"
 #include "perfqos/broker.h"
@@ -52,7 +54,8 @@ class Client {
 
   Service& service_;
   std::unique_ptr<Holder> holder_;
-  Status refused_;  // not ok: over the connections-per-uid quota
+  Status refused_;                    // not ok: over the connections-per-uid quota
+  ConnectionQuota::Slot quota_slot_;  // admitted: counts against its uid while connected
   std::function<void(const protocol::Frame&)> notify_;
   bool subscribed_all_ = false;
   std::set<std::string> subscriptions_;
@@ -70,7 +73,13 @@ class Service {
 
   // Optional collaborators, wired by the daemon. Without a policy: root writes, others read.
   // Without bindings, BIND and UNBIND answer EOPNOTSUPP. REQUIRES: they outlive the service.
-  void set_policy(const PolicyStore* policy) { policy_ = policy; }
+  void set_policy(const PolicyStore* policy) {
+    policy_ = policy;
+    default_quota_.set_policy(policy);
+  }
+  // The quota shared with other front ends; without one, the service keeps its own with the
+  // policy above. REQUIRES: it outlives the service.
+  void set_connection_quota(ConnectionQuota* quota) { quota_ = quota; }
   void set_bindings(CgroupBindings* bindings) { bindings_ = bindings; }
   // Without it, CGROUP_DATA answers an empty list and nothing is counted.
   void set_cgroup_data(CgroupDataTracker* cgroup_data) { cgroup_data_ = cgroup_data; }
@@ -96,6 +105,8 @@ class Service {
   Rescan rescan_;
   PolicyStore default_policy_;
   const PolicyStore* policy_ = &default_policy_;
+  ConnectionQuota default_quota_{&default_policy_};
+  ConnectionQuota* quota_ = &default_quota_;
   CgroupBindings* bindings_ = nullptr;
   CgroupDataTracker* cgroup_data_ = nullptr;
   std::uint64_t registry_listener_ = 0;

@@ -372,6 +372,83 @@ device = "network_latency"
   std::filesystem::remove_all(dir);
 }
 
+// max_connections_per_uid counts socket connections and FUSE open files that may hold
+// requests together: a uid cannot get around its quota by switching front ends. Read-only
+// opens of class nodes hold nothing and do not count; root is exempt.
+TEST(PolicyDaemon, ConnectionQuotaSpansSocketAndFuse) {
+  if (::access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/fuse here";
+  ConfigFile config(R"(
+[quotas]
+max_connections_per_uid = 2
+
+[[grant]]
+users = [65534]
+device = "*"
+)");
+  char tmpl[] = "/tmp/perfqos-fuse-quota-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  ::chmod(dir.c_str(), 0755);
+  const std::string mount = dir + "/dev";
+  {
+    DaemonProcess d(
+        {"--config", config.path, "--mount", mount, "--test-perf-device", "gpu:normal:0:1024"});
+    if (!d.ready() && d.log().find("cannot mount") != std::string::npos) {
+      GTEST_SKIP() << "mounting FUSE failed here: " << d.log();
+    }
+    ASSERT_TRUE(d.ready()) << d.log();
+    const std::string socket = d.socket(), latency = mount + "/cpu_dma_latency",
+                      network = mount + "/network_latency", gpu = mount + "/perf_qos/gpu";
+    const std::vector<int> r = run_as(kNobody, kNobody, [&](std::vector<int>& out) {
+      const auto open_errno = [](const std::string& path, int flags, int* fd) {
+        *fd = ::open(path.c_str(), flags);
+        return *fd >= 0 ? 0 : errno;
+      };
+      int held = -1, reader = -1, extra = -1, perf = -1;
+      out.push_back(open_errno(latency, O_WRONLY, &held));  // connection 1
+      out.push_back(write_class_node(held, 50));
+      perfqos_client* a = nullptr;
+      std::uint32_t id = 0;
+      out.push_back(perfqos_connect(socket.c_str(), 5000, &a));  // connection 2
+      out.push_back(perfqos_add(a, "network_latency", nullptr, 100, &id, nullptr));
+      out.push_back(open_errno(network, O_WRONLY, &extra));   // a third: refused
+      out.push_back(open_errno(gpu, O_RDWR, &perf));          // a perf node counts too
+      out.push_back(open_errno(latency, O_RDONLY, &reader));  // a reader does not
+      perfqos_client* b = nullptr;
+      const int third = perfqos_connect(socket.c_str(), 5000, &b);
+      out.push_back(third == 0 ? perfqos_add(b, "memory_bandwidth", nullptr, 1, &id, nullptr)
+                               : third);
+      perfqos_close(b);
+      ::close(held);  // gives its slot back
+      out.push_back(open_errno(gpu, O_RDWR, &perf));
+      out.push_back(perf >= 0 ? perf_set(perf, PERF_QOS_IOC_SET_MIN, 300) : -1);
+      ::close(perf);
+      ::close(reader);
+      perfqos_close(a);
+    });
+    EXPECT_EQ(r, (std::vector<int>{0, 0, 0, 0, EUSERS, EUSERS, 0, -EUSERS, 0, 0}));
+    EXPECT_NE(d.log().find("refused an open of network_latency: quota: uid 65534"),
+              std::string::npos)
+        << d.log();
+    // Every slot was given back with its file or connection: nobody may hold 2 again, root
+    // any number.
+    const std::vector<int> again = run_as(kNobody, kNobody, [&](std::vector<int>& out) {
+      const int x = ::open(latency.c_str(), O_WRONLY), y = ::open(network.c_str(), O_WRONLY);
+      out.push_back(x >= 0 && y >= 0);
+      ::close(x);
+      ::close(y);
+    });
+    EXPECT_EQ(again, (std::vector<int>{1}));
+    std::vector<int> root_fds;
+    for (int i = 0; i < 4; ++i) root_fds.push_back(::open(latency.c_str(), O_WRONLY));
+    for (int fd : root_fds) {
+      EXPECT_GE(fd, 0);
+      ::close(fd);
+    }
+  }
+  ::umount2(mount.c_str(), MNT_DETACH);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(PolicyDaemon, QuotasGiveClearErrors) {
   ConfigFile config(R"(
 [quotas]
