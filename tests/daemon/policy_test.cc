@@ -15,6 +15,7 @@
 
 #include "daemon/cgroup_fixture.h"
 #include "daemon/daemon_process.h"
+#include "daemon/fuse_mount_dir.h"
 #include "perfqos/client.h"
 #include "perfqos/perf_qos_ioctl.h"
 
@@ -23,6 +24,7 @@ namespace {
 
 using testing::DaemonProcess;
 using testing::eventually;
+using testing::FuseMountDir;
 using testing::TestCgroup;
 
 constexpr std::int32_t kLatencyDefault = 2000000000;
@@ -312,10 +314,8 @@ max = 500
 groups = [4242]
 device = "network_latency"
 )");
-  char tmpl[] = "/tmp/perfqos-fuse-policy-XXXXXX";
-  const std::string dir = ::mkdtemp(tmpl);
-  ::chmod(dir.c_str(), 0755);
-  const std::string mount = dir + "/dev";
+  FuseMountDir mount_dir;
+  const std::string& mount = mount_dir.path();
   {
     DaemonProcess d(
         {"--config", config.path, "--mount", mount, "--test-perf-device", "gpu:normal:0:1024"});
@@ -368,8 +368,6 @@ device = "network_latency"
                                       nullptr, {4242});
     EXPECT_EQ(g, (std::vector<int>{0}));
   }
-  ::umount2(mount.c_str(), MNT_DETACH);
-  std::filesystem::remove_all(dir);
 }
 
 // max_connections_per_uid counts socket connections and FUSE open files that may hold
@@ -385,10 +383,8 @@ max_connections_per_uid = 2
 users = [65534]
 device = "*"
 )");
-  char tmpl[] = "/tmp/perfqos-fuse-quota-XXXXXX";
-  const std::string dir = ::mkdtemp(tmpl);
-  ::chmod(dir.c_str(), 0755);
-  const std::string mount = dir + "/dev";
+  FuseMountDir mount_dir;
+  const std::string& mount = mount_dir.path();
   {
     DaemonProcess d(
         {"--config", config.path, "--mount", mount, "--test-perf-device", "gpu:normal:0:1024"});
@@ -445,8 +441,6 @@ device = "*"
       ::close(fd);
     }
   }
-  ::umount2(mount.c_str(), MNT_DETACH);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(PolicyDaemon, QuotasGiveClearErrors) {

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "daemon/daemon_process.h"
+#include "daemon/fuse_mount_dir.h"
 #include "faults/fault_support.h"
 #include "perfqos/perf_qos_ioctl.h"
 
@@ -26,17 +27,9 @@ using testing::Children;
 using testing::Client;
 using testing::DaemonProcess;
 using testing::eventually;
+using testing::FuseMountDir;
 using testing::kLatencyDefault;
-using testing::TempDir;
-
-bool mounted(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find(" " + path + " ") != std::string::npos) return true;
-  }
-  return false;
-}
+using testing::mounted;
 
 // A forked process that runs steps on command: the test sends a step's letter, the process
 // answers with the step's result (0 or an errno). Its descriptors are its own, so closing them
@@ -140,9 +133,8 @@ class FuseUnmountTest : public ::testing::Test {
       GTEST_SKIP() << "/dev/fuse is missing or not accessible: no FUSE here";
     }
     if (::geteuid() != 0) GTEST_SKIP() << "unmounting another's FUSE mount needs root";
-    ASSERT_FALSE(dir.path().empty());
-    ::chmod(dir.path().c_str(), 0755);
-    mount = dir.path() + "/dev";
+    mount = dir.path();
+    ASSERT_FALSE(mount.empty());
     daemon = std::make_unique<DaemonProcess>(
         std::vector<std::string>{"--mount", mount, "--test-perf-device", "gpu:normal:100:900"});
     if (!daemon->ready()) {
@@ -158,10 +150,7 @@ class FuseUnmountTest : public ::testing::Test {
 
   void TearDown() override {
     observer.reset();
-    daemon.reset();
-    // Never leave a mount behind, whatever happened.
-    while (!mount.empty() && mounted(mount) && ::umount2(mount.c_str(), MNT_DETACH) == 0) {
-    }
+    daemon.reset();  // dir then detaches what is left and removes itself
   }
 
   // The daemon answers a new connection, and a request on it takes effect and goes.
@@ -183,7 +172,7 @@ class FuseUnmountTest : public ::testing::Test {
     return e.min;
   }
 
-  TempDir dir;
+  FuseMountDir dir;
   std::string mount;
   std::unique_ptr<DaemonProcess> daemon;
   std::unique_ptr<Client> observer;

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "daemon/daemon_process.h"
+#include "daemon/fuse_mount_dir.h"
 #include "perfqos/client.h"
 
 namespace perfqos {
@@ -20,6 +21,8 @@ namespace {
 
 using testing::DaemonProcess;
 using testing::eventually;
+using testing::FuseMountDir;
+using testing::mounted;
 
 constexpr std::int32_t kLatencyDefault = 2000000000;
 
@@ -29,15 +32,6 @@ bool is_perf(const char* device) {
 
 std::string probe_path(const char* name) {
   return std::string(FUSE_PROBE_DIR) + "/" + name;
-}
-
-bool mounted(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find(" " + path + " ") != std::string::npos) return true;
-  }
-  return false;
 }
 
 // A test program speaking the sync-point protocol of probe.h over its stdin and stdout.
@@ -110,10 +104,7 @@ class FuseTreeTest : public ::testing::Test {
     if (::access("/dev/fuse", R_OK | W_OK) != 0) {
       GTEST_SKIP() << "/dev/fuse is missing or not accessible: no FUSE here";
     }
-    char tmpl[] = "/tmp/perfqos-fuse-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    ::chmod(dir_.c_str(), 0755);  // the unprivileged test reaches the nodes through it
-    mount_ = dir_ + "/dev";
+    mount_ = mount_dir_.path();
     start_daemon();
     if (!daemon_->ready()) {
       const std::string log = daemon_->log();
@@ -127,12 +118,7 @@ class FuseTreeTest : public ::testing::Test {
 
   void TearDown() override {
     perfqos_close(client_);
-    daemon_.reset();
-    // Never leave a mount behind, whatever happened.
-    while (mounted(mount_) && ::umount2(mount_.c_str(), MNT_DETACH) == 0) {
-    }
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+    daemon_.reset();  // mount_dir_ then detaches what is left and removes the directory
   }
 
   void start_daemon() {
@@ -166,7 +152,8 @@ class FuseTreeTest : public ::testing::Test {
     return e;
   }
 
-  std::string dir_, mount_;
+  FuseMountDir mount_dir_;
+  std::string mount_;
   std::unique_ptr<DaemonProcess> daemon_;
   perfqos_client* client_ = nullptr;
 };
