@@ -3,9 +3,9 @@
 //
 //   fuse_bench [ITERATIONS]
 //
-// Starts its own perfqosd (FUSE mounted in a temporary directory, a perf device "gpu", an empty
-// sysfs root so no real knob is touched) and measures, each as ITERATIONS round trips after a
-// warm-up, one caller thread:
+// Starts its own perfqosd (bench_daemon.h: FUSE mounted in a temporary directory, a perf device
+// "gpu", an empty sysfs root and config so no real knob is touched) and measures, each as
+// ITERATIONS round trips after a warm-up, one caller thread:
 //   raw ping-pong        4-byte message to an echo thread over socketpair(SOCK_SEQPACKET) and back
 //   ioctl SET            PERF_QOS_IOC_SET_MIN on perf_qos/gpu, alternating 300/301 (every call
 //                        changes the effective value: decode, hand-over to the loop, model)
@@ -16,10 +16,7 @@
 // Prints p50, p99 and mean in microseconds, and each p50 and mean as a ratio of the ping-pong's.
 #include <fcntl.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,13 +24,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_daemon.h"
 #include "perfqos/client.h"
 #include "perfqos/perf_qos_ioctl.h"
 
@@ -77,14 +73,6 @@ void print(const char* name, const Figures& f, const Figures& base) {
               f.p50 / base.p50, f.mean / base.mean);
 }
 
-bool wait_for(const std::string& path) {
-  for (int i = 0; i < 10000; ++i) {
-    if (std::filesystem::exists(path)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return false;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,33 +83,16 @@ int main(int argc, char** argv) {
   }
 
   // perfqosd with its FUSE tree in a temporary directory.
-  char tmpl[] = "/tmp/perfqos-fuse-bench-XXXXXX";
-  const std::string dir = ::mkdtemp(tmpl);
-  const std::string mount = dir + "/dev";
-  const std::string socket_path = dir + "/perfqosd.sock";
-  std::filesystem::create_directories(dir + "/root/dev");
-  std::fclose(std::fopen((dir + "/root/dev/cpu_dma_latency").c_str(), "w"));
-  const pid_t daemon = ::fork();
-  if (daemon == 0) {
-    std::freopen((dir + "/perfqosd.log").c_str(), "w", stderr);
-    ::execl(PERFQOS_DAEMON_PATH, PERFQOS_DAEMON_PATH, "--socket", socket_path.c_str(), "--mount",
-            mount.c_str(), "--sysfs-root", (dir + "/root").c_str(), "--state-dir",
-            (dir + "/state").c_str(), "--log-level", "warning", "--test-perf-device",
-            "gpu:normal:0:1024", nullptr);
-    ::_exit(127);
-  }
-  const auto cleanup = [&] {
-    ::kill(daemon, SIGTERM);
-    ::waitpid(daemon, nullptr, 0);
-    ::umount2(mount.c_str(), MNT_DETACH);  // only if perfqosd could not
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  };
-  if (!wait_for(socket_path)) {
-    std::fprintf(stderr, "perfqosd did not start; see %s/perfqosd.log\n", dir.c_str());
-    cleanup();
+  const perfqos::bench::BenchDaemon daemon(
+      {.name = "fuse-bench",
+       .mount = true,
+       .extra_args = {"--log-level", "warning", "--test-perf-device", "gpu:normal:0:1024"}});
+  if (!daemon.ready()) {
+    std::fprintf(stderr, "fuse_bench: %s\n", daemon.error().c_str());
     return 1;
   }
+  const std::string mount = daemon.mount();
+  const std::string socket_path = daemon.socket();
 
   // Raw SOCK_SEQPACKET ping-pong: the baseline.
   int pair[2];
@@ -147,7 +118,6 @@ int main(int argc, char** argv) {
   const int node = ::open((mount + "/cpu_dma_latency").c_str(), O_RDWR);
   if (perf < 0 || node < 0) {
     std::perror("open the FUSE nodes");
-    cleanup();
     return 1;
   }
   const Figures ioctl_set = measure(iterations, [&](int i) {
@@ -171,7 +141,6 @@ int main(int argc, char** argv) {
   if (perfqos_connect(socket_path.c_str(), 5000, &client) != 0 ||
       perfqos_add(client, "network_latency", nullptr, 100, &id, nullptr) != 0) {
     std::fprintf(stderr, "cannot reach perfqosd's socket\n");
-    cleanup();
     return 1;
   }
   const Figures socket_update = measure(
@@ -187,7 +156,6 @@ int main(int argc, char** argv) {
     });
     ::close(kernel_node);
   }
-  cleanup();
 
   std::printf("fuse_bench: %d round trips each, one caller thread, %u CPUs\n\n", iterations,
               std::thread::hardware_concurrency());

@@ -14,16 +14,13 @@
 //
 //   scale_bench [--clients N] [--requests N] [--subscribers N]
 //
-// perfqosd runs on a temporary socket with an empty sysfs root (a regular file for
-// dev/cpu_dma_latency), its own state directory, an empty config and no FUSE tree, so no knob of
-// this machine is touched. RLIMIT_NOFILE is raised here (soft to hard, and the hard limit when
-// it is too low and we may), before perfqosd is started, since it inherits it.
-#include <signal.h>
+// perfqosd runs as bench_daemon.h starts it: on a temporary socket with an empty sysfs root (a
+// regular file for dev/cpu_dma_latency), its own state directory, an empty config and no FUSE
+// tree, so no knob of this machine is touched. RLIMIT_NOFILE is raised here (soft to hard, and the
+// hard limit when it is too low and we may), before perfqosd is started, since it inherits it.
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,7 +31,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -45,10 +41,14 @@
 #include <thread>
 #include <vector>
 
+#include "bench_daemon.h"
 #include "perfqos/client.h"
 
 namespace {
 
+using perfqos::bench::BenchDaemon;
+using perfqos::bench::load_average;
+using perfqos::bench::rss_kib;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::int32_t kLatencyDefault = 2000000000;
@@ -74,81 +74,19 @@ Percentiles percentiles(std::vector<double> us) {
   std::exit(1);
 }
 
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  long value = 0;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      in >> value;
-      return value;
-    }
-    in.ignore(4096, '\n');
+// The open-files limit of process `pid` (perfqosd raises its own soft limit), from /proc.
+std::string fd_limit(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("Max open files")) continue;
+    std::istringstream fields(line.substr(std::strlen("Max open files")));
+    std::string soft, hard;
+    fields >> soft >> hard;
+    return soft + " soft, " + hard + " hard";
   }
-  return -1;
+  return "?";
 }
-
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return one + " " + five + " " + fifteen;
-}
-
-// perfqosd on a temporary socket, touching nothing of this machine.
-class Daemon {
- public:
-  Daemon() {
-    char tmpl[] = "/tmp/perfqos-scale-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) die("mkdtemp");
-    dir_ = tmpl;
-    std::filesystem::create_directories(dir_ + "/root/dev");
-    std::ofstream(dir_ + "/root/dev/cpu_dma_latency");  // the class's backend writes here
-    std::ofstream(dir_ + "/perfqosd.toml");             // empty: built-in policy, no quotas
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      if (std::freopen((dir_ + "/perfqosd.log").c_str(), "w", stderr) == nullptr) ::_exit(127);
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // not left behind if the bench dies
-      ::execl(PERFQOS_DAEMON_PATH, PERFQOS_DAEMON_PATH, "--socket", socket().c_str(),
-              "--sysfs-root", (dir_ + "/root").c_str(), "--state-dir", (dir_ + "/state").c_str(),
-              "--config", (dir_ + "/perfqosd.toml").c_str(), "--no-fuse", "--log-level", "warning",
-              nullptr);
-      ::_exit(127);
-    }
-    for (int i = 0; i < 10000 && !std::filesystem::exists(socket()); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    if (!std::filesystem::exists(socket())) die("perfqosd did not start; see " + dir_);
-  }
-  ~Daemon() {
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  Daemon(const Daemon&) = delete;
-  Daemon& operator=(const Daemon&) = delete;
-
-  std::string socket() const { return dir_ + "/perfqosd.sock"; }
-  pid_t pid() const { return pid_; }
-  // The file descriptor limit perfqosd runs with (after raising its own soft limit).
-  std::string fd_limit() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/limits");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (!line.starts_with("Max open files")) continue;
-      std::istringstream fields(line.substr(std::strlen("Max open files")));
-      std::string soft, hard;
-      fields >> soft >> hard;
-      return soft + " soft, " + hard + " hard";
-    }
-    return "?";
-  }
-
- private:
-  std::string dir_;
-  pid_t pid_ = -1;
-};
 
 perfqos_client* connect(const std::string& socket) {
   perfqos_client* c = nullptr;
@@ -187,7 +125,7 @@ const char* verdict(bool ok) {
 }
 
 // a) Many concurrent clients, one request each.
-void concurrent_clients(const Daemon& daemon, perfqos_client* ctl, int n) {
+void concurrent_clients(const BenchDaemon& daemon, perfqos_client* ctl, int n) {
   std::printf("a) %d concurrent clients, one request each on %s\n", n, kKnobDevice);
   std::vector<std::int32_t> values(static_cast<std::size_t>(n));
   std::iota(values.begin(), values.end(), 1000);  // the smallest, 1000, is the aggregate
@@ -288,7 +226,7 @@ OpTimes round_trips(perfqos_client* c, perfqos_client* ctl, int k, std::mt19937&
 }
 
 // b) Many requests on one knob, from a few connections.
-void many_requests(const Daemon& daemon, perfqos_client* ctl, int n) {
+void many_requests(const BenchDaemon& daemon, perfqos_client* ctl, int n) {
   constexpr int kConnections = 4, kBatch = 500, kRoundTrips = 2000;
   std::printf("b) %d requests on %s from %d connections\n", n, kKnobDevice, kConnections);
   std::mt19937 rng(2);
@@ -354,7 +292,7 @@ void many_requests(const Daemon& daemon, perfqos_client* ctl, int n) {
 }
 
 // c) Notifications to many subscribers.
-void subscribers(const Daemon& daemon, int n) {
+void subscribers(const BenchDaemon& daemon, int n) {
   constexpr int kThreads = 4, kRounds = 5;
   std::printf("c) %d subscribers of %s, %d changes, %d receiving threads\n", n, kSubscribedDevice,
               kRounds, kThreads);
@@ -519,11 +457,15 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  Daemon daemon;
+  const BenchDaemon daemon({.name = "scale", .extra_args = {"--log-level", "warning"}});
+  if (!daemon.ready()) {
+    std::fprintf(stderr, "scale_bench: %s\n", daemon.error().c_str());
+    return 1;
+  }
   perfqos_client* ctl = connect(daemon.socket());
   std::printf("scale_bench: %u CPUs, load average %s at start; perfqosd's open-files limit: %s\n\n",
               std::thread::hardware_concurrency(), load_average().c_str(),
-              daemon.fd_limit().c_str());
+              fd_limit(daemon.pid()).c_str());
   std::fflush(stdout);
   concurrent_clients(daemon, ctl, clients);
   std::fflush(stdout);

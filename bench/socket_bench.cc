@@ -5,9 +5,11 @@
 //   2. throughput: 1, 8 and 64 client processes updating as fast as they can;
 //   3. memory: the daemon's RSS before and after 10,000 idle connections.
 //
-// perfqosd runs on a temporary socket with an empty sysfs root and state directory, so no knob
-// of this machine is touched. Usage: socket_bench [ROUND_TRIPS] (default 50000).
-#include <signal.h>
+// perfqosd runs as bench_daemon.h starts it (a temporary socket, an empty sysfs root, config and
+// state directory, no FUSE tree), so no knob of this machine is touched. RLIMIT_NOFILE is raised
+// (soft to hard) before, since perfqosd inherits it.
+//
+// Usage: socket_bench [ROUND_TRIPS] (default 50000).
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -17,12 +19,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_daemon.h"
 #include "perfqos/client.h"
 
 namespace {
@@ -65,45 +66,6 @@ Percentiles raw_ping_pong(int n) {
   close(pair[0]);
   waitpid(echo, nullptr, 0);
   return percentiles(samples);
-}
-
-struct Daemon {
-  std::string dir, socket;
-  pid_t pid = -1;
-};
-
-Daemon start_daemon() {
-  char tmpl[] = "/tmp/perfqos-bench-XXXXXX";
-  Daemon d;
-  d.dir = mkdtemp(tmpl);
-  d.socket = d.dir + "/perfqosd.sock";
-  std::filesystem::create_directories(d.dir + "/root/dev");
-  std::ofstream(d.dir + "/root/dev/cpu_dma_latency");
-  d.pid = fork();
-  if (d.pid == 0) {
-    freopen("/dev/null", "w", stderr);
-    const std::string root = d.dir + "/root", state = d.dir + "/state";
-    execl(PERFQOS_DAEMON_PATH, PERFQOS_DAEMON_PATH, "--socket", d.socket.c_str(), "--sysfs-root",
-          root.c_str(), "--state-dir", state.c_str(), "--log-level", "error", nullptr);
-    _exit(127);
-  }
-  while (!std::filesystem::exists(d.socket))
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  return d;
-}
-
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  long value = 0;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      in >> value;
-      return value;
-    }
-    in.ignore(4096, '\n');
-  }
-  return -1;
 }
 
 // One client alternating a request between two values, so that every update changes the
@@ -170,12 +132,17 @@ int main(int argc, char** argv) {
   files.rlim_cur = files.rlim_max;
   setrlimit(RLIMIT_NOFILE, &files);
 
-  Daemon daemon = start_daemon();
+  const perfqos::bench::BenchDaemon daemon(
+      {.name = "bench", .extra_args = {"--log-level", "error"}});
+  if (!daemon.ready()) {
+    std::fprintf(stderr, "socket_bench: %s\n", daemon.error().c_str());
+    return 1;
+  }
   // Warm both paths, then measure them back to back.
   raw_ping_pong(2000);
-  update_round_trips(daemon.socket, 2000);
+  update_round_trips(daemon.socket(), 2000);
   const Percentiles raw = raw_ping_pong(n);
-  const Percentiles ours = update_round_trips(daemon.socket, n);
+  const Percentiles ours = update_round_trips(daemon.socket(), n);
   std::printf("round trip (%d each)        p50 us   p99 us\n", n);
   std::printf("  raw SEQPACKET ping-pong  %7.2f  %7.2f\n", raw.p50_us, raw.p99_us);
   std::printf("  perfqosd UPDATE->reply   %7.2f  %7.2f\n", ours.p50_us, ours.p99_us);
@@ -183,16 +150,16 @@ int main(int argc, char** argv) {
               ours.p99_us / raw.p99_us);
 
   for (int clients : {1, 8, 64}) {
-    const double rate = throughput(daemon.socket, clients, 200000 / clients);
+    const double rate = throughput(daemon.socket(), clients, 200000 / clients);
     std::printf("throughput, %2d clients: %9.0f updates/s\n", clients, rate);
   }
 
-  const long before = rss_kib(daemon.pid);
+  const long before = perfqos::bench::rss_kib(daemon.pid());
   std::vector<perfqos_client*> idle;
   constexpr int kIdle = 10000;
   for (int i = 0; i < kIdle; ++i) {
     perfqos_client* c = nullptr;
-    if (perfqos_connect(daemon.socket.c_str(), 10000, &c) != 0) {
+    if (perfqos_connect(daemon.socket().c_str(), 10000, &c) != 0) {
       std::fprintf(stderr, "connection %d failed: %s\n", i, perfqos_last_error(nullptr));
       break;
     }
@@ -201,14 +168,10 @@ int main(int argc, char** argv) {
   // One round trip on the last connection: every accept before it has been processed.
   perfqos_effective e;
   perfqos_read(idle.back(), "cpu_dma_latency", nullptr, &e);
-  const long after = rss_kib(daemon.pid);
+  const long after = perfqos::bench::rss_kib(daemon.pid());
   std::printf("memory: %zu idle connections: RSS %ld -> %ld KiB, %.0f bytes per connection\n",
               idle.size(), before, after,
               (after - before) * 1024.0 / static_cast<double>(idle.size()));
   for (perfqos_client* c : idle) perfqos_close(c);
-
-  kill(daemon.pid, SIGTERM);
-  waitpid(daemon.pid, nullptr, 0);
-  std::filesystem::remove_all(daemon.dir);
   return 0;
 }

@@ -18,18 +18,17 @@
 //
 //   peers_bench [--samples N] [--gamemode-samples N] [--clients N] [--gamemode-user UID:GID] OUTDIR
 //
-// perfqosd is started here on a temporary socket and mount, with an empty sysfs root (a regular
-// file stands in for dev/cpu_dma_latency), its own state directory and an empty config, so no knob
-// of this machine is touched except by the kernel row, whose requests end with each close. Run as
-// root (the FUSE mount, /dev/cpu_dma_latency). --gamemode-user runs the GameMode clients under
-// that uid and gid, as the user whose session bus and gamemoded they talk to (bench/peers/run).
+// perfqosd is started here (bench_daemon.h) on a temporary socket and mount, with an empty sysfs
+// root (a regular file stands in for dev/cpu_dma_latency), its own state directory and an empty
+// config, so no knob of this machine is touched except by the kernel row, whose requests end with
+// each close. Run as root (the FUSE mount, /dev/cpu_dma_latency). --gamemode-user runs the
+// GameMode clients under that uid and gid, as the user whose session bus and gamemoded they talk
+// to (bench/peers/run).
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,6 +49,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_daemon.h"
 #include "perfqos/client.h"
 #include "perfqos/perf_qos_ioctl.h"
 
@@ -348,62 +348,6 @@ bool write_samples(const std::string& file, const std::vector<double>& us) {
   return static_cast<bool>(out);
 }
 
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return one + " " + five + " " + fifteen;
-}
-
-bool wait_for(const std::string& path) {
-  for (int i = 0; i < 10000; ++i) {
-    if (std::filesystem::exists(path)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return false;
-}
-
-// perfqosd on a temporary socket and FUSE mount, touching nothing of this machine.
-class Daemon {
- public:
-  bool start() {
-    char tmpl[] = "/tmp/perfqos-peers-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) return false;
-    dir_ = tmpl;
-    std::filesystem::create_directories(dir_ + "/root/dev");
-    std::ofstream(dir_ + "/root/dev/cpu_dma_latency");  // the class's backend writes here
-    std::ofstream(dir_ + "/perfqosd.toml");             // empty: the built-in policy
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      if (std::freopen((dir_ + "/perfqosd.log").c_str(), "w", stderr) == nullptr) ::_exit(127);
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // not left behind if the bench dies
-      ::execl(PERFQOS_DAEMON_PATH, PERFQOS_DAEMON_PATH, "--socket", socket().c_str(), "--mount",
-              mount().c_str(), "--sysfs-root", (dir_ + "/root").c_str(), "--state-dir",
-              (dir_ + "/state").c_str(), "--config", (dir_ + "/perfqosd.toml").c_str(),
-              "--log-level", "warning", "--test-perf-device", "gpu:normal:0:1024", nullptr);
-      ::_exit(127);
-    }
-    return pid_ > 0 && wait_for(socket());
-  }
-  ~Daemon() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (dir_.empty()) return;
-    ::umount2(mount().c_str(), MNT_DETACH);  // only if perfqosd could not
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string socket() const { return dir_ + "/perfqosd.sock"; }
-  std::string mount() const { return dir_ + "/dev"; }
-  std::string log() const { return dir_ + "/perfqosd.log"; }
-
- private:
-  std::string dir_;
-  pid_t pid_ = -1;
-};
-
 int usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s [--samples N] [--gamemode-samples N] [--clients N] "
@@ -440,9 +384,12 @@ int main(int argc, char** argv) {
   if (out_dir.empty() || samples < 100 || gamemode_samples < 1 || many < 2) return usage(argv[0]);
   std::filesystem::create_directories(out_dir);
 
-  Daemon daemon;
-  if (!daemon.start()) {
-    std::fprintf(stderr, "perfqosd did not start; see %s\n", daemon.log().c_str());
+  const perfqos::bench::BenchDaemon daemon(
+      {.name = "peers",
+       .mount = true,
+       .extra_args = {"--log-level", "warning", "--test-perf-device", "gpu:normal:0:1024"}});
+  if (!daemon.ready()) {
+    std::fprintf(stderr, "peers_bench: %s\n", daemon.error().c_str());
     return 1;
   }
   const std::string socket = daemon.socket(), mount = daemon.mount();
@@ -475,7 +422,8 @@ int main(int argc, char** argv) {
   utsname uts{};
   ::uname(&uts);
   std::printf("peers_bench: %u CPUs, Linux %s, load average %s at start\n",
-              std::thread::hardware_concurrency(), uts.release, load_average().c_str());
+              std::thread::hardware_concurrency(), uts.release,
+              perfqos::bench::load_average().c_str());
   std::fflush(stdout);
 
   std::vector<Row> rows;
@@ -491,7 +439,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("load average %s at end\n\n", load_average().c_str());
+  std::printf("load average %s at end\n\n", perfqos::bench::load_average().c_str());
   std::printf("%-34s %7s %8s %10s %10s %10s %10s %12s\n", "take+release", "clients", "samples",
               "p50 us", "p99 us", "p50/kernel", "p99/kernel", "ops/s");
   for (const Row& row : rows) {
