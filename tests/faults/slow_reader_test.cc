@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <thread>
@@ -34,6 +35,14 @@ constexpr int kStormUpdates = 60000;
 // An unbounded queue would pass it by the storm's ~60,000 frames of ~100 bytes and their
 // bookkeeping.
 constexpr long kRssGrowthLimitKib = 4096;
+// Under ASan RSS says nothing about the queue: every small block carries redzones, and freed
+// blocks stay in its quarantine instead of going back. The bound is checked by the plain build;
+// the sanitizer build checks the cut-off and that nothing is used after it.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssReflectsTheQueue = false;
+#else
+constexpr bool kRssReflectsTheQueue = true;
+#endif
 
 // `total` updates from two clients at once, alternating each request between two values.
 // Returns the first failure (0 when every update was answered).
@@ -116,8 +125,13 @@ TEST(SlowReader, ClientThatNeverReadsIsCutOffAndMemoryStaysBounded) {
   EXPECT_TRUE(eventually([&] { return logged_cut_off(daemon.log(), slow) >= 0; })) << daemon.log();
   EXPECT_LE(logged_cut_off(daemon.log(), slow), kMaxQueuedBytes);
   const long rss_after = testing::rss_kib(daemon.pid());
-  EXPECT_LT(rss_after - rss_before, kRssGrowthLimitKib)
-      << "VmRSS " << rss_before << " KiB before the storm, " << rss_after << " KiB after";
+  if (kRssReflectsTheQueue) {
+    EXPECT_LT(rss_after - rss_before, kRssGrowthLimitKib)
+        << "VmRSS " << rss_before << " KiB before the storm, " << rss_after << " KiB after";
+  } else {
+    std::printf("note: RSS bound not checked under AddressSanitizer (grew %ld KiB)\n",
+                rss_after - rss_before);
+  }
 
   // The slow client gets what the kernel had taken for it, then sees the connection closed.
   go.close_write();
