@@ -114,8 +114,8 @@ Status run_daemon(const DaemonOptions& options) {
   LoopExecutor executor(loop);
   if (Status s = executor.start(); !s.ok()) return s;
   FuseTree fuse(broker, executor, log,
-                FuseTreeOptions{options.mount_path, options.fuse_threads, &config.policy(),
-                                config.cgroup_data(), &connection_quota});
+                FuseTreeOptions{options.mount_path, 4, &config.policy(), config.cgroup_data(),
+                                &connection_quota});
   if (Status s = options.fuse ? fuse.start() : Status::Ok(); !s.ok()) {
     if (options.fuse_required) return s;
     log.warning(s.message() + ": serving without the FUSE device tree");

@@ -29,7 +29,6 @@ struct DaemonOptions {
   std::string mount_path = "/run/perfqos/dev";
   bool fuse = true;
   bool fuse_required = false;
-  int fuse_threads = 4;  // 0..64; 0: the loop thread serves the tree (fuse_tree.h)
   // The config (config.h): this file plus conf.d/*.toml beside it. A missing file is an error
   // only when config_required (the path was given explicitly); SIGHUP reloads it.
   std::string config_path = "/etc/perfqos/perfqosd.toml";

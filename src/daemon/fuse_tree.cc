@@ -635,53 +635,12 @@ Status FuseTree::start() {
       });
   subscribed_ = true;
 
-  if (options_.threads <= 0) {
-    loop_buf_.reset(new fuse_buf{});
-    if (Status s = executor_.loop().watch(fd, EPOLLIN, [this](std::uint32_t) { serve_on_loop(); });
-        !s.ok()) {
-      stop();
-      return s;
-    }
-    serving_on_loop_ = true;
-    log_.info("FUSE: serving " + options_.mountpoint + " on the loop thread");
-    return Status::Ok();
-  }
-  running_workers_ = options_.threads;
-  for (int i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { worker(); });
-  log_.info("FUSE: serving " + options_.mountpoint + " with " + std::to_string(options_.threads) +
-            " threads");
+  running_workers_ = std::max(1, options_.threads);
+  for (int i = 0; i < std::max(1, options_.threads); ++i)
+    workers_.emplace_back([this] { worker(); });
+  log_.info("FUSE: serving " + options_.mountpoint + " with " +
+            std::to_string(std::max(1, options_.threads)) + " threads");
   return Status::Ok();
-}
-
-void FuseTree::serve_on_loop() {
-  // One request per wake-up: the level-triggered epoll reports the descriptor again while
-  // requests wait, so socket clients are served in between.
-  const int got = fuse_session_receive_buf(session_, loop_buf_.get());
-  if (got > 0) {
-    fuse_session_process_buf(session_, loop_buf_.get());
-    return;
-  }
-  if (got == 0 || fuse_session_exited(session_)) {
-    lost_ = true;
-    log_.warning("FUSE: " + options_.mountpoint + " was unmounted from outside perfqosd");
-    executor_.loop().unwatch(fuse_session_fd(session_));
-    serving_on_loop_ = false;
-    drop_orphaned_files();
-  }
-  // Otherwise EAGAIN, EINTR, or ENOENT for a request interrupted before we read it: nothing.
-}
-
-void FuseTree::FreeFuseBuf::operator()(fuse_buf* buf) const {
-  std::free(buf->mem);  // libfuse grows it with malloc
-  delete buf;
-}
-
-void FuseTree::drop_orphaned_files() {
-  if (!files_.empty()) {
-    log_.warning("FUSE: dropping the requests of " + std::to_string(files_.size()) +
-                 " files left open when the session ended");
-  }
-  files_.clear();
 }
 
 void FuseTree::worker() {
@@ -726,12 +685,16 @@ void FuseTree::worker() {
     fuse_session_process_buf(session_, &buf);
   }
   std::free(buf.mem);
-  // The kernel ended the session (one file whose last close raced a lazy unmount's end was
-  // dropped with it): the last worker out, when no handler can use a file any more, drops the
-  // files still open.
+  // The kernel ended the session: no release comes for the files still open here (one whose
+  // last close raced a lazy unmount's end was dropped with it), so their requests would stay
+  // until exit. The last worker out, when no handler can use a file any more, drops them.
   if (running_workers_.fetch_sub(1) == 1 && lost_.load()) {
     (void)executor_.call([this]() -> Status {
-      drop_orphaned_files();
+      if (!files_.empty()) {
+        log_.warning("FUSE: dropping the requests of " + std::to_string(files_.size()) +
+                     " files left open when the session ended");
+      }
+      files_.clear();
       return Status::Ok();
     });
   }
@@ -744,9 +707,6 @@ void FuseTree::stop() {
   executor_.shutdown();  // a worker waiting for the loop gets its task run, later ones ESHUTDOWN
   for (std::thread& w : workers_) w.join();
   workers_.clear();
-  if (serving_on_loop_) executor_.loop().unwatch(fuse_session_fd(session_));
-  serving_on_loop_ = false;
-  loop_buf_.reset();
   fuse_session_unmount(session_);
   fuse_session_destroy(session_);
   session_ = nullptr;

@@ -13,16 +13,13 @@
 // to another process carries no rights; refusals are EACCES and logged. The check is the
 // socket's: FuseTreeOptions::policy (the config's PolicyStore) when given.
 //
-// Threads. With `threads` > 0 the libfuse low-level session runs on that many worker threads of
-// its own, each waiting in epoll (EPOLLEXCLUSIVE on the non-blocking /dev/fuse descriptor, plus
-// a stop eventfd). Workers never touch the model: whatever changes or inspects requests runs on
-// the daemon's loop thread through the LoopExecutor (the worker blocks, the loop never does).
-// Reads of effective values, limits and units are answered on the worker from the lock-free
-// Knob::effective() / effective_range() of a std::shared_ptr<Device> the node keeps, so readers
-// never wait for the loop. With `threads` = 0 the loop thread itself serves /dev/fuse, one
-// request per wake-up like a socket frame: no hand-over at all (half the wake-ups of a SET), at
-// the price of readers waiting behind the loop's other work. No handler blocks: they read
-// /proc and the model, and reply.
+// Threads. The libfuse low-level session runs on `threads` worker threads of its own, each
+// waiting in epoll (EPOLLEXCLUSIVE on the non-blocking /dev/fuse descriptor, plus a stop eventfd).
+// Workers never touch the model: whatever changes or inspects requests runs on the daemon's loop
+// thread through the LoopExecutor (the worker blocks, the loop never does). Reads of effective
+// values, limits and units are answered on the worker from the lock-free Knob::effective() /
+// effective_range() of a std::shared_ptr<Device> the node keeps, so readers never wait for the
+// loop.
 //
 // Inode table. Fixed numbers for the root (1), perf_qos (2) and the four classes (3..6); perf
 // devices get numbers from a 64-bit counter that is never reused, so a number an open file or
@@ -60,7 +57,6 @@
 #include "perfqos/broker.h"
 
 struct fuse_session;
-struct fuse_buf;
 
 namespace perfqos::daemon {
 
@@ -68,7 +64,7 @@ class PolicyStore;
 
 struct FuseTreeOptions {
   std::string mountpoint = "/run/perfqos/dev";
-  int threads = 4;  // FUSE worker threads; 0: serve on the loop thread (see Threads above)
+  int threads = 4;
   // The policy writes and SETs are authorized by (the socket's, DESIGN §8); null: root may do
   // anything, others may only read (access_policy.h).
   const PolicyStore* policy = nullptr;
@@ -108,10 +104,6 @@ class FuseTree {
 
   Status prepare_mountpoint();
   void worker();
-  void serve_on_loop();  // threads = 0: one request, on the loop thread
-  // The kernel ended the session: no release comes for the files still open here, so their
-  // requests would stay until exit. REQUIRES: no handler can run any more; on the loop thread.
-  void drop_orphaned_files();
   void add_device(const std::shared_ptr<Device>& device);
   void remove_device(const std::shared_ptr<Device>& device);
   std::shared_ptr<Node> find(Ino ino) const;
@@ -132,11 +124,6 @@ class FuseTree {
   std::atomic<bool> lost_{false};  // the kernel ended the session (e.g. unmounted by hand)
   // Workers not yet out of their loop: the last one out of a lost session drops the open files.
   std::atomic<int> running_workers_{0};
-  bool serving_on_loop_ = false;  // threads = 0: /dev/fuse is watched by the loop
-  struct FreeFuseBuf {
-    void operator()(fuse_buf* buf) const;
-  };
-  std::unique_ptr<fuse_buf, FreeFuseBuf> loop_buf_;  // threads = 0: the loop's receive buffer
 
   mutable std::mutex table_mutex_;
   std::map<Ino, std::shared_ptr<Node>> nodes_;  // guarded by table_mutex_

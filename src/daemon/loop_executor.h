@@ -61,8 +61,6 @@ class LoopExecutor {
   void shutdown();
 
   bool on_loop_thread() const { return std::this_thread::get_id() == loop_thread_; }
-  // The loop the tasks run on.
-  EventLoop& loop() const { return loop_; }
 
  private:
   struct Task {

@@ -50,12 +50,6 @@ int main(int argc, char** argv) {
                  "at the default, perfqosd logs it and serves the socket only")
       ->capture_default_str()
       ->each([&options](const std::string&) { options.fuse_required = true; });
-  app.add_option("--fuse-threads", options.fuse_threads,
-                 "Threads that serve the FUSE device tree, handing model work to the event loop; "
-                 "0 serves it on the event loop thread itself (fewest wake-ups per request, "
-                 "but reads then wait behind the loop's other work)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 64));
   app.add_flag_callback(
       "--no-fuse", [&options] { options.fuse = false; },
       "Do not mount the FUSE device tree (the socket stays the only way in)");

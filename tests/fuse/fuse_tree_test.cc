@@ -98,9 +98,7 @@ class Probe {
   int to_ = -1, from_ = -1;
 };
 
-// Every test runs twice: with FUSE worker threads handing work to the loop (the default), and
-// with the loop thread serving /dev/fuse itself (--fuse-threads 0).
-class FuseTreeTest : public ::testing::TestWithParam<int> {
+class FuseTreeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::access("/dev/fuse", R_OK | W_OK) != 0) {
@@ -124,9 +122,9 @@ class FuseTreeTest : public ::testing::TestWithParam<int> {
   }
 
   void start_daemon() {
-    daemon_ = std::make_unique<DaemonProcess>(std::vector<std::string>{
-        "--mount", mount_, "--test-perf-device", "gpu:normal:100:900", "--test-perf-device",
-        "nic:kbps:0:100000", "--fuse-threads", std::to_string(GetParam())});
+    daemon_ = std::make_unique<DaemonProcess>(
+        std::vector<std::string>{"--mount", mount_, "--test-perf-device", "gpu:normal:100:900",
+                                 "--test-perf-device", "nic:kbps:0:100000"});
   }
 
   std::string node(const char* name) const { return mount_ + "/" + name; }
@@ -160,15 +158,9 @@ class FuseTreeTest : public ::testing::TestWithParam<int> {
   perfqos_client* client_ = nullptr;
 };
 
-INSTANTIATE_TEST_SUITE_P(Threads, FuseTreeTest, ::testing::Values(4, 0),
-                         [](const ::testing::TestParamInfo<int>& param) {
-                           return param.param == 0 ? std::string("OnTheLoop")
-                                                   : std::to_string(param.param) + "Workers";
-                         });
-
 // --- class nodes ------------------------------------------------------------------------------
 
-TEST_P(FuseTreeTest, ClassNodeBinaryWriteReadAndLastClose) {
+TEST_F(FuseTreeTest, ClassNodeBinaryWriteReadAndLastClose) {
   Probe p({probe_path("fuse_class_node_probe"), "binary", node("cpu_dma_latency")});
   ASSERT_TRUE(p.at("opened"));
   auto h = holders("cpu_dma_latency");
@@ -189,7 +181,7 @@ TEST_P(FuseTreeTest, ClassNodeBinaryWriteReadAndLastClose) {
   EXPECT_EQ(p.wait(), 0);
 }
 
-TEST_P(FuseTreeTest, ClassNodeTextIsHexadecimalAsTheKernels) {
+TEST_F(FuseTreeTest, ClassNodeTextIsHexadecimalAsTheKernels) {
   Probe p({probe_path("fuse_class_node_probe"), "text", node("cpu_dma_latency")});
   ASSERT_TRUE(p.at("text-done"));
   EXPECT_EQ(effective("cpu_dma_latency").value, 0x1234);
@@ -201,7 +193,7 @@ TEST_P(FuseTreeTest, ClassNodeTextIsHexadecimalAsTheKernels) {
   EXPECT_EQ(p.wait(), 0);
 }
 
-TEST_P(FuseTreeTest, EveryClassNodeIsThere) {
+TEST_F(FuseTreeTest, EveryClassNodeIsThere) {
   for (const char* name :
        {"cpu_dma_latency", "network_latency", "network_throughput", "memory_bandwidth"}) {
     struct stat st {};
@@ -215,7 +207,7 @@ TEST_P(FuseTreeTest, EveryClassNodeIsThere) {
   EXPECT_NE(::stat(node("nothing").c_str(), &st), 0);
 }
 
-TEST_P(FuseTreeTest, ReadOnlyOpenAddsNoRequestAndReadsTheEffectiveValue) {
+TEST_F(FuseTreeTest, ReadOnlyOpenAddsNoRequestAndReadsTheEffectiveValue) {
   std::uint32_t id = 0;
   ASSERT_EQ(perfqos_add(client_, "cpu_dma_latency", nullptr, 300, &id, nullptr), 0);
   Probe p({probe_path("fuse_class_node_probe"), "readonly", node("cpu_dma_latency"), "300"});
@@ -229,7 +221,7 @@ TEST_P(FuseTreeTest, ReadOnlyOpenAddsNoRequestAndReadsTheEffectiveValue) {
 
 // --- sharing an open file description ------------------------------------------------------------
 
-TEST_P(FuseTreeTest, DupSharesTheRequestUntilTheLastClose) {
+TEST_F(FuseTreeTest, DupSharesTheRequestUntilTheLastClose) {
   Probe p({probe_path("fuse_class_node_probe"), "dup", node("cpu_dma_latency")});
   ASSERT_TRUE(p.at("original-closed"));
   EXPECT_EQ(active("cpu_dma_latency"), 1u);
@@ -244,7 +236,7 @@ TEST_P(FuseTreeTest, DupSharesTheRequestUntilTheLastClose) {
   EXPECT_EQ(p.wait(), 0);
 }
 
-TEST_P(FuseTreeTest, ForkSharesTheRequestUntilTheLastClose) {
+TEST_F(FuseTreeTest, ForkSharesTheRequestUntilTheLastClose) {
   Probe p({probe_path("fuse_class_node_probe"), "fork", node("cpu_dma_latency")});
   ASSERT_TRUE(p.at("parent-closed"));
   EXPECT_EQ(active("cpu_dma_latency"), 1u);
@@ -256,7 +248,7 @@ TEST_P(FuseTreeTest, ForkSharesTheRequestUntilTheLastClose) {
   EXPECT_EQ(p.wait(), 0);
 }
 
-TEST_P(FuseTreeTest, ScmRightsPassesTheRequest) {
+TEST_F(FuseTreeTest, ScmRightsPassesTheRequest) {
   Probe p({probe_path("fuse_class_node_probe"), "scm_rights", node("cpu_dma_latency")});
   ASSERT_TRUE(p.at("passed"));
   EXPECT_EQ(active("cpu_dma_latency"), 1u);
@@ -268,7 +260,7 @@ TEST_P(FuseTreeTest, ScmRightsPassesTheRequest) {
   EXPECT_EQ(p.wait(), 0);
 }
 
-TEST_P(FuseTreeTest, AThousandConcurrentOpens) {
+TEST_F(FuseTreeTest, AThousandConcurrentOpens) {
   Probe p({probe_path("fuse_many_opens"), node("cpu_dma_latency"), "1000", "8"});
   ASSERT_TRUE(p.at("all-open"));
   EXPECT_EQ(active("cpu_dma_latency"), 1000u);
@@ -284,7 +276,7 @@ TEST_P(FuseTreeTest, AThousandConcurrentOpens) {
 // --- perf QoS nodes
 // --------------------------------------------------------------------------------
 
-TEST_P(FuseTreeTest, PerfNodeKeepsEveryRfcRule) {
+TEST_F(FuseTreeTest, PerfNodeKeepsEveryRfcRule) {
   Probe p({probe_path("fuse_perf_qos_probe"), "rules", mount_});
   ASSERT_TRUE(p.at("min-300"));
   auto h = holders("gpu");
@@ -312,7 +304,7 @@ TEST_P(FuseTreeTest, PerfNodeKeepsEveryRfcRule) {
   EXPECT_EQ(p.wait(), 0);
 }
 
-TEST_P(FuseTreeTest, PerfNodeEncodingsAndEnotty) {
+TEST_F(FuseTreeTest, PerfNodeEncodingsAndEnotty) {
   Probe p({probe_path("fuse_perf_qos_probe"), "encodings", mount_});
   ASSERT_TRUE(p.at("rfc-set"));
   perfqos_effective e = effective("gpu");
@@ -325,7 +317,7 @@ TEST_P(FuseTreeTest, PerfNodeEncodingsAndEnotty) {
   EXPECT_EQ(p.wait(), 0);
 }
 
-TEST_P(FuseTreeTest, DeviceThatVanishesAnswersEnodevToItsOpenFiles) {
+TEST_F(FuseTreeTest, DeviceThatVanishesAnswersEnodevToItsOpenFiles) {
   Probe p({probe_path("fuse_perf_qos_probe"), "vanish", mount_});
   ASSERT_TRUE(p.at("set"));
   EXPECT_EQ(active("gpu"), 1u);
@@ -351,7 +343,7 @@ TEST_P(FuseTreeTest, DeviceThatVanishesAnswersEnodevToItsOpenFiles) {
 // --- permissions
 // ----------------------------------------------------------------------------------
 
-TEST_P(FuseTreeTest, UnprivilegedCallersReadButCannotWrite) {
+TEST_F(FuseTreeTest, UnprivilegedCallersReadButCannotWrite) {
   Probe p({probe_path("fuse_class_node_probe"), "unprivileged", node("cpu_dma_latency"),
            node("perf_qos/gpu")});
   ASSERT_TRUE(p.at("unprivileged-done"));
@@ -370,14 +362,14 @@ TEST_P(FuseTreeTest, UnprivilegedCallersReadButCannotWrite) {
 // --- life cycle
 // -----------------------------------------------------------------------------------
 
-TEST_P(FuseTreeTest, SigtermUnmounts) {
+TEST_F(FuseTreeTest, SigtermUnmounts) {
   ASSERT_TRUE(mounted(mount_));
   const int status = daemon_->stop(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   EXPECT_FALSE(mounted(mount_));
 }
 
-TEST_P(FuseTreeTest, StaleMountOfAKilledInstanceIsReplaced) {
+TEST_F(FuseTreeTest, StaleMountOfAKilledInstanceIsReplaced) {
   daemon_->stop(SIGKILL);
   struct stat st {};
   EXPECT_NE(::stat(node("cpu_dma_latency").c_str(), &st), 0);
@@ -400,7 +392,7 @@ TEST_P(FuseTreeTest, StaleMountOfAKilledInstanceIsReplaced) {
 
 // An unmodified program written for the kernel's /dev/cpu_dma_latency, run with our node
 // bind-mounted over it in a private mount namespace.
-TEST_P(FuseTreeTest, ProgramForDevCpuDmaLatencyWorksOverABindMount) {
+TEST_F(FuseTreeTest, ProgramForDevCpuDmaLatencyWorksOverABindMount) {
   struct stat st {};
   if (::stat("/dev/cpu_dma_latency", &st) != 0) {
     GTEST_SKIP() << "no /dev/cpu_dma_latency to bind over";
