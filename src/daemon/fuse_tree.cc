@@ -175,7 +175,9 @@ struct FuseHandlers {
       s = may_write(ctx->uid, ctx->gid,
                     node.kind == FuseTree::Node::Kind::kClass ? node.name : node.name + "." + knob);
     } else {
-      const Caller caller{ctx->uid, ctx->gid, caller_cgroup, supplementary_groups(req)};
+      // Root may do anything whatever its groups: spare reading them from /proc.
+      const Caller caller{ctx->uid, ctx->gid, caller_cgroup,
+                          ctx->uid == 0 ? std::vector<gid_t>{} : supplementary_groups(req)};
       s = value ? policy->authorize(caller, node.name, knob, *value)
                 : policy->authorize_any(caller, node.name, knob);
     }
@@ -317,20 +319,20 @@ struct FuseHandlers {
     }
     const bool is_class = node->kind == FuseTree::Node::Kind::kClass;
     const bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
-    std::string cgroup;
-    if (is_class && writing) {
-      if (Status s = authorize(req, *node, RangeEnd::kMin, std::nullopt, nullptr, &cgroup);
-          !s.ok()) {
-        reply_status(req, s);
-        return;
-      }
-    }
     auto owned = std::make_unique<FuseTree::OpenFile>();
     owned->node = node;
     FuseTree::OpenFile* f = owned.get();
     HolderIdentity who = identity(req);
     owned->opener = who.pid;
     owned->cgroup = who.cgroup;
+    if (is_class && writing) {
+      // With the file, authorize() takes the cgroup just read instead of reading it again.
+      std::string cgroup;
+      if (Status s = authorize(req, *node, RangeEnd::kMin, std::nullopt, f, &cgroup); !s.ok()) {
+        reply_status(req, s);
+        return;
+      }
+    }
     Status s = t.executor_.call([&]() -> Status {
       if (node->gone.load(std::memory_order_relaxed)) {
         return Status::Error(ENODEV, node->name + " is gone");
