@@ -17,6 +17,7 @@
 #include "backends/sysfs_tree.h"
 #include "daemon/daemon_process.h"
 #include "faults/fault_support.h"
+#include "tools/run_perfqosctl.h"
 
 namespace perfqos {
 namespace {
@@ -29,24 +30,8 @@ using testing::TempDir;
 
 constexpr char kResume[] = "/sys/devices/system/cpu/cpu0/power/pm_qos_resume_latency_us";
 
-struct Ctl {
-  int status;
-  std::string out;
-};
-
-Ctl perfqosctl(const std::string& socket, const std::string& args) {
-  const std::string command =
-      "PERFQOS_SOCKET=" + socket + " " + PERFQOSCTL_PATH + " " + args + " 2>&1";
-  Ctl r{-1, {}};
-  FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
+using testing::CtlRun;
+using testing::run_perfqosctl;
 
 class FailingBackendTest : public ::testing::Test {
  protected:
@@ -119,11 +104,11 @@ TEST_F(FailingBackendTest, SysfsWritesFailThenRecover) {
   EXPECT_EQ(describe(a, "cpu0").error_count, 4u);
 
   // What an administrator sees.
-  Ctl get = perfqosctl(daemon->socket(), "get cpu0");
+  CtlRun get = run_perfqosctl(daemon->socket(), "get cpu0");
   EXPECT_EQ(get.status, 0) << get.out;
   EXPECT_NE(get.out.find("backend errors: 4"), std::string::npos) << get.out;
   EXPECT_NE(get.out.find("ENOSPC"), std::string::npos) << get.out;
-  Ctl json = perfqosctl(daemon->socket(), "get cpu0 --json");
+  CtlRun json = run_perfqosctl(daemon->socket(), "get cpu0 --json");
   EXPECT_EQ(json.status, 0) << json.out;
   EXPECT_NE(json.out.find("\"error_count\":4"), std::string::npos) << json.out;
   EXPECT_NE(json.out.find("\"last_errno\":" + std::to_string(ENOSPC)), std::string::npos)

@@ -8,6 +8,7 @@
 
 #include "daemon/daemon_process.h"
 #include "perfqos/client.h"
+#include "tools/run_perfqosctl.h"
 
 namespace perfqos {
 namespace {
@@ -15,24 +16,8 @@ namespace {
 using testing::DaemonProcess;
 using testing::eventually;
 
-struct CtlRun {
-  int status;
-  std::string out;
-};
-
-// Runs perfqosctl with `args` against `socket`, capturing stdout and stderr together.
-CtlRun perfqosctl(const std::string& socket, const std::string& args) {
-  const std::string command =
-      "PERFQOS_SOCKET=" + socket + " " + PERFQOSCTL_PATH + " " + args + " 2>&1";
-  FILE* p = ::popen(command.c_str(), "r");
-  CtlRun r{-1, {}};
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
+using testing::CtlRun;
+using testing::run_perfqosctl;
 
 std::int32_t effective(const std::string& socket, const char* device) {
   perfqos_client* c = nullptr;
@@ -50,14 +35,14 @@ class PerfqosctlTest : public ::testing::Test {
 };
 
 TEST_F(PerfqosctlTest, ListShowsEveryClassWithUnits) {
-  CtlRun r = perfqosctl(daemon.socket(), "list");
+  CtlRun r = run_perfqosctl(daemon.socket(), "list");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("DEVICE"), std::string::npos);
   for (const char* d : {"cpu_dma_latency", "network_latency", "network_throughput",
                         "memory_bandwidth", "kbit/s", "Mbit/s"}) {
     EXPECT_NE(r.out.find(d), std::string::npos) << d << "\n" << r.out;
   }
-  r = perfqosctl(daemon.socket(), "list --json");
+  r = run_perfqosctl(daemon.socket(), "list --json");
   ASSERT_EQ(r.status, 0);
   EXPECT_EQ(r.out.front(), '[');
   EXPECT_NE(r.out.find("\"name\":\"memory_bandwidth\""), std::string::npos) << r.out;
@@ -65,8 +50,8 @@ TEST_F(PerfqosctlTest, ListShowsEveryClassWithUnits) {
 
 TEST_F(PerfqosctlTest, RunHoldsWhileTheCommandRunsAndExitsWithItsStatus) {
   // The command checks the request from inside: perfqosctl status shows it.
-  CtlRun r = perfqosctl(daemon.socket(), "run cpu_dma_latency=25 -- sh -c '" PERFQOSCTL_PATH
-                                         " get cpu_dma_latency --json; exit 7'");
+  CtlRun r = run_perfqosctl(daemon.socket(), "run cpu_dma_latency=25 -- sh -c '" PERFQOSCTL_PATH
+                                             " get cpu_dma_latency --json; exit 7'");
   EXPECT_EQ(r.status, 7) << r.out;
   EXPECT_NE(r.out.find("\"effective\":25"), std::string::npos) << r.out;
   EXPECT_EQ(effective(daemon.socket(), "cpu_dma_latency"), 2000000000);
@@ -90,25 +75,25 @@ TEST_F(PerfqosctlTest, RunForwardsSignalsToTheCommand) {
 }
 
 TEST_F(PerfqosctlTest, HoldForATimeReleasesByItself) {
-  CtlRun r = perfqosctl(daemon.socket(), "hold --for 200ms network_throughput=700");
+  CtlRun r = run_perfqosctl(daemon.socket(), "hold --for 200ms network_throughput=700");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("holding network_throughput=700"), std::string::npos) << r.out;
   EXPECT_TRUE(eventually([&] { return effective(daemon.socket(), "network_throughput") == 0; }));
 }
 
 TEST_F(PerfqosctlTest, ErrorsNameDeviceKnobValueAndRange) {
-  CtlRun r = perfqosctl(daemon.socket(), "hold cpu_dma_latency=-5");
+  CtlRun r = run_perfqosctl(daemon.socket(), "hold cpu_dma_latency=-5");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("cpu_dma_latency.latency: value -5 out of range: allowed 0..2000000000"),
             std::string::npos)
       << r.out;
-  r = perfqosctl(daemon.socket(), "hold cpu_dma_latency=fast");
+  r = run_perfqosctl(daemon.socket(), "hold cpu_dma_latency=fast");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("cannot read 'fast'"), std::string::npos) << r.out;
-  r = perfqosctl(daemon.socket(), "get nosuchdevice");
+  r = run_perfqosctl(daemon.socket(), "get nosuchdevice");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("no device 'nosuchdevice'"), std::string::npos) << r.out;
-  r = perfqosctl("/nonexistent/perfqosd.sock", "list");
+  r = run_perfqosctl("/nonexistent/perfqosd.sock", "list");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("cannot reach perfqosd"), std::string::npos) << r.out;
 }
@@ -123,12 +108,12 @@ TEST_F(PerfqosctlTest, StatusAndMonitorSeeAHolder) {
   }
   // Give monitor time to subscribe: wait until it is connected.
   ASSERT_TRUE(eventually([&] {
-    return perfqosctl(daemon.socket(), "status").status == 0 &&
+    return run_perfqosctl(daemon.socket(), "status").status == 0 &&
            daemon.log().find("(perfqosctl) uid 0 connected") != std::string::npos;
   }));
   ::usleep(100000);
-  CtlRun r =
-      perfqosctl(daemon.socket(), "run memory_bandwidth=300 -- " PERFQOSCTL_PATH " status --json");
+  CtlRun r = run_perfqosctl(daemon.socket(),
+                            "run memory_bandwidth=300 -- " PERFQOSCTL_PATH " status --json");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("\"device\":\"memory_bandwidth\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"value\":300"), std::string::npos) << r.out;
@@ -137,7 +122,7 @@ TEST_F(PerfqosctlTest, StatusAndMonitorSeeAHolder) {
   const std::size_t data = r.out.find("\"cgroup_data\":[{\"device\":\"memory_bandwidth\"");
   EXPECT_NE(data, std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"admitted\":1,\"refused\":0", data), std::string::npos) << r.out;
-  CtlRun table = perfqosctl(daemon.socket(), "status");
+  CtlRun table = run_perfqosctl(daemon.socket(), "status");
   EXPECT_NE(table.out.find("per-cgroup data:"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("ADMITTED"), std::string::npos) << table.out;
   EXPECT_TRUE(eventually([&] {
