@@ -99,6 +99,10 @@ class Policy {
   // EUSERS when `uid` already has `open` connections and may not open one more.
   Status admit_connection(uid_t uid, std::size_t open) const;
 
+  // True when some grant names a group: only then can a caller's groups change a decision, so
+  // a front end that must read them from /proc may skip it otherwise.
+  bool names_groups() const;
+
   const std::vector<Grant>& grants() const { return grants_; }
   const std::vector<CgroupLimit>& cgroup_limits() const { return limits_; }
   const Quotas& quotas() const { return quotas_; }

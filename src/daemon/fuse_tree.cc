@@ -175,11 +175,15 @@ struct FuseHandlers {
       s = may_write(ctx->uid, ctx->gid,
                     node.kind == FuseTree::Node::Kind::kClass ? node.name : node.name + "." + knob);
     } else {
-      // Root may do anything whatever its groups: spare reading them from /proc.
-      const Caller caller{ctx->uid, ctx->gid, caller_cgroup,
-                          ctx->uid == 0 ? std::vector<gid_t>{} : supplementary_groups(req)};
-      s = value ? policy->authorize(caller, node.name, knob, *value)
-                : policy->authorize_any(caller, node.name, knob);
+      // Groups matter only to a grant that names one, and never to root (who may do anything):
+      // otherwise spare reading them from /proc (14 µs a call here). One snapshot of the policy
+      // decides both.
+      const std::shared_ptr<const Policy> current = policy->current();
+      std::vector<gid_t> groups;
+      if (ctx->uid != 0 && current->names_groups()) groups = supplementary_groups(req);
+      const Caller caller{ctx->uid, ctx->gid, caller_cgroup, std::move(groups)};
+      s = value ? current->authorize(caller, node.name, knob, *value)
+                : current->authorize_any(caller, node.name, knob);
     }
     if (!s.ok()) {
       t.log_.warning("FUSE: pid " + std::to_string(ctx->pid) + " (" + process_comm(ctx->pid) +

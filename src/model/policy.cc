@@ -126,6 +126,11 @@ CgroupLimit Policy::limits_for(std::string_view cgroup, std::string_view device,
   return out;
 }
 
+bool Policy::names_groups() const {
+  return std::any_of(grants_.begin(), grants_.end(),
+                     [](const Grant& g) { return !g.gids.empty(); });
+}
+
 Status Policy::admit_request(const Caller& caller, std::size_t held) const {
   const std::uint32_t limit = quotas_.max_requests_per_holder;
   if (limit == 0 || (caller.uid == 0 && !quotas_.apply_to_root) || held < limit) {

@@ -61,6 +61,15 @@ TEST(Policy, GrantsMatchByUidGidOrCgroupGlob) {
       EACCES);
   EXPECT_EQ(p.authorize({7, 7, ""}, "network_latency", "latency", 1).code(), EACCES);
   EXPECT_TRUE(p.authorize_any(app, "network_latency", "latency").ok());
+  EXPECT_TRUE(p.names_groups());
+}
+
+TEST(Policy, NamesGroupsOnlyWhenAGrantDoes) {
+  EXPECT_FALSE(Policy().names_groups());
+  EXPECT_FALSE(Policy({grant({1000}, {}, {"/a/*"}, "*", "*", 0, 10)}, {}, {}).names_groups());
+  EXPECT_TRUE(
+      Policy({grant({1000}, {}, {}, "*", "*", 0, 10), grant({}, {7}, {}, "x", "*", 0, 1)}, {}, {})
+          .names_groups());
 }
 
 TEST(Policy, CgroupCapsAndFloorsIntersect) {
