@@ -76,24 +76,31 @@ class Client {
   virtual bool prepare() { return true; }
   virtual bool once() = 0;
   std::string error;
+
+ protected:
+  // Sets `error` from errno: "WHAT PATH: strerror"; returns false.
+  bool fail(const char* what, const std::string& path) {
+    error = std::string(what) + " " + path + ": " + std::strerror(errno);
+    return false;
+  }
 };
 
-class KernelNode : public Client {
+// The class-node ABI, the same code on the kernel's /dev/cpu_dma_latency and on perfqosd's
+// FUSE node: open for writing, write the s32, close (the request goes with the close).
+class ClassNode : public Client {
  public:
+  explicit ClassNode(std::string path) : path_(std::move(path)) {}
   bool once() override {
-    const int fd = ::open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return fail("open /dev/cpu_dma_latency");
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return fail("open", path_);
     const bool ok = ::write(fd, &kLatencyUs, sizeof kLatencyUs) == sizeof kLatencyUs;
-    if (!ok) fail("write /dev/cpu_dma_latency");
+    if (!ok) fail("write", path_);
     ::close(fd);
     return ok;
   }
 
  private:
-  bool fail(const char* what) {
-    error = std::string(what) + ": " + std::strerror(errno);
-    return false;
-  }
+  std::string path_;
 };
 
 class SocketAddRemove : public Client {
@@ -140,45 +147,21 @@ class SocketPerProcess : public Client {
   std::string socket_;
 };
 
-class FuseClassNode : public Client {
- public:
-  explicit FuseClassNode(std::string path) : path_(std::move(path)) {}
-  bool once() override {
-    const int fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return fail("open");
-    const bool ok = ::write(fd, &kLatencyUs, sizeof kLatencyUs) == sizeof kLatencyUs;
-    if (!ok) fail("write");
-    ::close(fd);
-    return ok;
-  }
-
- private:
-  bool fail(const char* what) {
-    error = std::string(what) + " " + path_ + ": " + std::strerror(errno);
-    return false;
-  }
-  std::string path_;
-};
-
 class FuseIoctl : public Client {
  public:
   explicit FuseIoctl(std::string path) : path_(std::move(path)) {}
   bool once() override {
     const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) return fail("open");
+    if (fd < 0) return fail("open", path_);
     perf_qos_ioctl_arg arg{};
     arg.value = kPerfMin;
     const bool ok = ::ioctl(fd, PERF_QOS_IOC_SET_MIN, &arg) == 0;
-    if (!ok) fail("PERF_QOS_IOC_SET_MIN");
+    if (!ok) fail("PERF_QOS_IOC_SET_MIN", path_);
     ::close(fd);
     return ok;
   }
 
  private:
-  bool fail(const char* what) {
-    error = std::string(what) + " " + path_ + ": " + std::strerror(errno);
-    return false;
-  }
   std::string path_;
 };
 
@@ -394,15 +377,15 @@ int main(int argc, char** argv) {
   }
   const std::string socket = daemon.socket(), mount = daemon.mount();
   std::vector<Path> paths = {
-      {"kernel /dev/cpu_dma_latency", "kernel", [] { return std::make_unique<KernelNode>(); },
-       std::nullopt, samples},
+      {"kernel /dev/cpu_dma_latency", "kernel",
+       [] { return std::make_unique<ClassNode>("/dev/cpu_dma_latency"); }, std::nullopt, samples},
       {"perfqos socket add+remove", "socket",
        [socket] { return std::make_unique<SocketAddRemove>(socket); }, std::nullopt, samples},
       {"perfqos socket connect+add+close", "socket-per-process",
        [socket] { return std::make_unique<SocketPerProcess>(socket); }, std::nullopt, samples},
       {"perfqos FUSE class node", "fuse-class",
-       [mount] { return std::make_unique<FuseClassNode>(mount + "/cpu_dma_latency"); },
-       std::nullopt, samples},
+       [mount] { return std::make_unique<ClassNode>(mount + "/cpu_dma_latency"); }, std::nullopt,
+       samples},
       {"perfqos FUSE ioctl SET_MIN", "fuse-ioctl",
        [mount] { return std::make_unique<FuseIoctl>(mount + "/perf_qos/gpu"); }, std::nullopt,
        samples},
