@@ -280,6 +280,21 @@ TEST(PolicyDaemon, PerCgroupDataLivesFromFirstRequestToCgroupRemoval) {
             std::string::npos);
 }
 
+// perfqosd with `config` and its FUSE tree, with a perf device "gpu", at a fresh mount point
+// that is detached and removed once the daemon has stopped.
+struct FuseDaemon {
+  explicit FuseDaemon(const ConfigFile& config)
+      : daemon({"--config", config.path, "--mount", mount_dir.path(), "--test-perf-device",
+                "gpu:normal:0:1024"}) {}
+  // FUSE cannot be mounted on this machine: the test skips.
+  bool mount_failed() const {
+    return !daemon.ready() && daemon.log().find("cannot mount") != std::string::npos;
+  }
+
+  FuseMountDir mount_dir;  // first: destroyed after the daemon
+  DaemonProcess daemon;
+};
+
 // 0 or the errno of a 4-byte write of `value` to a class node opened for writing.
 int write_class_node(int fd, std::int32_t value) {
   return ::write(fd, &value, sizeof value) == sizeof value ? 0 : errno;
@@ -314,14 +329,11 @@ max = 500
 groups = [4242]
 device = "network_latency"
 )");
-  FuseMountDir mount_dir;
-  const std::string& mount = mount_dir.path();
+  FuseDaemon fuse(config);
+  const std::string& mount = fuse.mount_dir.path();
   {
-    DaemonProcess d(
-        {"--config", config.path, "--mount", mount, "--test-perf-device", "gpu:normal:0:1024"});
-    if (!d.ready() && d.log().find("cannot mount") != std::string::npos) {
-      GTEST_SKIP() << "mounting FUSE failed here: " << d.log();
-    }
+    DaemonProcess& d = fuse.daemon;
+    if (fuse.mount_failed()) GTEST_SKIP() << "mounting FUSE failed here: " << d.log();
     ASSERT_TRUE(d.ready()) << d.log();
     const std::string latency = mount + "/cpu_dma_latency", gpu = mount + "/perf_qos/gpu";
     const std::vector<int> r = run_as(
@@ -383,14 +395,11 @@ max_connections_per_uid = 2
 users = [65534]
 device = "*"
 )");
-  FuseMountDir mount_dir;
-  const std::string& mount = mount_dir.path();
+  FuseDaemon fuse(config);
+  const std::string& mount = fuse.mount_dir.path();
   {
-    DaemonProcess d(
-        {"--config", config.path, "--mount", mount, "--test-perf-device", "gpu:normal:0:1024"});
-    if (!d.ready() && d.log().find("cannot mount") != std::string::npos) {
-      GTEST_SKIP() << "mounting FUSE failed here: " << d.log();
-    }
+    DaemonProcess& d = fuse.daemon;
+    if (fuse.mount_failed()) GTEST_SKIP() << "mounting FUSE failed here: " << d.log();
     ASSERT_TRUE(d.ready()) << d.log();
     const std::string socket = d.socket(), latency = mount + "/cpu_dma_latency",
                       network = mount + "/network_latency", gpu = mount + "/perf_qos/gpu";
