@@ -13,8 +13,9 @@
 // Refusals are EACCES; the message names the target, the value, who asked, and the grant that
 // would be needed (or the cgroup limit that was exceeded).
 //
-// Quotas: max requests per holder (EDQUOT) and connections per uid (EUSERS); 0 means
-// unlimited. uid 0 is exempt unless `quotas_apply_to_root`.
+// Quotas (struct Quotas): requests per holder (EDQUOT), connections per uid and in all (EUSERS),
+// queued bytes, subscriptions and bindings per uid and in all; 0 means unlimited. uid 0 is
+// exempt unless `apply_to_root`.
 //
 // Globs are fnmatch(3) patterns without FNM_PATHNAME: `*` also matches `/`, so
 // "/user.slice/*" matches every cgroup below /user.slice. Knob names are the names users write:
@@ -69,9 +70,20 @@ struct CgroupLimit {
   std::string origin;
 };
 
+// Every bound a local user could otherwise push without limit (DESIGN §10). 0 = unlimited.
+// Per-uid and per-holder bounds exempt uid 0 unless `apply_to_root`; so do the global ones,
+// which count every caller but refuse only those not exempt. The defaults bound everything.
 struct Quotas {
-  std::uint32_t max_requests_per_holder = 0;  // 0 = unlimited
-  std::uint32_t max_connections_per_uid = 0;
+  std::uint32_t max_requests_per_holder = 4096;  // EDQUOT
+  std::uint32_t max_connections_per_uid = 1024;  // socket connections + FUSE files; EUSERS
+  std::uint32_t max_connections = 16384;         // all uids together; EUSERS
+  std::uint32_t max_queued_bytes_per_connection = 1 << 20;  // replies and notifications
+  std::uint32_t max_queued_bytes_per_uid = 16 << 20;        // a uid's connections together
+  std::uint32_t max_queued_bytes = 256 << 20;               // every connection together
+  std::uint32_t max_subscriptions_per_uid = 64;  // subscribed connections; EDQUOT
+  std::uint32_t max_subscriptions = 4096;
+  std::uint32_t max_bindings_per_uid = 64;  // cgroup-bound requests made by clients; EDQUOT
+  std::uint32_t max_bindings = 4096;
   bool apply_to_root = false;
 };
 

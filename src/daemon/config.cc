@@ -162,11 +162,15 @@ class FileParser {
   // Checks that every key of `t` is one of `allowed`.
   Status only_keys(const toml::table& t, const std::string& section,
                    std::initializer_list<const char*> allowed) {
+    return only_keys(t, section, std::vector<std::string>(allowed.begin(), allowed.end()));
+  }
+  Status only_keys(const toml::table& t, const std::string& section,
+                   const std::vector<std::string>& allowed) {
     for (auto&& [key, node] : t) {
       const std::string name(key.str());
-      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return name == a; })) {
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
         std::string list;
-        for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
         return error(static_cast<int>(key.source().begin.line), section + "." + name,
                      "unknown key: allowed " + list);
       }
@@ -247,18 +251,27 @@ class FileParser {
   }
 
   Status quotas(const toml::table& t) {
-    if (Status s = only_keys(
-            t, "quotas", {"max_requests_per_holder", "max_connections_per_uid", "apply_to_root"});
-        !s.ok())
-      return s;
-    std::optional<std::int64_t> v;
-    if (Status s = int_of(t, "quotas", "max_requests_per_holder", 0, UINT32_MAX, &v); !s.ok())
-      return s;
-    if (v) config_->quotas.max_requests_per_holder = static_cast<std::uint32_t>(*v);
-    v.reset();
-    if (Status s = int_of(t, "quotas", "max_connections_per_uid", 0, UINT32_MAX, &v); !s.ok())
-      return s;
-    if (v) config_->quotas.max_connections_per_uid = static_cast<std::uint32_t>(*v);
+    // Every [quotas] integer: 0 ... UINT32_MAX, 0 = unlimited.
+    const std::pair<const char*, std::uint32_t Quotas::*> keys[] = {
+        {"max_requests_per_holder", &Quotas::max_requests_per_holder},
+        {"max_connections_per_uid", &Quotas::max_connections_per_uid},
+        {"max_connections", &Quotas::max_connections},
+        {"max_queued_bytes_per_connection", &Quotas::max_queued_bytes_per_connection},
+        {"max_queued_bytes_per_uid", &Quotas::max_queued_bytes_per_uid},
+        {"max_queued_bytes", &Quotas::max_queued_bytes},
+        {"max_subscriptions_per_uid", &Quotas::max_subscriptions_per_uid},
+        {"max_subscriptions", &Quotas::max_subscriptions},
+        {"max_bindings_per_uid", &Quotas::max_bindings_per_uid},
+        {"max_bindings", &Quotas::max_bindings},
+    };
+    std::vector<std::string> allowed{"apply_to_root"};
+    for (const auto& [key, member] : keys) allowed.emplace_back(key);
+    if (Status s = only_keys(t, "quotas", allowed); !s.ok()) return s;
+    for (const auto& [key, member] : keys) {
+      std::optional<std::int64_t> v;
+      if (Status s = int_of(t, "quotas", key, 0, UINT32_MAX, &v); !s.ok()) return s;
+      if (v) config_->quotas.*member = static_cast<std::uint32_t>(*v);
+    }
     if (const toml::node* n = t.get("apply_to_root")) {
       if (!n->is_boolean()) {
         return error(line_of(*n), "quotas.apply_to_root", "must be a boolean: true or false");

@@ -4,7 +4,7 @@
 //
 //   [daemon]                     socket, state_dir, mount (strings), log_level (error, warning,
 //                                info, debug); the command line wins over these
-//   [quotas]                     max_requests_per_holder, max_connections_per_uid (>= 0,
+//   [quotas]                     the integers of struct Quotas by their names (>= 0,
 //                                0 = unlimited), apply_to_root (bool, default false)
 //   [[device]]                   an extra perf QoS device: name, unit (normal, kbps),
 //                                limit_min, limit_max

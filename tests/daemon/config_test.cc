@@ -21,6 +21,8 @@ log_level = "debug"
 [quotas]
 max_requests_per_holder = 8
 max_connections_per_uid = 4
+max_queued_bytes_per_uid = 65536
+max_subscriptions = 0
 apply_to_root = true
 
 [[device]]
@@ -55,6 +57,9 @@ value = 20
   EXPECT_EQ(c.daemon.log_level, "debug");
   EXPECT_EQ(c.quotas.max_requests_per_holder, 8u);
   EXPECT_EQ(c.quotas.max_connections_per_uid, 4u);
+  EXPECT_EQ(c.quotas.max_queued_bytes_per_uid, 65536u);
+  EXPECT_EQ(c.quotas.max_subscriptions, 0u);  // unlimited, when asked for
+  EXPECT_EQ(c.quotas.max_bindings_per_uid, Quotas{}.max_bindings_per_uid);  // the default
   EXPECT_TRUE(c.quotas.apply_to_root);
   ASSERT_EQ(c.devices.size(), 1u);
   EXPECT_EQ(c.devices[0].name, "gpu");
@@ -62,12 +67,12 @@ value = 20
   EXPECT_EQ(c.grants[0].uids, (std::vector<uid_t>{0, 1000}));
   EXPECT_EQ(c.grants[0].gids, (std::vector<gid_t>{27}));
   EXPECT_EQ(c.grants[0].min, 100);
-  EXPECT_EQ(c.grants[0].origin, "main.toml:17");
+  EXPECT_EQ(c.grants[0].origin, "main.toml:19");
   ASSERT_EQ(c.cgroup_limits.size(), 1u);
   EXPECT_EQ(c.cgroup_limits[0].cap, 300);
   ASSERT_EQ(c.bindings.size(), 1u);
   EXPECT_EQ(c.bindings[0].value, 20);
-  EXPECT_EQ(c.bindings[0].origin, "main.toml:32");
+  EXPECT_EQ(c.bindings[0].origin, "main.toml:34");
 }
 
 struct BadCase {
@@ -89,6 +94,9 @@ TEST(Config, EveryErrorNamesFileLineKeyAndAllowedValues) {
        "f.toml:2: quotas.max_requests_per_holder: -1 out of range: allowed 0..4294967295"},
       {"[quotas]\nmax_connections_per_uid = \"many\"\n",
        "f.toml:2: quotas.max_connections_per_uid: must be an integer in 0..4294967295"},
+      {"[quotas]\nmax_bindings = 4294967296\n",
+       "f.toml:2: quotas.max_bindings: 4294967296 out of range: allowed 0..4294967295"},
+      {"[quotas]\nmax_binding = 4\n", "f.toml:2: quotas.max_binding: unknown key: allowed"},
       {"[quotas]\napply_to_root = 1\n", "f.toml:2: quotas.apply_to_root: must be a boolean"},
       {"[grant]\nusers = [1]\n", "f.toml:1: grant: must be an array of tables: [[grant]]"},
       {"[[grant]]\ndevice = \"x\"\n", "f.toml:1: grant: names nobody"},
