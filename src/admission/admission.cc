@@ -1,0 +1,165 @@
+#include "admission/admission.h"
+
+#include <cerrno>
+
+namespace perfqos::admission {
+
+const char* to_string(Vouch vouch) {
+  switch (vouch) {
+    case Vouch::kPeerCred:
+      return "SO_PEERCRED";
+    case Vouch::kFrameCred:
+      return "SCM_CREDENTIALS";
+    case Vouch::kFuseContext:
+      return "FUSE context";
+    case Vouch::kBus:
+      return "bus credentials";
+    case Vouch::kConfig:
+      return "config";
+  }
+  return "?";
+}
+
+Requester Requester::of(const HolderIdentity& id, Vouch vouched_by) {
+  return Requester{id.pid, id.uid, id.gid, id.groups, id.cgroup, id.comm, vouched_by};
+}
+
+Admission::Admission(Broker& broker, const daemon::PolicyStore& policy, const daemon::Logger& log)
+    : broker_(broker), policy_(policy), log_(log) {}
+
+Status Admission::resolve(std::string_view device_name, std::string_view knob,
+                          std::optional<RangeEnd> end, RequestTarget* target) const {
+  const std::shared_ptr<Device> device = broker_.registry().find(device_name);
+  if (!device) return Status::Error(ENODEV, "no device '" + std::string(device_name) + "'");
+  const std::string where =
+      std::string(device_name) + (knob.empty() ? "" : "." + std::string(knob));
+  KnobId id{};
+  RangeEnd named_end = RangeEnd::kMin;
+  bool end_in_name = false;
+  if (knob.empty()) {
+    const auto knobs = device->knobs();
+    if (knobs.size() != 1) {
+      return Status::Error(EINVAL, where + ": name a knob: it has " + device->knob_names());
+    }
+    id = knobs[0]->id();
+  } else if (knob == "range") {
+    id = KnobId::kRange;
+  } else if (!parse_knob_name(knob, &id, &named_end)) {
+    return Status::Error(EINVAL, where + ": unknown knob: " + std::string(device_name) + " has " +
+                                     device->knob_names());
+  } else {
+    end_in_name = id == KnobId::kRange;  // "min" or "max"
+  }
+  // Whatever the spelling, the device must have the knob: "min" on a one-valued device too.
+  if (device->knob(id) == nullptr) {
+    return Status::Error(EINVAL, where + ": " + std::string(device_name) +
+                                     " has no such knob: it has " + device->knob_names());
+  }
+  RequestTarget out{std::string(device_name), id, RangeEnd::kMin, false};
+  if (id == KnobId::kRange) {
+    if (end_in_name) {
+      if (end && *end != named_end) {
+        return Status::Error(EINVAL, where + ": end contradicts the knob name");
+      }
+      out.end = named_end;
+    } else if (!end) {
+      return Status::Error(EINVAL, where + ": a range request needs end min or max");
+    } else {
+      out.end = *end;
+    }
+  } else if (end) {
+    return Status::Error(EINVAL, where + ": end min/max applies to range knobs only");
+  }
+  *target = std::move(out);
+  return Status::Ok();
+}
+
+Status Admission::authorize(const Requester& who, const Policy& policy, const std::string& device,
+                            KnobId knob, RangeEnd end, std::optional<std::int32_t> value,
+                            bool count) {
+  const Caller caller = who.caller();
+  const char* knob_name = knob_request_name(knob, end);
+  Status s = value ? policy.authorize(caller, device, knob_name, *value)
+                   : policy.authorize_any(caller, device, knob_name);
+  if (count && counter_ != nullptr) counter_->record(device, who.cgroup, s.ok());
+  if (!s.ok()) {
+    log_.info("pid " + std::to_string(who.pid) + (who.comm.empty() ? "" : " (" + who.comm + ")") +
+              " refused: " + s.message());
+  }
+  return s;
+}
+
+Status Admission::add(const Requester& who, Holder& holder, const RequestTarget& target,
+                      std::int32_t value, std::optional<Deadline> expiry, RequestOutcome* outcome) {
+  const std::shared_ptr<const Policy> policy = policy_.current();
+  if (Status s = authorize(who, *policy, target.device, target.knob, target.end, value, true);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = policy->admit_request(who.caller(), holder.size()); !s.ok()) return s;
+  return broker_.add(holder, target, value, expiry, outcome);
+}
+
+Status Admission::update(const Requester& who, Holder& holder, RequestId id, std::int32_t value,
+                         RequestOutcome* outcome) {
+  // A request on a device that is gone is left to the Broker, which answers ENODEV.
+  if (const HeldRequest* r = holder.find(id); r != nullptr && r->device() != nullptr) {
+    const std::shared_ptr<const Policy> policy = policy_.current();
+    if (Status s = authorize(who, *policy, r->device()->name(), r->knob(), r->end(), value, true);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return broker_.update(holder, id, value, outcome);
+}
+
+Status Admission::remove(Holder& holder, RequestId id, RequestOutcome* outcome) {
+  return broker_.remove(holder, id, outcome);
+}
+
+Status Admission::set_perf(const Requester& who, PerfQosHandle& handle, RangeEnd end,
+                           std::int32_t value, bool* changed) {
+  const std::shared_ptr<const Policy> policy = policy_.current();
+  if (Status s = authorize(who, *policy, handle.device(), KnobId::kRange, end, value, true);
+      !s.ok()) {
+    return s;
+  }
+  return handle.set(end, value, changed);
+}
+
+Status Admission::may_hold(const Requester& who, std::string_view device, KnobId knob, RangeEnd end,
+                           bool count) {
+  const std::shared_ptr<const Policy> policy = policy_.current();
+  return authorize(who, *policy, std::string(device), knob, end, std::nullopt, count);
+}
+
+Status Admission::admit_binding(const Requester& who, const RequestTarget& target,
+                                std::int32_t value) {
+  const std::shared_ptr<const Policy> policy = policy_.current();
+  return authorize(who, *policy, target.device, target.knob, target.end, value, true);
+}
+
+std::size_t Admission::refused_in_force() const {
+  const std::shared_ptr<const Policy> policy = policy_.current();
+  std::size_t refused = 0;
+  for (const auto& device : broker_.registry().devices()) {
+    for (const HeldRequest* r : device->requests()) {
+      const HolderIdentity& id = r->holder().identity();
+      if (id.kind == HolderKind::kCgroupBinding || id.kind == HolderKind::kInternal) continue;
+      const Caller caller{id.uid, id.gid, id.cgroup, id.groups};
+      if (!policy
+               ->authorize(caller, device->name(), knob_request_name(r->knob(), r->end()),
+                           r->value())
+               .ok()) {
+        ++refused;
+      }
+    }
+  }
+  return refused;
+}
+
+bool Admission::needs_groups(uid_t uid) const {
+  return uid != 0 && policy_.current()->names_groups();
+}
+
+}  // namespace perfqos::admission

@@ -1,0 +1,130 @@
+// Admission: the one path every front end takes to place, change or drop a request (DESIGN §2
+// layer 4). A front end decodes, identifies its caller (a Requester) and names a target; from
+// there this unit alone decides:
+//
+//   knob resolved (resolve) -> policy checked against one snapshot -> quotas -> the refusal or
+//   the admission counted in the caller's per-cgroup data -> Broker (or PerfQosHandle) called
+//   -> one Status back.
+//
+// Nothing else calls the Broker's add/update/remove for a client, and nothing else asks the
+// policy whether a client may write. Removing a request is never refused: a holder may always
+// let go of what it holds.
+//
+// Errors (the Broker's are passed through unchanged, see broker.h):
+//   ENODEV   no such device
+//   EINVAL   the device has no such knob, or the knob and the range end contradict each other
+//            (the message names device.knob and the knobs the device has)
+//   EACCES   the policy refuses the caller (the message names the grant that would be needed)
+//   EDQUOT   over quotas.max_requests_per_holder
+//   ENOENT   the holder has no request with that id
+// A refused call changes nothing but the refusal counter of the caller's per-cgroup data.
+//
+// Thread safety: confined to the thread that owns the Broker (the daemon's loop thread); FUSE
+// workers reach it through the LoopExecutor. needs_groups() may be called from any thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/log.h"
+#include "daemon/policy_store.h"
+#include "perfqos/broker.h"
+#include "perfqos/perf_qos_handle.h"
+
+namespace perfqos::admission {
+
+// How a front end knows who its caller is. Identity always comes from the kernel or the bus,
+// never from what the caller says about itself.
+enum class Vouch : std::uint8_t {
+  kPeerCred,     // SO_PEERCRED of a socket connection, at connect time
+  kFrameCred,    // SCM_CREDENTIALS of the frame that carries the request
+  kFuseContext,  // the FUSE request's context (the kernel's view of the calling thread)
+  kBus,          // the message bus' GetConnectionCredentials
+  kConfig,       // the administrator's config (cgroup bindings of [[bind]])
+};
+const char* to_string(Vouch vouch);
+
+// The caller of one request.
+struct Requester {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups{};  // supplementary groups; may be left empty when !needs_groups()
+  std::string cgroup;           // cgroup v2 path, "" when unknown
+  std::string comm;             // for messages; may be empty
+  Vouch vouched_by = Vouch::kPeerCred;
+
+  static Requester of(const HolderIdentity& id, Vouch vouched_by);
+  Caller caller() const { return Caller{uid, gid, cgroup, groups}; }
+};
+
+// Where per-cgroup data counts what members of a cgroup asked for (cgroup/ implements it).
+class AdmissionCounter {
+ public:
+  virtual ~AdmissionCounter() = default;
+  virtual void record(const std::string& device, const std::string& cgroup, bool admitted) = 0;
+};
+
+class Admission {
+ public:
+  // REQUIRES: broker, policy and log outlive the admission.
+  Admission(Broker& broker, const daemon::PolicyStore& policy, const daemon::Logger& log);
+  Admission(const Admission&) = delete;
+  Admission& operator=(const Admission&) = delete;
+
+  // Optional; REQUIRES: outlives the admission (or is reset to null first).
+  void set_counter(AdmissionCounter* counter) { counter_ = counter; }
+
+  // The target a request names: `knob` as users write it ("" for a device's only knob, "min",
+  // "max", "range", "latency", ...) with the range end given separately, if at all (`end`;
+  // "min"/"max" carry their own). Fills `*target` only on success.
+  // ENODEV, EINVAL (see the file comment).
+  Status resolve(std::string_view device, std::string_view knob, std::optional<RangeEnd> end,
+                 RequestTarget* target) const;
+
+  // Places `value` on `target` for `holder`, asked by `who`. `*outcome` is filled on success.
+  Status add(const Requester& who, Holder& holder, const RequestTarget& target, std::int32_t value,
+             std::optional<Deadline> expiry, RequestOutcome* outcome);
+  // Changes `holder`'s request `id` to `value`; `outcome` may be null.
+  Status update(const Requester& who, Holder& holder, RequestId id, std::int32_t value,
+                RequestOutcome* outcome);
+  // Drops `holder`'s request `id`; never refused by policy. `outcome` may be null.
+  Status remove(Holder& holder, RequestId id, RequestOutcome* outcome);
+  // Sets one end of a perf QoS device through `handle` (the RFC's SET_MIN/SET_MAX): the RFC's
+  // own rules (EALREADY, the hard limits) after the policy's. `changed` may be null.
+  Status set_perf(const Requester& who, PerfQosHandle& handle, RangeEnd end, std::int32_t value,
+                  bool* changed);
+
+  // May `who` hold requests on device.knob at all (some value)? For opens and access(W_OK),
+  // before a value is known. A refusal is counted when `count` is set.
+  Status may_hold(const Requester& who, std::string_view device, KnobId knob, RangeEnd end,
+                  bool count);
+  // The policy check of a cgroup-bound request `who` asks to place; counted like an add. The
+  // bindings' own rules (which cgroups, how many) are CgroupBindings'.
+  Status admit_binding(const Requester& who, const RequestTarget& target, std::int32_t value);
+
+  // How many requests in force the policy now in force would refuse (after a reload). Bound
+  // requests of the config and in-process holders are not counted.
+  std::size_t refused_in_force() const;
+
+  // Whether the policy's decision for `uid` can depend on supplementary groups, so a front end
+  // that must read them from /proc may skip it otherwise. Any thread.
+  bool needs_groups(uid_t uid) const;
+
+ private:
+  Status authorize(const Requester& who, const Policy& policy, const std::string& device,
+                   KnobId knob, RangeEnd end, std::optional<std::int32_t> value, bool count);
+
+  Broker& broker_;
+  const daemon::PolicyStore& policy_;
+  const daemon::Logger& log_;
+  AdmissionCounter* counter_ = nullptr;
+};
+
+}  // namespace perfqos::admission

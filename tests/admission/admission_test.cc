@@ -1,0 +1,226 @@
+// The admission path: knob resolution, policy, quotas and per-cgroup counting in front of a real
+// Broker, with the PM QoS classes, a CPU with per-device knobs and a perf QoS device.
+#include "admission/admission.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <tuple>
+
+#include "model/recording_backend.h"
+#include "perfqos/device_specs.h"
+
+namespace perfqos::admission {
+namespace {
+
+using perfqos::testing::RecordingBackend;
+
+class CountingCounter : public AdmissionCounter {
+ public:
+  void record(const std::string& device, const std::string& cgroup, bool admitted) override {
+    ++counts[{device, cgroup, admitted}];
+  }
+  std::map<std::tuple<std::string, std::string, bool>, int> counts;
+};
+
+Requester user(uid_t uid, std::string cgroup = "/user.slice/app") {
+  return Requester{4242, uid, uid, {}, std::move(cgroup), "app", Vouch::kPeerCred};
+}
+
+HolderIdentity holder_of(HolderKind kind) {
+  HolderIdentity id;
+  id.kind = kind;
+  id.pid = 4242;
+  id.uid = id.gid = 1000;
+  return id;
+}
+
+class AdmissionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    backend = std::make_shared<RecordingBackend>();
+    for (PmQosClass c : kPmQosClasses)
+      ASSERT_TRUE(broker.register_device(pm_qos_class_spec(c)).ok());
+    ASSERT_TRUE(
+        broker
+            .register_device(
+                DeviceSpec{
+                    "cpu0", "cpu", "", PerfUnit::kNone, {resume_latency_knob(), flags_knob()}},
+                backend)
+            .ok());
+    DeviceSpec gpu;
+    ASSERT_TRUE(perf_device_spec("gpu", PerfUnit::kNormal, 100, 900, &gpu).ok());
+    ASSERT_TRUE(broker.register_device(gpu, backend).ok());
+    Grant latency;
+    latency.uids = {1000};
+    latency.device = "cpu_dma_latency";
+    latency.min = 100;
+    latency.max = 800;
+    latency.origin = "test.toml:1";
+    Grant gpu_min;
+    gpu_min.uids = {1000};
+    gpu_min.device = "gpu";
+    gpu_min.knob = "min";
+    gpu_min.min = 200;
+    gpu_min.max = 600;
+    Quotas quotas;
+    quotas.max_requests_per_holder = 2;
+    policy.set(Policy({latency, gpu_min}, {}, quotas));
+    admission.set_counter(&counter);
+  }
+
+  Range effective(const std::string& device, KnobId knob) const {
+    const Knob* k = broker.registry().find(device)->knob(knob);
+    return k->is_range() ? k->effective_range() : Range{k->effective(), k->effective()};
+  }
+
+  std::shared_ptr<RecordingBackend> backend;
+  Broker broker;
+  daemon::PolicyStore policy;
+  daemon::Logger log{daemon::LogLevel::kError};
+  CountingCounter counter;
+  Admission admission{broker, policy, log};
+};
+
+TEST_F(AdmissionTest, ResolvesEverySpellingOfAKnob) {
+  RequestTarget t;
+  ASSERT_TRUE(admission.resolve("cpu_dma_latency", "", std::nullopt, &t).ok());
+  EXPECT_EQ(t.knob, KnobId::kLatency);
+  ASSERT_TRUE(admission.resolve("gpu", "max", std::nullopt, &t).ok());
+  EXPECT_EQ(t.knob, KnobId::kRange);
+  EXPECT_EQ(t.end, RangeEnd::kMax);
+  ASSERT_TRUE(admission.resolve("gpu", "range", RangeEnd::kMin, &t).ok());
+  EXPECT_EQ(t.end, RangeEnd::kMin);
+  ASSERT_TRUE(admission.resolve("gpu", "", RangeEnd::kMax, &t).ok());
+  EXPECT_EQ(t.end, RangeEnd::kMax);
+  ASSERT_TRUE(admission.resolve("cpu0", "flags", std::nullopt, &t).ok());
+  EXPECT_EQ(t.knob, KnobId::kFlags);
+}
+
+// Issue #13, finding 1: "min"/"max" on a device without a range knob once resolved to a knob
+// the device lacks, and READ dereferenced it.
+TEST_F(AdmissionTest, RangeEndNamesOnADeviceWithoutARangeAreRefused) {
+  RequestTarget t{"untouched"};
+  for (const char* device : {"cpu_dma_latency", "cpu0", "network_throughput"}) {
+    for (const char* knob : {"min", "max"}) {
+      Status s = admission.resolve(device, knob, std::nullopt, &t);
+      EXPECT_EQ(s.code(), EINVAL) << device << "." << knob;
+      EXPECT_NE(s.message().find("has no such knob"), std::string::npos) << s.message();
+      EXPECT_EQ(t.device, "untouched");
+    }
+  }
+}
+
+TEST_F(AdmissionTest, BadTargetsNameTheDeviceAndItsKnobs) {
+  RequestTarget t;
+  EXPECT_EQ(admission.resolve("nope", "", std::nullopt, &t).code(), ENODEV);
+  Status s = admission.resolve("cpu0", "", std::nullopt, &t);
+  EXPECT_EQ(s.code(), EINVAL);
+  EXPECT_NE(s.message().find("name a knob"), std::string::npos) << s.message();
+  EXPECT_EQ(admission.resolve("cpu0", "speed", std::nullopt, &t).code(), EINVAL);
+  EXPECT_EQ(admission.resolve("cpu0", "latency", std::nullopt, &t).code(), EINVAL);
+  EXPECT_EQ(admission.resolve("gpu", "range", std::nullopt, &t).code(), EINVAL);
+  EXPECT_EQ(admission.resolve("gpu", "min", RangeEnd::kMax, &t).code(), EINVAL);
+  EXPECT_EQ(admission.resolve("cpu0", "flags", RangeEnd::kMin, &t).code(), EINVAL);
+}
+
+TEST_F(AdmissionTest, GrantedValuesAreAdmittedAndCounted) {
+  auto holder = broker.make_holder(holder_of(HolderKind::kConnection));
+  RequestTarget t;
+  ASSERT_TRUE(admission.resolve("cpu_dma_latency", "", std::nullopt, &t).ok());
+  RequestOutcome out;
+  ASSERT_TRUE(admission.add(user(1000), *holder, t, 100, std::nullopt, &out).ok());
+  EXPECT_TRUE(out.changed);
+  EXPECT_EQ(effective("cpu_dma_latency", KnobId::kLatency).min, 100);
+  EXPECT_EQ((counter.counts[{"cpu_dma_latency", "/user.slice/app", true}]), 1);
+  ASSERT_TRUE(admission.update(user(1000), *holder, out.id, 800, nullptr).ok());
+  EXPECT_EQ(effective("cpu_dma_latency", KnobId::kLatency).min, 800);
+}
+
+TEST_F(AdmissionTest, RefusalsChangeNothingButTheRefusalCount) {
+  auto holder = broker.make_holder(holder_of(HolderKind::kConnection));
+  RequestTarget t;
+  ASSERT_TRUE(admission.resolve("cpu_dma_latency", "", std::nullopt, &t).ok());
+  RequestOutcome out;
+  Status s = admission.add(user(1000), *holder, t, 20, std::nullopt, &out);
+  EXPECT_EQ(s.code(), EACCES);
+  EXPECT_EQ(holder->size(), 0u);
+  EXPECT_EQ(effective("cpu_dma_latency", KnobId::kLatency).min, 2000000000);
+  EXPECT_EQ(admission.add(user(1001), *holder, t, 200, std::nullopt, &out).code(), EACCES);
+  EXPECT_EQ((counter.counts[{"cpu_dma_latency", "/user.slice/app", false}]), 2);
+
+  ASSERT_TRUE(admission.add(user(1000), *holder, t, 200, std::nullopt, &out).ok());
+  EXPECT_EQ(admission.update(user(1000), *holder, out.id, 20, nullptr).code(), EACCES);
+  EXPECT_EQ(effective("cpu_dma_latency", KnobId::kLatency).min, 200);
+  // The rights are the asker's: a request root placed may not be moved by another uid.
+  EXPECT_EQ(admission.update(user(1001), *holder, out.id, 300, nullptr).code(), EACCES);
+  EXPECT_TRUE(admission.update(user(0), *holder, out.id, 5, nullptr).ok());
+}
+
+TEST_F(AdmissionTest, QuotaPerHolderIsEnforcedAndRootIsExempt) {
+  auto holder = broker.make_holder(holder_of(HolderKind::kConnection));
+  RequestTarget t;
+  ASSERT_TRUE(admission.resolve("cpu_dma_latency", "", std::nullopt, &t).ok());
+  RequestOutcome out;
+  ASSERT_TRUE(admission.add(user(1000), *holder, t, 200, std::nullopt, &out).ok());
+  ASSERT_TRUE(admission.add(user(1000), *holder, t, 300, std::nullopt, &out).ok());
+  Status s = admission.add(user(1000), *holder, t, 400, std::nullopt, &out);
+  EXPECT_EQ(s.code(), EDQUOT);
+  EXPECT_NE(s.message().find("max_requests_per_holder"), std::string::npos) << s.message();
+  EXPECT_EQ(holder->size(), 2u);
+  EXPECT_TRUE(admission.add(user(0), *holder, t, 400, std::nullopt, &out).ok());
+}
+
+TEST_F(AdmissionTest, RemovingIsNeverRefused) {
+  auto holder = broker.make_holder(holder_of(HolderKind::kConnection));
+  RequestTarget t;
+  ASSERT_TRUE(admission.resolve("cpu_dma_latency", "", std::nullopt, &t).ok());
+  RequestOutcome out;
+  ASSERT_TRUE(admission.add(user(0), *holder, t, 5, std::nullopt, &out).ok());
+  policy.set(Policy());  // no grants any more
+  ASSERT_TRUE(admission.remove(*holder, out.id, nullptr).ok());
+  EXPECT_EQ(holder->size(), 0u);
+  EXPECT_EQ(admission.remove(*holder, out.id, nullptr).code(), ENOENT);
+}
+
+TEST_F(AdmissionTest, PerfQosHandlesGoThroughThePolicyFirst) {
+  auto holder = broker.make_holder(holder_of(HolderKind::kFuse));
+  PerfQosHandle handle(broker, *holder, "gpu");
+  EXPECT_EQ(admission.set_perf(user(1000), handle, RangeEnd::kMin, 700, nullptr).code(), EACCES);
+  EXPECT_EQ(admission.set_perf(user(1000), handle, RangeEnd::kMax, 300, nullptr).code(), EACCES);
+  EXPECT_EQ(holder->size(), 0u);
+  bool changed = false;
+  ASSERT_TRUE(admission.set_perf(user(1000), handle, RangeEnd::kMin, 300, &changed).ok());
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(effective("gpu", KnobId::kRange).min, 300);
+  // The RFC's own rules still apply after the policy's.
+  EXPECT_EQ(admission.set_perf(user(1000), handle, RangeEnd::kMin, 300, nullptr).code(), EALREADY);
+}
+
+TEST_F(AdmissionTest, MayHoldAnswersForOpensAndCountsOnlyWhenAsked) {
+  EXPECT_TRUE(admission.may_hold(user(1000), "gpu", KnobId::kRange, RangeEnd::kMin, true).ok());
+  EXPECT_EQ(admission.may_hold(user(1000), "gpu", KnobId::kRange, RangeEnd::kMax, true).code(),
+            EACCES);
+  EXPECT_EQ(
+      admission.may_hold(user(1000), "network_latency", KnobId::kLatency, RangeEnd::kMin, false)
+          .code(),
+      EACCES);
+  EXPECT_EQ((counter.counts[{"gpu", "/user.slice/app", false}]), 1);
+  EXPECT_EQ((counter.counts[{"network_latency", "/user.slice/app", false}]), 0);
+}
+
+TEST_F(AdmissionTest, ReloadCountsRequestsTheNewPolicyWouldRefuse) {
+  auto holder = broker.make_holder(holder_of(HolderKind::kConnection));
+  RequestTarget t;
+  ASSERT_TRUE(admission.resolve("cpu_dma_latency", "", std::nullopt, &t).ok());
+  RequestOutcome out;
+  ASSERT_TRUE(admission.add(user(1000), *holder, t, 200, std::nullopt, &out).ok());
+  EXPECT_EQ(admission.refused_in_force(), 0u);
+  policy.set(Policy());
+  EXPECT_EQ(admission.refused_in_force(), 1u);
+  EXPECT_FALSE(admission.needs_groups(1000));
+  EXPECT_FALSE(admission.needs_groups(0));
+}
+
+}  // namespace
+}  // namespace perfqos::admission
