@@ -51,7 +51,6 @@ class CgroupDataTable {
   // Null when there is none. Allocates nothing (the daemon looks up on every request).
   CgroupData* find(std::string_view device, std::string_view cgroup);
   const CgroupData* find(std::string_view device, std::string_view cgroup) const;
-  bool has_cgroup(const std::string& cgroup) const;
 
   // The cgroup was removed: destroys its data on every device. Returns how many entries.
   std::size_t remove_cgroup(const std::string& cgroup);

@@ -1,9 +1,6 @@
 // Result of one operation on a constraint: "the effective value changed", "it did not", or an
 // error. It is the engine's only way of reporting; nothing throws across the API.
 //
-// The kernel convention (1 changed, 0 unchanged, -errno) is available via kernel_code() so that
-// front ends speaking the kernel ABI can pass it through unchanged.
-//
 // Thread safety: a Result is an immutable value.
 #pragma once
 
@@ -44,9 +41,6 @@ class [[nodiscard]] Result {
     }
     return EINVAL;
   }
-
-  // 1 if the effective value changed, 0 if not, -errno on error.
-  constexpr int kernel_code() const { return ok() ? (changed_ ? 1 : 0) : -errno_code(); }
 
   const char* message() const {
     switch (error_) {

@@ -60,7 +60,6 @@ class RangeFiles {
   Status current(Range* range);
 
   const KnobFile& min_file() const { return min_; }
-  const KnobFile& max_file() const { return max_; }
 
  private:
   Status journal_pair();

@@ -18,7 +18,6 @@ bool parse_log_level(std::string_view text, LogLevel* level);
 class Logger {
  public:
   explicit Logger(LogLevel threshold = LogLevel::kInfo) : threshold_(threshold) {}
-  void set_threshold(LogLevel level) { threshold_.store(level, std::memory_order_relaxed); }
   bool enabled(LogLevel level) const { return level <= threshold_.load(std::memory_order_relaxed); }
   void log(LogLevel level, std::string_view message) const;
 

@@ -46,13 +46,6 @@ const CgroupData* CgroupDataTable::find(std::string_view device, std::string_vie
   return const_cast<CgroupDataTable*>(this)->find(device, cgroup);
 }
 
-bool CgroupDataTable::has_cgroup(const std::string& cgroup) const {
-  for (const auto& [device, by_cgroup] : data_) {
-    if (by_cgroup.count(cgroup) != 0) return true;
-  }
-  return false;
-}
-
 std::size_t CgroupDataTable::remove_cgroup(const std::string& cgroup) {
   std::size_t removed = 0;
   for (auto d = data_.begin(); d != data_.end();) {

@@ -48,7 +48,7 @@ TEST(CgroupData, LifeCycle) {
 
   // The cgroup is removed: its data on every device goes.
   EXPECT_EQ(table.remove_cgroup("/games/a"), 2u);
-  EXPECT_FALSE(table.has_cgroup("/games/a"));
+  EXPECT_EQ(table.find("gpu", "/games/a"), nullptr);
   EXPECT_EQ(table.find("npu", "/games/a"), nullptr);
   // The device goes: all its data is released.
   EXPECT_EQ(table.release_device("gpu"), 1u);

@@ -109,7 +109,11 @@ TEST(Policy, Quotas) {
   EXPECT_TRUE(p.admit_connection(0, 300).ok());
   q.apply_to_root = true;
   EXPECT_EQ(Policy({}, {}, q).admit_connection(0, 3).code(), EUSERS);
-  EXPECT_TRUE(Policy().admit_request({5, 5, ""}, 1000000).ok());  // 0 = unlimited
+  Quotas unlimited;
+  unlimited.max_requests_per_holder = 0;  // 0 = unlimited
+  EXPECT_TRUE(Policy({}, {}, unlimited).admit_request({5, 5, ""}, 1000000).ok());
+  // The default bounds every holder.
+  EXPECT_EQ(Policy().admit_request({5, 5, ""}, Quotas{}.max_requests_per_holder).code(), EDQUOT);
 }
 
 }  // namespace
