@@ -1,11 +1,16 @@
 // Cgroup-bound requests under attack (issue #13, findings 5 and 7), against a real perfqosd and
-// real cgroups: BIND's quotas (per binder uid and in all) and who may bind which cgroup.
+// real cgroups: BIND's quotas (per binder uid and in all), who may bind which cgroup, and an
+// inotify queue overflow that must not leave a binding in force on a cgroup that emptied.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -218,6 +223,121 @@ TEST(CgroupBindingDaemon, UnprivilegedBindsOnlyCgroupsDelegatedToItOrItsOwn) {
   EXPECT_EQ(perfqos_bind(root, others.path().c_str(), "network_latency", nullptr, 50, &id, nullptr),
             0);
   perfqos_close(root);
+}
+
+// Sets /proc/sys/fs/inotify/max_queued_events for as long as it lives (or until restore()).
+class QueuedEventsLimit {
+ public:
+  explicit QueuedEventsLimit(int limit) {
+    std::ifstream(kPath) >> saved_;
+    std::ofstream out(kPath);
+    out << limit << std::flush;
+    ok_ = saved_ > 0 && out.good();
+  }
+  ~QueuedEventsLimit() { restore(); }
+  bool ok() const { return ok_; }
+  void restore() {
+    if (saved_ > 0) std::ofstream(kPath) << saved_ << std::flush;
+    saved_ = 0;
+  }
+
+ private:
+  static constexpr const char* kPath = "/proc/sys/fs/inotify/max_queued_events";
+  int saved_ = 0;
+  bool ok_ = false;
+};
+
+// Finding 7: IN_Q_OVERFLOW was dropped without a rescan, so a binding stayed in force on a
+// cgroup that emptied while the daemon's inotify queue was full. The daemon's queue is made
+// small (the kernel reads the limit when the instance is created, at start), the daemon is
+// stopped while a burst of mkdir/rmdir under another watched cgroup fills it and the bound
+// cgroup empties, then resumed: the binding must go.
+TEST(CgroupBindingDaemon, InotifyOverflowRereadsEveryWatchedCgroup) {
+  TestCgroup bound_parent(unique("/pq-test-ovf-bound-"));
+  TestCgroup bound(bound_parent.path() + "/x");
+  TestCgroup noisy_parent(unique("/pq-test-ovf-noisy-"));
+  TestCgroup noisy(noisy_parent.path() + "/y");
+  if (!bound.ok() || !noisy.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  ConfigFile config("[[bind]]\ncgroup = \"" + bound.path() +
+                    "\"\ndevice = \"cpu_dma_latency\"\nvalue = 50\n"
+                    "[[bind]]\ncgroup = \"" +
+                    noisy.path() + "\"\ndevice = \"network_latency\"\nvalue = 60\n");
+  QueuedEventsLimit limit(16);
+  if (!limit.ok()) GTEST_SKIP() << "cannot set fs.inotify.max_queued_events";
+  DaemonProcess d({"--config", config.path});
+  limit.restore();  // the daemon's instance has its small queue; nobody else's should
+  ASSERT_TRUE(d.ready()) << d.log();
+  const std::string socket = d.socket();
+  bound.spawn_sleeper();
+  ASSERT_TRUE(eventually([&] { return effective(socket, "cpu_dma_latency") == 50; })) << d.log();
+
+  // Our own inotify watch on the bound cgroup's events tells when the kernel has sent its
+  // "emptied" notification (kernfs sends it from a work item, maybe deferred).
+  const int ours = ::inotify_init1(IN_CLOEXEC);
+  ASSERT_GE(ours, 0);
+  ASSERT_GE(::inotify_add_watch(ours, (bound.dir() + "/cgroup.events").c_str(), IN_MODIFY), 0);
+
+  ASSERT_EQ(::kill(d.pid(), SIGSTOP), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(d.pid(), &status, WUNTRACED), d.pid());
+  ASSERT_TRUE(WIFSTOPPED(status));
+  for (int i = 0; i < 40; ++i) {  // 80 events on the noisy parent: far past 16
+    const std::string dir = noisy_parent.dir() + "/burst" + std::to_string(i);
+    ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0) << std::strerror(errno);
+    ASSERT_EQ(::rmdir(dir.c_str()), 0) << std::strerror(errno);
+  }
+  bound.kill_all();
+  pollfd p{ours, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 10000), 1) << "no notification of the emptied cgroup";
+  ::close(ours);
+  ASSERT_EQ(::kill(d.pid(), SIGCONT), 0);
+
+  EXPECT_TRUE(eventually([&] { return effective(socket, "cpu_dma_latency") == kLatencyDefault; }))
+      << d.log();
+  EXPECT_EQ(effective(socket, "network_latency"), kLatencyDefault);  // noisy is empty throughout
+  const std::string log = d.log();
+  EXPECT_NE(log.find("inotify queue overflowed"), std::string::npos) << log;
+  // The watches still work after the rescan.
+  bound.spawn_sleeper();
+  EXPECT_TRUE(eventually([&] { return effective(socket, "cpu_dma_latency") == 50; })) << d.log();
+  bound.kill_all();
+  EXPECT_TRUE(eventually([&] { return effective(socket, "cpu_dma_latency") == kLatencyDefault; }))
+      << d.log();
+}
+
+// A cgroup removed and made again while the daemon did not read (here: stopped) has a new
+// cgroup.events; the watch on the old one would never fire again. The daemon must watch the new
+// one, so the binding is placed when the new cgroup fills.
+TEST(CgroupBindingDaemon, CgroupRemovedAndMadeAgainBetweenReadsIsWatchedAgain) {
+  TestCgroup parent(unique("/pq-test-remade-"));
+  TestCgroup bound(parent.path() + "/x");
+  TestCgroup marker(parent.path() + "/z");
+  if (!bound.ok() || !marker.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  ASSERT_TRUE(marker.remove());
+  ConfigFile config("[[bind]]\ncgroup = \"" + bound.path() +
+                    "\"\ndevice = \"cpu_dma_latency\"\nvalue = 50\n"
+                    "[[bind]]\ncgroup = \"" +
+                    marker.path() + "\"\ndevice = \"network_latency\"\nvalue = 60\n");
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  const std::string socket = d.socket();
+
+  ASSERT_EQ(::kill(d.pid(), SIGSTOP), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(d.pid(), &status, WUNTRACED), d.pid());
+  ASSERT_TRUE(bound.remove());
+  ASSERT_TRUE(bound.create());
+  // The marker comes and fills after: once the daemon shows its binding, it has read the
+  // removal and the making again of `bound` too.
+  ASSERT_TRUE(marker.create());
+  marker.spawn_sleeper();
+  ASSERT_EQ(::kill(d.pid(), SIGCONT), 0);
+  ASSERT_TRUE(eventually([&] { return effective(socket, "network_latency") == 60; })) << d.log();
+
+  bound.spawn_sleeper();
+  EXPECT_TRUE(eventually([&] { return effective(socket, "cpu_dma_latency") == 50; })) << d.log();
+  bound.kill_all();
+  marker.kill_all();
 }
 
 }  // namespace
