@@ -6,8 +6,11 @@
 // kind kCgroupBinding (identity: the binder's uid/gid, pid 0, comm "cgroup-binding", the bound
 // cgroup), so `status` shows it like any request.
 //
-// Authorization is the caller's job (the Service checks the binder against the policy before
-// bind()); unbind() lets root remove any binding and others only the ones they made.
+// Authorization: the Service checks the value against the binder's grants before bind(); bind()
+// itself decides which cgroup the binder may bind and how many bindings it may make
+// (cgroup_bind_access.h: a non-root binder only a cgroup delegated to it or its own, within
+// quotas.max_bindings_per_uid and quotas.max_bindings of the current policy). unbind() lets
+// root remove any binding and others only the ones they made, and gives the slot back.
 //
 // A binding whose device is gone when its cgroup fills, or whose request the broker refuses,
 // stays inactive and logs why; it is tried again on the next fill.
@@ -24,6 +27,7 @@
 #include "daemon/cgroup_watcher.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
+#include "daemon/policy_store.h"
 #include "perfqos/broker.h"
 
 namespace perfqos::daemon {
@@ -47,15 +51,18 @@ class CgroupBindings {
   };
 
   // `watcher` null: no cgroup2 here; bind() answers EOPNOTSUPP and config bindings are ignored
-  // with a warning. REQUIRES: broker, watcher and log outlive this object.
-  CgroupBindings(Broker& broker, CgroupWatcher* watcher, const Logger& log);
+  // with a warning. `policy` null: no binding quotas. REQUIRES: broker, watcher, log and policy
+  // outlive this object.
+  CgroupBindings(Broker& broker, CgroupWatcher* watcher, const Logger& log,
+                 const PolicyStore* policy = nullptr);
   ~CgroupBindings();
   CgroupBindings(const CgroupBindings&) = delete;
   CgroupBindings& operator=(const CgroupBindings&) = delete;
 
   // Binds `target`=`value` to `cgroup` for `binder`. EINVAL: bad cgroup path; ENOENT: no such
-  // cgroup; EOPNOTSUPP: no cgroup2; the broker's errors when the cgroup is populated and the
-  // request cannot be placed (nothing is bound then). `*out` tells whether it took effect now.
+  // cgroup; EACCES: not a cgroup this binder may bind; EDQUOT: over a binding quota;
+  // EOPNOTSUPP: no cgroup2; the broker's errors when the cgroup is populated and the request
+  // cannot be placed. On any error nothing is bound. `*out` tells whether it took effect now.
   Status bind(const HolderIdentity& binder, const std::string& cgroup, const RequestTarget& target,
               std::int32_t value, std::uint32_t* id, RequestOutcome* out);
   // ENOENT: no such binding; EPERM: not root and not the binder, or a binding of the config.
@@ -66,6 +73,9 @@ class CgroupBindings {
   void set_config_bindings(const std::vector<BindingConfig>& bindings);
 
   std::vector<const Binding*> bindings() const;
+  // Client bindings (those of BIND, not of the config) in force: of `uid`, and in all.
+  std::size_t client_bindings(uid_t uid) const;
+  std::size_t client_bindings() const { return client_total_; }
   // Drops every binding (and so every bound request); for shutdown.
   void clear();
 
@@ -73,12 +83,17 @@ class CgroupBindings {
   void on_state(std::uint32_t id, CgroupState state);
   Status activate(Binding& b, RequestOutcome* out);
   Status resolve(const BindingConfig& c, RequestTarget* target) const;
+  // Forgets a client binding in the counts of the quotas.
+  void uncount(const Binding& b);
 
   Broker& broker_;
   CgroupWatcher* watcher_;
   const Logger& log_;
+  const PolicyStore* policy_;
   std::uint32_t next_id_ = 1;
   std::map<std::uint32_t, std::unique_ptr<Binding>> bindings_;
+  std::map<uid_t, std::size_t> client_by_uid_;  // client bindings per binder uid, none at 0
+  std::size_t client_total_ = 0;
 };
 
 // EINVAL unless `cgroup` is an absolute cgroup v2 path without "." or ".." components.

@@ -49,40 +49,49 @@ CgroupState CgroupWatcher::read_state(const std::string& cgroup) const {
 }
 
 void CgroupWatcher::arm(const std::string& cgroup, Entry& entry) {
-  disarm(cgroup, entry);
-  if (!inotify_) return;
-  const std::string dir = mount_ + cgroup;
-  const auto add = [&](const std::string& path, std::uint32_t mask) {
-    const int wd = ::inotify_add_watch(inotify_.get(), path.c_str(), mask | IN_MASK_ADD);
-    if (wd < 0) return false;
-    entry.wds.insert(wd);
-    by_wd_[wd].insert(cgroup);
-    return true;
-  };
-  // The parent (the mount itself for a top-level cgroup) tells of rmdir and mkdir: kernfs sends
-  // no IN_DELETE_SELF while a watch pins the inode, and a missing cgroup can only be waited for
-  // there.
-  const std::string parent = std::filesystem::path(dir).parent_path().string();
-  const bool parent_watched =
-      add(parent, IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR);
-  if (add(dir + "/cgroup.events", IN_MODIFY)) return;
-  if (!parent_watched) {
-    log_.debug("cgroup " + cgroup +
-               ": neither it nor its parent exists; not watched until "
-               "the next reload");
+  std::set<int> wds;
+  if (inotify_) {
+    const std::string dir = mount_ + cgroup;
+    const auto add = [&](const std::string& path, std::uint32_t mask) {
+      const int wd = ::inotify_add_watch(inotify_.get(), path.c_str(), mask | IN_MASK_ADD);
+      if (wd < 0) return false;
+      wds.insert(wd);
+      by_wd_[wd].insert(cgroup);
+      return true;
+    };
+    // The parent (the mount itself for a top-level cgroup) tells of rmdir and mkdir: kernfs
+    // sends no IN_DELETE_SELF while a watch pins the inode, and a missing cgroup can only be
+    // waited for there.
+    const std::string parent = std::filesystem::path(dir).parent_path().string();
+    const bool parent_watched =
+        add(parent, IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR);
+    if (!add(dir + "/cgroup.events", IN_MODIFY) && !parent_watched) {
+      log_.debug("cgroup " + cgroup +
+                 ": neither it nor its parent exists; not watched until "
+                 "the next reload");
+    }
+  }
+  // A descriptor not returned again is of a watch this cgroup no longer needs, of a cgroup
+  // removed since (made again, it has a new one), or of one the kernel dropped.
+  for (int wd : entry.wds) {
+    if (wds.count(wd) == 0) release(wd, cgroup);
+  }
+  entry.wds = std::move(wds);
+}
+
+void CgroupWatcher::release(int wd, const std::string& cgroup) {
+  auto it = by_wd_.find(wd);
+  if (it == by_wd_.end()) return;
+  it->second.erase(cgroup);
+  if (it->second.empty()) {
+    // EINVAL for a watch the kernel dropped already: nothing to do then.
+    ::inotify_rm_watch(inotify_.get(), wd);
+    by_wd_.erase(it);
   }
 }
 
 void CgroupWatcher::disarm(const std::string& cgroup, Entry& entry) {
-  for (int wd : entry.wds) {
-    auto it = by_wd_.find(wd);
-    if (it == by_wd_.end()) continue;
-    it->second.erase(cgroup);
-    if (it->second.empty()) {
-      ::inotify_rm_watch(inotify_.get(), wd);
-      by_wd_.erase(it);
-    }
-  }
+  for (int wd : entry.wds) release(wd, cgroup);
   entry.wds.clear();
 }
 
@@ -116,11 +125,9 @@ void CgroupWatcher::refresh(const std::string& cgroup) {
   auto it = entries_.find(cgroup);
   if (it == entries_.end()) return;
   const CgroupState before = it->second.state;
+  // Watches first, then the state: a change after the read is an event on a watch in place.
+  arm(cgroup, it->second);
   const CgroupState now = read_state(cgroup);
-  // Existence changed (or a watch went away): the watches must follow.
-  const bool was_there = before != CgroupState::kMissing;
-  const bool is_there = now != CgroupState::kMissing;
-  if (was_there != is_there || it->second.wds.empty()) arm(cgroup, it->second);
   it->second.state = now;
   if (now == before) return;
   // Listeners may unwatch (themselves or others) while being called.
@@ -136,20 +143,41 @@ void CgroupWatcher::refresh(const std::string& cgroup) {
   }
 }
 
+void CgroupWatcher::rescan() {
+  // Listeners may watch and unwatch meanwhile: refresh the cgroups watched now, by name.
+  std::vector<std::string> cgroups;
+  for (const auto& [cgroup, entry] : entries_) cgroups.push_back(cgroup);
+  if (!overflowed_) {
+    log_.warning(
+        "cgroup watcher: inotify queue overflowed (fs.inotify.max_queued_events), "
+        "events were lost: re-reading all " +
+        std::to_string(cgroups.size()) + " watched cgroups");
+  }
+  overflowed_ = true;
+  for (const std::string& cgroup : cgroups) refresh(cgroup);
+}
+
 void CgroupWatcher::on_readable() {
   alignas(inotify_event) char buf[16 * 1024];
   std::set<std::string> touched;
+  bool overflow = false;
   for (;;) {
     const ssize_t n = ::read(inotify_.get(), buf, sizeof buf);
     if (n <= 0) break;
     for (ssize_t off = 0; off < n;) {
       const auto* ev = reinterpret_cast<const inotify_event*>(buf + off);
       off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+      if ((ev->mask & IN_Q_OVERFLOW) != 0) {  // wd -1: of no watch, of all of them
+        overflow = true;
+        continue;
+      }
+      // Not found: a watch removed already (its IN_IGNORED, or an event queued before).
       auto it = by_wd_.find(ev->wd);
       if (it == by_wd_.end()) continue;
       touched.insert(it->second.begin(), it->second.end());
       if ((ev->mask & IN_IGNORED) != 0) {
-        // The kernel dropped this watch (its inode is gone): forget it everywhere.
+        // The kernel dropped this watch (its inode is gone): forget it everywhere; refresh()
+        // watches its cgroups again as they are now.
         for (const std::string& cgroup : it->second) {
           auto e = entries_.find(cgroup);
           if (e != entries_.end()) e->second.wds.erase(ev->wd);
@@ -158,6 +186,11 @@ void CgroupWatcher::on_readable() {
       }
     }
   }
+  if (overflow) {
+    rescan();
+    return;
+  }
+  overflowed_ = false;
   for (const std::string& cgroup : touched) refresh(cgroup);
 }
 

@@ -2,7 +2,16 @@
 // event loop. A cgroup is watched through its `cgroup.events` file (the kernel signals a change
 // of `populated` as a modification) and its parent directory (IN_DELETE on rmdir, IN_CREATE on
 // mkdir), so a cgroup that is removed and comes back is noticed as long as its parent exists.
-// Any event on a watch re-reads the state of the cgroups behind it; listeners hear only changes.
+// Any event on a watch re-reads the state of the cgroups behind it and fits their watches to it
+// again (a cgroup removed and made again between two reads gets its new cgroup.events watched);
+// listeners hear only changes.
+//
+// Lost events: when the kernel's queue for the inotify instance overflows (IN_Q_OVERFLOW, at
+// fs.inotify.max_queued_events), any event may be gone, IN_IGNORED included, so the state of
+// every watched cgroup is re-read and every watch fitted again; this is logged once per episode
+// (until a read without overflow). Events of watches already removed (their IN_IGNORED comes
+// after inotify_rm_watch) are ignored; an IN_IGNORED of a watch in use (the kernel dropped it)
+// makes its cgroups re-read and watched again.
 //
 // Paths are cgroup v2 paths relative to the mount ("/games.slice/x.scope"); the mount comes
 // from find_cgroup2_mount().
@@ -56,10 +65,17 @@ class CgroupWatcher {
     std::set<int> wds;
   };
   void on_readable();
-  // Sets up the inotify watches that fit the cgroup's current existence.
+  // Sets up the inotify watches that fit the cgroup's current existence and gives up those it
+  // no longer needs. Watches still needed keep their descriptors (inotify_add_watch returns the
+  // same one), so re-arming queues no events.
   void arm(const std::string& cgroup, Entry& entry);
   void disarm(const std::string& cgroup, Entry& entry);
+  // `cgroup` no longer uses `wd`; the watch is removed when no cgroup does.
+  void release(int wd, const std::string& cgroup);
+  // Re-arms `cgroup`, re-reads its state and tells its listeners if it changed.
   void refresh(const std::string& cgroup);
+  // After lost events: refresh() of every watched cgroup.
+  void rescan();
 
   EventLoop& loop_;
   const Logger& log_;
@@ -69,6 +85,7 @@ class CgroupWatcher {
   std::map<std::string, Entry> entries_;
   std::map<std::uint64_t, std::string> ids_;
   std::map<int, std::set<std::string>> by_wd_;
+  bool overflowed_ = false;  // in an overflow episode: logged already
 };
 
 }  // namespace perfqos::daemon

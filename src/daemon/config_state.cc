@@ -50,7 +50,7 @@ Status ConfigState::start() {
   } else {
     log_.warning(s.message() + ": no cgroup-bound requests");
   }
-  bindings_ = std::make_unique<CgroupBindings>(broker_, watcher_.get(), log_);
+  bindings_ = std::make_unique<CgroupBindings>(broker_, watcher_.get(), log_, &policy_);
   bindings_->set_config_bindings(config.bindings);
   cgroup_data_ =
       std::make_unique<CgroupDataTracker>(broker_.registry(), policy_, watcher_.get(), log_);
