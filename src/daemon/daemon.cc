@@ -16,11 +16,13 @@
 #include "daemon/connection_quota.h"
 #include "daemon/event_loop.h"
 #include "daemon/fuse_tree.h"
+#include "daemon/instance_lock.h"
 #include "daemon/knob_discovery.h"
 #include "daemon/loop_executor.h"
 #include "daemon/restore_journal.h"
 #include "daemon/service.h"
 #include "daemon/socket_server.h"
+#include "daemon/state_dir.h"
 #include "daemon/test_devices.h"
 #include "perfqos/broker.h"
 #include "perfqos/device_specs.h"
@@ -51,6 +53,12 @@ void arm(int timer, const std::optional<Deadline>& deadline) {
 
 Status run_daemon(const DaemonOptions& options) {
   Logger log(options.log_level);
+  // One daemon per state directory, decided before anything is restored or touched: a second
+  // one would put the first one's knobs back and remove the journal it relies on (DESIGN §10).
+  std::shared_ptr<const StateDir> state_dir;
+  if (Status s = StateDir::open(options.state_dir, &state_dir); !s.ok()) return s;
+  InstanceLock instance_lock;
+  if (Status s = InstanceLock::acquire(*state_dir, &instance_lock); !s.ok()) return s;
   ::signal(SIGPIPE, SIG_IGN);
   // Every client is a file descriptor: allow as many as the hard limit does.
   rlimit files{};
@@ -75,8 +83,10 @@ Status run_daemon(const DaemonOptions& options) {
   // Knobs a crashed run left changed go back before anything else looks at them.
   auto root = std::make_shared<backends::DiskSysfs>(options.sysfs_root);
   std::shared_ptr<RestoreJournal> journal;
+  // An untrusted journal (or state directory) stops the start with nothing restored: see
+  // restore_journal.h for why perfqosd does not go on without it.
   if (Status s = RestoreJournal::open(
-          root, options.state_dir, [&log](std::string_view m) { log.warning(m); }, &journal);
+          root, state_dir, [&log](std::string_view m) { log.warning(m); }, &journal);
       !s.ok()) {
     return s;
   }
