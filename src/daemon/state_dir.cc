@@ -46,7 +46,10 @@ Status StateDir::open(const std::string& path, std::shared_ptr<const StateDir>* 
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) {
     const int err = errno;
-    if (err == ELOOP) {
+    // With O_DIRECTORY the kernel reports a final symbolic link as ENOTDIR, not ELOOP.
+    struct stat link {};
+    if (err == ELOOP ||
+        (err == ENOTDIR && ::lstat(dir.c_str(), &link) == 0 && S_ISLNK(link.st_mode))) {
       return Status::Error(ELOOP, "state directory " + dir + " is a symbolic link: refused");
     }
     return errno_status(err, "open the state directory " + dir);
