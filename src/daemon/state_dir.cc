@@ -17,12 +17,12 @@ Status errno_status(int code, const std::string& what) {
   return Status::Error(code, what + ": " + backends::errno_text(code));
 }
 
-// Parents are ordinary directories (0755, as /run is); the state directory itself is private.
-Status make_dirs(const std::string& dir) {
+// Parents are ordinary directories (0755, as /run is); the state directory gets `mode`.
+Status make_dirs(const std::string& dir, mode_t dir_mode) {
   for (std::size_t i = 1; i <= dir.size(); ++i) {
     if (i != dir.size() && dir[i] != '/') continue;
     const std::string partial = dir.substr(0, i);
-    const mode_t mode = i == dir.size() ? 0700 : 0755;
+    const mode_t mode = i == dir.size() ? dir_mode : 0755;
     if (::mkdir(partial.c_str(), mode) != 0 && errno != EEXIST) {
       return errno_status(errno, "mkdir " + partial);
     }
@@ -38,10 +38,10 @@ std::string octal(mode_t mode) {
 
 }  // namespace
 
-Status StateDir::open(const std::string& path, std::shared_ptr<const StateDir>* out) {
+Status StateDir::open(const std::string& path, std::shared_ptr<const StateDir>* out, mode_t mode) {
   std::string dir = path;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  if (Status s = make_dirs(dir); !s.ok()) return s;
+  if (Status s = make_dirs(dir, mode); !s.ok()) return s;
   // O_NOFOLLOW: a symbolic link in place of the directory is refused, not followed.
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) {

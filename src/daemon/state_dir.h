@@ -12,6 +12,8 @@
 // Thread safety: a StateDir is immutable after open(); fd() may be used from any thread.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 
@@ -22,13 +24,15 @@ namespace perfqos::daemon {
 
 class StateDir {
  public:
-  // Opens `path`, creating it (mode 0700) and missing parents (0755) first, and checks it.
+  // Opens `path`, creating it (`mode`, 0700 unless the caller needs others to traverse it) and
+  // missing parents (0755) first, and checks it. An existing directory keeps its mode.
   // Errors, with a message naming the directory and why it is refused:
   //   the errno of mkdir or open (ENOTDIR when a component is not a directory);
   //   ELOOP: `path` is a symbolic link;
   //   EPERM: owned by another uid than the daemon's euid, or writable by group or others.
   // On error *out is unchanged.
-  static Status open(const std::string& path, std::shared_ptr<const StateDir>* out);
+  static Status open(const std::string& path, std::shared_ptr<const StateDir>* out,
+                     mode_t mode = 0700);
 
   StateDir(const StateDir&) = delete;
   StateDir& operator=(const StateDir&) = delete;

@@ -8,6 +8,7 @@
 // A start that must fail is run to its exit (StartAttempt), with a bounded wait: a start that
 // hangs (a FIFO journal) or serves when it should not is killed and reported as such.
 #include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -50,6 +51,22 @@ bool exists_no_follow(const std::string& path) {
   return std::filesystem::exists(std::filesystem::symlink_status(path));
 }
 
+// Starts perfqosd with `args` (after the binary's path), stderr to `log`.
+pid_t spawn_perfqosd(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> argv_text{PERFQOS_DAEMON_PATH};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::freopen(log.c_str(), "w", stderr);
+    std::vector<char*> argv;
+    for (auto& a : argv_text) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
 // One perfqosd run to its exit, on its own socket and empty config in a fresh directory, plus
 // `args`. exited is false when it was still running after the wait (it is then killed).
 class StartAttempt {
@@ -59,19 +76,10 @@ class StartAttempt {
     const std::string log = dir_.path() + "/perfqosd.log";
     const std::string config = dir_.path() + "/perfqosd.toml";
     std::fclose(std::fopen(config.c_str(), "w"));
-    std::vector<std::string> argv_text{
-        PERFQOS_DAEMON_PATH, "--socket", socket_,    "--config", config,
-        "--log-level",       "debug",    "--no-fuse"};
-    argv_text.insert(argv_text.end(), args.begin(), args.end());
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      std::freopen(log.c_str(), "w", stderr);
-      std::vector<char*> argv;
-      for (auto& a : argv_text) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+    std::vector<std::string> all{"--socket",    socket_, "--config", config,
+                                 "--log-level", "debug", "--no-fuse"};
+    all.insert(all.end(), args.begin(), args.end());
+    const pid_t pid = spawn_perfqosd(all, log);
     int status = 0;
     exited_ = eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; });
     if (!exited_) {
@@ -290,6 +298,42 @@ TEST_F(StartupTest, ALinkPlantedAtTheJournalTempPathIsNotFollowed) {
   EXPECT_EQ(slurp(victim), "precious\n");
   EXPECT_NE(slurp(journal()).find(std::string(kResume) + " 0\n"), std::string::npos);
   EXPECT_FALSE(exists_no_follow(journal() + ".tmp"));
+}
+
+// The defaults keep the socket (and the FUSE tree) inside the state directory (/run/perfqos):
+// the directory perfqosd creates must then still let unprivileged clients through, and stay
+// closed to their writes.
+TEST_F(StartupTest, AStateDirHoldingTheSocketLetsUnprivilegedClientsConnect) {
+  ASSERT_EQ(::chmod(outside.path().c_str(), 0755), 0);
+  const std::string run = outside.path() + "/run/perfqos";  // made by perfqosd
+  const std::string socket = run + "/perfqosd.sock";
+  const std::string config = outside.path() + "/perfqosd.toml";
+  std::fclose(std::fopen(config.c_str(), "w"));
+  const pid_t daemon = spawn_perfqosd({"--socket", socket, "--state-dir", run, "--sysfs-root",
+                                       tree.dir(), "--config", config, "--no-fuse"},
+                                      outside.path() + "/perfqosd.log");
+  ASSERT_GT(daemon, 0);
+  const bool ready = eventually([&] { return std::filesystem::exists(socket); });
+  int reached = -1;
+  if (ready) {
+    testing::Children clients;
+    clients.spawn([&] {
+      if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) return 2;
+      Client client(socket);
+      return client.ok() && client.effective("cpu0", "resume_latency") >= 0 ? 0 : 1;
+    });
+    reached = clients.wait_all().at(0);
+  }
+  struct stat st {};
+  const bool stat_ok = ::stat(run.c_str(), &st) == 0;
+  ::kill(daemon, SIGTERM);
+  int status = 0;
+  ::waitpid(daemon, &status, 0);
+  ASSERT_TRUE(ready) << slurp(outside.path() + "/perfqosd.log");
+  EXPECT_EQ(reached, 0) << slurp(outside.path() + "/perfqosd.log");
+  ASSERT_TRUE(stat_ok);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 }  // namespace
