@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "backends/cpu_latency_backend.h"
 #include "backends/sysfs.h"
@@ -16,11 +17,13 @@
 #include "daemon/connection_quota.h"
 #include "daemon/event_loop.h"
 #include "daemon/fuse_tree.h"
+#include "daemon/instance_lock.h"
 #include "daemon/knob_discovery.h"
 #include "daemon/loop_executor.h"
 #include "daemon/restore_journal.h"
 #include "daemon/service.h"
 #include "daemon/socket_server.h"
+#include "daemon/state_dir.h"
 #include "daemon/test_devices.h"
 #include "perfqos/broker.h"
 #include "perfqos/device_specs.h"
@@ -47,10 +50,31 @@ void arm(int timer, const std::optional<Deadline>& deadline) {
   ::timerfd_settime(timer, TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
+// The state directory is private (0700) unless the socket or the FUSE tree is inside it, as
+// at the defaults (/run/perfqos holds both): clients must then traverse it (0755). Either way
+// nobody else may write it, which is what trusting the journal needs (StateDir).
+mode_t state_dir_mode(const DaemonOptions& options) {
+  const std::filesystem::path dir = std::filesystem::path(options.state_dir).lexically_normal();
+  auto inside = [&dir](const std::string& path) {
+    const std::filesystem::path rel =
+        std::filesystem::path(path).lexically_normal().lexically_relative(dir);
+    return !rel.empty() && *rel.begin() != "..";
+  };
+  const bool shared = inside(options.socket_path) || (options.fuse && inside(options.mount_path));
+  return shared ? 0755 : 0700;
+}
+
 }  // namespace
 
 Status run_daemon(const DaemonOptions& options) {
   Logger log(options.log_level);
+  // One daemon per state directory, decided before anything is restored or touched: a second
+  // one would put the first one's knobs back and remove the journal it relies on (DESIGN §10).
+  std::shared_ptr<const StateDir> state_dir;
+  if (Status s = StateDir::open(options.state_dir, &state_dir, state_dir_mode(options)); !s.ok())
+    return s;
+  InstanceLock instance_lock;
+  if (Status s = InstanceLock::acquire(*state_dir, &instance_lock); !s.ok()) return s;
   ::signal(SIGPIPE, SIG_IGN);
   // Every client is a file descriptor: allow as many as the hard limit does.
   rlimit files{};
@@ -75,8 +99,10 @@ Status run_daemon(const DaemonOptions& options) {
   // Knobs a crashed run left changed go back before anything else looks at them.
   auto root = std::make_shared<backends::DiskSysfs>(options.sysfs_root);
   std::shared_ptr<RestoreJournal> journal;
+  // An untrusted journal (or state directory) stops the start with nothing restored: see
+  // restore_journal.h for why perfqosd does not go on without it.
   if (Status s = RestoreJournal::open(
-          root, options.state_dir, [&log](std::string_view m) { log.warning(m); }, &journal);
+          root, state_dir, [&log](std::string_view m) { log.warning(m); }, &journal);
       !s.ok()) {
     return s;
   }

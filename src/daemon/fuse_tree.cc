@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <cerrno>
 #include <cstring>
@@ -139,8 +140,11 @@ struct FuseHandlers {
   }
 
   static double timeout(const FuseTree::Node& node) {
-    return node.kind == FuseTree::Node::Kind::kPerf || node.ino == kPerfDirIno ? kVolatileTimeout
-                                                                               : kFixedTimeout;
+    // The root is not cached either, so that a stat() of a dead tree's root fails at once.
+    return node.kind == FuseTree::Node::Kind::kPerf || node.ino == kPerfDirIno ||
+                   node.ino == kRootIno
+               ? kVolatileTimeout
+               : kFixedTimeout;
   }
 
   static HolderIdentity identity(fuse_req_t req) {
@@ -565,10 +569,12 @@ FuseTree::~FuseTree() {
 
 Status FuseTree::prepare_mountpoint() {
   const std::string& path = options_.mountpoint;
-  // Stacked stale mounts (several crashes) are detached one by one.
+  // Stacked stale mounts (several crashes) are detached one by one. statfs(), not stat(): the
+  // kernel answers stat() from the root's cached attributes while they last, even when the
+  // server is dead, but always sends statfs() to the server, so a dead one answers ENOTCONN.
   for (int i = 0; i < 16; ++i) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0) break;
+    struct statfs fs {};
+    if (::statfs(path.c_str(), &fs) == 0) break;
     if (errno != ENOTCONN) break;
     log_.warning("FUSE: " + path + " is a stale mount (a crashed perfqosd?): detaching it");
     if (::umount2(path.c_str(), MNT_DETACH) != 0) {

@@ -39,7 +39,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--state-dir", options.state_dir,
                  "Directory of the restore journal: the original value of every knob perfqosd "
-                 "changed, put back at exit or, after a crash, at the next start")
+                 "changed, put back at exit or, after a crash, at the next start. One perfqosd "
+                 "per directory (perfqosd.lock: a second start exits 1 naming the holder's pid). "
+                 "Made 0700 if missing (0755 when the socket or FUSE tree is inside it); refused "
+                 "unless owned by perfqosd's uid and not writable by group or others, and so is "
+                 "a journal that is not such a regular file")
       ->capture_default_str();
   app.add_option("--mount", options.mount_path,
                  "Where to mount the FUSE device tree: the PM QoS class nodes (cpu_dma_latency, "

@@ -1,13 +1,10 @@
 #include "daemon/restore_journal.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
-#include <cstring>
 
 #include "backends/knob_file.h"
+#include "daemon/journal_file.h"
+#include "daemon/knob_path.h"
 
 namespace perfqos::daemon {
 
@@ -70,35 +67,21 @@ std::vector<std::string_view> split_spaces(std::string_view line) {
   return fields;
 }
 
-Status errno_status(int code, const std::string& what) {
-  return Status::Error(code, what + ": " + backends::errno_text(code));
-}
-
-Status fsync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno_status(errno, "open " + dir);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return errno_status(err, "fsync " + dir);
-  return Status::Ok();
-}
-
-Status mkdir_p(const std::string& dir) {
-  std::string partial;
-  for (std::size_t i = 0; i <= dir.size(); ++i) {
-    if (i == dir.size() || (dir[i] == '/' && i > 0)) {
-      partial = dir.substr(0, i);
-      if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-        return errno_status(errno, "mkdir " + partial);
-      }
-    }
-  }
-  return Status::Ok();
-}
-
 bool vanished(int code) {
   return code == ENOENT || code == ENODEV;
+}
+
+// A path the journal must not write: not a knob path, or one that leads out of /sys and /dev.
+bool refused(int code) {
+  return code == EINVAL || code == EXDEV;
+}
+
+// `e` with both paths resolved in `root` (resolve_knob_path).
+Status resolve_entry(backends::SysfsRoot& root, const JournalEntry& e, JournalEntry* resolved) {
+  *resolved = e;
+  if (Status s = resolve_knob_path(root, e.path, &resolved->path); !s.ok()) return s;
+  if (e.range) return resolve_knob_path(root, e.max_path, &resolved->max_path);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -147,9 +130,15 @@ std::vector<JournalEntry> parse_journal(std::string_view text, const JournalLog&
       report(line_no, "not 'value PATH ORIGINAL' or 'range MIN_PATH MIN MAX_PATH MAX'");
       continue;
     }
-    if (!ok || e.path.empty() || e.path[0] != '/' ||
-        (e.range && (e.max_path.empty() || e.max_path[0] != '/'))) {
-      report(line_no, "bad path or escape");
+    if (!ok) {
+      report(line_no, "bad escape");
+      continue;
+    }
+    // Only knob paths: a planted "/etc/shadow" or "/sys/../x" never reaches a restore.
+    Status path_ok = check_knob_path(e.path);
+    if (path_ok.ok() && e.range) path_ok = check_knob_path(e.max_path);
+    if (!path_ok.ok()) {
+      report(line_no, "bad path: " + path_ok.message());
       continue;
     }
     entries.push_back(std::move(e));
@@ -157,11 +146,11 @@ std::vector<JournalEntry> parse_journal(std::string_view text, const JournalLog&
   return entries;
 }
 
-RestoreJournal::RestoreJournal(std::shared_ptr<backends::SysfsRoot> root, std::string state_dir,
-                               JournalLog log)
+RestoreJournal::RestoreJournal(std::shared_ptr<backends::SysfsRoot> root,
+                               std::shared_ptr<const StateDir> dir, JournalLog log)
     : root_(std::move(root)),
-      dir_(std::move(state_dir)),
-      path_(dir_ + "/" + kJournalFileName),
+      dir_(std::move(dir)),
+      path_(dir_->path() + "/" + kJournalFileName),
       log_(std::move(log)) {}
 
 void RestoreJournal::say(const std::string& message) const {
@@ -170,25 +159,20 @@ void RestoreJournal::say(const std::string& message) const {
 
 Status RestoreJournal::open(std::shared_ptr<backends::SysfsRoot> root, std::string state_dir,
                             JournalLog log, std::shared_ptr<RestoreJournal>* out) {
-  if (Status s = mkdir_p(state_dir); !s.ok()) return s;
+  std::shared_ptr<const StateDir> dir;
+  if (Status s = StateDir::open(state_dir, &dir); !s.ok()) return s;
+  return open(std::move(root), std::move(dir), std::move(log), out);
+}
+
+Status RestoreJournal::open(std::shared_ptr<backends::SysfsRoot> root,
+                            std::shared_ptr<const StateDir> dir, JournalLog log,
+                            std::shared_ptr<RestoreJournal>* out) {
+  std::string text;
+  bool exists = false;
+  if (Status s = read_journal_file(*dir, kJournalFileName, &text, &exists); !s.ok()) return s;
   std::shared_ptr<RestoreJournal> j(
-      new RestoreJournal(std::move(root), std::move(state_dir), std::move(log)));
-  const int fd = ::open(j->path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno != ENOENT) return errno_status(errno, "open " + j->path_);
-  if (fd >= 0) {
-    std::string text;
-    char buf[8192];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) != 0) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const int err = errno;
-        ::close(fd);
-        return errno_status(err, "read " + j->path_);
-      }
-      text.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
+      new RestoreJournal(std::move(root), std::move(dir), std::move(log)));
+  if (exists) {
     for (JournalEntry& e : parse_journal(text, j->log_)) {
       if (j->paths_.contains(e.path) || (e.range && j->paths_.contains(e.max_path))) {
         j->say("restore journal: " + e.path + " given twice: the first original is kept");
@@ -210,6 +194,10 @@ bool RestoreJournal::recorded(std::string_view path) const {
 }
 
 Status RestoreJournal::add(JournalEntry entry) {
+  // What is recorded must pass the next start's parse_journal, or that start would not restore it.
+  Status path_ok = check_knob_path(entry.path);
+  if (path_ok.ok() && entry.range) path_ok = check_knob_path(entry.max_path);
+  if (!path_ok.ok()) return path_ok;
   entries_.push_back(std::move(entry));
   if (Status s = persist(); !s.ok()) {
     entries_.pop_back();
@@ -240,41 +228,8 @@ Status RestoreJournal::record_range(std::string_view min_path, std::string_view 
 }
 
 Status RestoreJournal::persist() {
-  if (entries_.empty()) {
-    if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
-      return errno_status(errno, "remove " + path_);
-    }
-    return fsync_dir(dir_);
-  }
-  const std::string tmp = path_ + ".tmp";
-  const std::string text = format_journal(entries_);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return errno_status(errno, "create " + tmp);
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return errno_status(err, "write " + tmp);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return errno_status(err, "fsync " + tmp);
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return errno_status(err, "rename " + tmp + " to " + path_);
-  }
-  return fsync_dir(dir_);
+  if (entries_.empty()) return remove_journal_file(*dir_, kJournalFileName);
+  return write_journal_file(*dir_, kJournalFileName, format_journal(entries_));
 }
 
 Status RestoreJournal::restore_entry(const JournalEntry& e) {
@@ -304,7 +259,13 @@ Status RestoreJournal::restore() {
     const std::string what = it->range ? it->path + " / " + it->max_path + " = " + it->original +
                                              " / " + it->max_original
                                        : it->path + " = " + it->original;
-    Status s = restore_entry(*it);
+    JournalEntry resolved;
+    Status s = resolve_entry(*root_, *it, &resolved);
+    if (!s.ok() && refused(s.code())) {
+      say("restore " + what + ": refused (" + s.message() + "): dropped, nothing written");
+      continue;
+    }
+    if (s.ok()) s = restore_entry(resolved);
     if (s.ok()) continue;
     if (vanished(s.code())) {
       say("restore " + what + ": the knob vanished (" + s.message() + "): skipped");

@@ -1,9 +1,13 @@
 // The restore journal: its text format, corrupt lines, recording before the first write,
 // restoring every original (ranges in a safe order), vanished knobs, failures kept for the next
 // start, and a crash (a child process writes knobs and dies) followed by a new start's restore.
+// Trust (issue #13, finding 8): knob paths confined to /sys and /dev of the sysfs root, the
+// state directory and the journal file checked before they are used, the temp file never
+// followed. perfqosd itself under the same attacks: tests/faults/startup_test.cc.
 #include "daemon/restore_journal.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +18,8 @@
 
 #include "backends/discovery.h"
 #include "backends/sysfs_tree.h"
+#include "daemon/journal_file.h"
+#include "daemon/knob_path.h"
 #include "perfqos/broker.h"
 
 namespace perfqos::daemon {
@@ -282,6 +288,208 @@ TEST_F(JournalTest, UnwritableStateDirIsAnError) {
   Status s = RestoreJournal::open(tree.sysfs(), tree.dir() + "/run/notadir/perfqos", nullptr, &j);
   EXPECT_EQ(s.code(), ENOTDIR);
   EXPECT_NE(s.message().find("notadir"), std::string::npos);
+}
+
+TEST(KnobPathTest, OnlyPlainPathsUnderSysAndDev) {
+  for (const char* good : {"/sys/devices/system/cpu/cpu0/power/control", "/dev/cpu_dma_latency",
+                           "/sys/a%b", "/sys/.hidden", "/sys/x..y"}) {
+    EXPECT_TRUE(check_knob_path(good).ok()) << good;
+  }
+  for (const char* bad :
+       {"", "/", "sys/x", "/etc/shadow", "/system/x", "/sys", "/sys/", "/devices/x", "/sys/../x",
+        "/sys/a/../../etc/shadow", "/sys/./x", "/sys//x", "/sys/x/", "/dev/..", "/proc/1/mem"}) {
+    Status s = check_knob_path(bad);
+    EXPECT_EQ(s.code(), EINVAL) << bad;
+    EXPECT_NE(s.message().find("path '" + std::string(bad) + "'"), std::string::npos)
+        << s.message();
+  }
+}
+
+TEST(KnobPathTest, ResolvesLinksAndStaysUnderSysOrDevOfTheRoot) {
+  SysfsTree tree;
+  tree.add_devfreq("gpu", "/sys/devices/platform/gpu", 1, 2);
+  tree.write_file("/etc/victim", "precious");
+  tree.make_link("/sys/devices/to_etc", "/etc/victim");
+  const std::string outside = tree.dir() + ".outside";
+  { std::ofstream(outside) << "precious\n"; }
+  std::filesystem::create_symlink(outside, tree.host("/sys/devices/to_host"));
+  std::string resolved;
+  ASSERT_TRUE(resolve_knob_path(*tree.sysfs(), "/sys/class/devfreq/gpu/max_freq", &resolved).ok());
+  EXPECT_EQ(resolved, "/sys/devices/platform/gpu/devfreq/gpu/max_freq");
+  EXPECT_EQ(resolve_knob_path(*tree.sysfs(), "/sys/devices/to_etc", &resolved).code(), EXDEV);
+  EXPECT_EQ(resolve_knob_path(*tree.sysfs(), "/sys/devices/to_host", &resolved).code(), EXDEV);
+  EXPECT_EQ(resolve_knob_path(*tree.sysfs(), "/sys/../etc/victim", &resolved).code(), EINVAL);
+  EXPECT_EQ(resolve_knob_path(*tree.sysfs(), "/sys/devices/gone", &resolved).code(), ENOENT);
+  std::filesystem::remove(outside);
+}
+
+TEST(JournalFormatTest, EntriesOutsideTheKnobAreasAreReportedAndSkipped) {
+  const std::string text =
+      "perfqos-restore-journal 1\n"
+      "value /etc/shadow x\n"
+      "value /sys/../../etc/passwd x\n"
+      "value /sys/./a x\n"
+      "range /sys/min 1 /tmp/max 2\n"
+      "range /tmp/min 1 /sys/max 2\n"
+      "value /sys/ok 1\n";
+  std::vector<std::string> log;
+  const auto entries = parse_journal(text, [&](std::string_view m) { log.emplace_back(m); });
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].path, "/sys/ok");
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_NE(log[0].find("line 2: bad path: path '/etc/shadow' is not under /sys/ or /dev/"),
+            std::string::npos)
+      << log[0];
+  EXPECT_NE(log[3].find("/tmp/max"), std::string::npos) << log[3];
+}
+
+TEST_F(JournalTest, RecordingAPathOutsideTheKnobAreasIsRefused) {
+  build_machine(tree);
+  auto journal = open_journal(tree.sysfs());
+  EXPECT_EQ(journal->record_value("/etc/shadow", "x").code(), EINVAL);
+  EXPECT_EQ(journal->record_range(kMin, "1", "/sys/../x", "2").code(), EINVAL);
+  EXPECT_TRUE(journal->entries().empty());
+  EXPECT_FALSE(std::filesystem::exists(journal_file()));
+}
+
+TEST_F(JournalTest, ALinkLeadingOutOfSysIsNotRestoredThrough) {
+  build_machine(tree);
+  // Root's own tree files standing for files outside /sys: /etc in the tree, and a host file
+  // beside the tree reached through an absolute link.
+  tree.write_file("/etc/victim", "precious");
+  tree.make_link("/sys/devices/to_etc", "/etc/victim");
+  tree.make_link("/sys/devices/to_etc_max", "/etc/victim");
+  const std::string host_victim = tree.dir() + ".victim";
+  { std::ofstream(host_victim) << "precious\n"; }
+  std::filesystem::create_symlink(host_victim, tree.host("/sys/devices/to_host"));
+  tree.write_file(kResume0, "7");
+  std::filesystem::create_directories(state_dir);
+  {
+    std::ofstream out(journal_file());
+    out << "perfqos-restore-journal 1\n"
+        << "value /sys/devices/to_etc pwned\n"
+        << "value /sys/devices/to_host pwned\n"
+        << "range " << kMin << " 1 /sys/devices/to_etc_max 2\n"
+        << "value " << kResume0 << " 0\n";
+  }
+  auto journal = open_journal(tree.sysfs());
+  ASSERT_EQ(journal->entries().size(), 4u);
+  EXPECT_TRUE(journal->restore().ok());
+  EXPECT_EQ(tree.read_file("/etc/victim"), "precious");
+  EXPECT_EQ(tree.read_file(kMin), "800000");  // a range with one bad end is not written at all
+  EXPECT_EQ(slurp(host_victim), "precious\n");
+  EXPECT_EQ(tree.read_file(kResume0), "0");  // the genuine entry is restored
+  EXPECT_TRUE(logged("/sys/devices/to_host = pwned: refused"));
+  EXPECT_FALSE(std::filesystem::exists(journal_file()));  // refused entries are dropped
+  std::filesystem::remove(host_victim);
+}
+
+TEST_F(JournalTest, TheStateDirIsCreatedPrivate) {
+  auto journal = open_journal(tree.sysfs());
+  struct stat st {};
+  ASSERT_EQ(::lstat(state_dir.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+}
+
+TEST_F(JournalTest, AnUntrustedStateDirIsRefused) {
+  build_machine(tree);
+  std::filesystem::create_directories(tree.dir() + "/real");
+  std::filesystem::create_directories(std::filesystem::path(state_dir).parent_path());
+  std::filesystem::create_directory_symlink(tree.dir() + "/real", state_dir);
+  std::shared_ptr<RestoreJournal> j;
+  Status s = RestoreJournal::open(tree.sysfs(), state_dir, nullptr, &j);
+  EXPECT_EQ(s.code(), ELOOP);
+  EXPECT_NE(s.message().find("symbolic link"), std::string::npos) << s.message();
+  std::filesystem::remove(state_dir);
+
+  std::filesystem::create_directories(state_dir);
+  ::chmod(state_dir.c_str(), 0777);
+  s = RestoreJournal::open(tree.sysfs(), state_dir, nullptr, &j);
+  EXPECT_EQ(s.code(), EPERM);
+  EXPECT_NE(s.message().find("mode 0777"), std::string::npos) << s.message();
+  ::chmod(state_dir.c_str(), 0720);
+  EXPECT_EQ(RestoreJournal::open(tree.sysfs(), state_dir, nullptr, &j).code(), EPERM);
+
+  ::chmod(state_dir.c_str(), 0700);
+  ASSERT_EQ(::chown(state_dir.c_str(), 65534, 65534), 0);
+  s = RestoreJournal::open(tree.sysfs(), state_dir, nullptr, &j);
+  EXPECT_EQ(s.code(), EPERM);
+  EXPECT_NE(s.message().find("owned by uid 65534"), std::string::npos) << s.message();
+  EXPECT_EQ(j, nullptr);
+}
+
+// Each way a journal file can fail the trust check, made by `plant` at `path`.
+struct UntrustedJournal {
+  const char* what;
+  int code;
+  const char* reason;
+  void (*plant)(const std::string& path, const std::string& genuine_text);
+};
+
+TEST_F(JournalTest, AnUntrustedJournalFileIsRefusedWithoutHangingOrRestoring) {
+  build_machine(tree);
+  const std::string text = "perfqos-restore-journal 1\nvalue " + std::string(kResume0) + " 0\n";
+  const UntrustedJournal cases[] = {
+      {"a FIFO", EPERM, "is not a regular file",
+       [](const std::string& path, const std::string&) {
+         ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+       }},
+      {"a symbolic link", ELOOP, "is a symbolic link",
+       [](const std::string& path, const std::string& genuine) {
+         { std::ofstream(path + ".elsewhere") << genuine; }
+         std::filesystem::create_symlink(path + ".elsewhere", path);
+       }},
+      {"group-writable", EPERM, "is writable by group or others",
+       [](const std::string& path, const std::string& genuine) {
+         { std::ofstream(path) << genuine; }
+         ::chmod(path.c_str(), 0620);
+       }},
+      {"other-writable", EPERM, "is writable by group or others",
+       [](const std::string& path, const std::string& genuine) {
+         { std::ofstream(path) << genuine; }
+         ::chmod(path.c_str(), 0602);
+       }},
+      {"owned by another uid", EPERM, "is owned by uid 65534",
+       [](const std::string& path, const std::string& genuine) {
+         { std::ofstream(path) << genuine; }
+         ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+       }},
+      {"too big", EFBIG, "is",
+       [](const std::string& path, const std::string& genuine) {
+         std::ofstream out(path);
+         out << genuine << std::string(kMaxJournalBytes, '\n');
+       }},
+  };
+  for (const UntrustedJournal& c : cases) {
+    SCOPED_TRACE(c.what);
+    tree.write_file(kResume0, "7");
+    std::filesystem::remove_all(state_dir);
+    std::filesystem::create_directories(state_dir);
+    c.plant(journal_file(), text);
+    std::shared_ptr<RestoreJournal> j;
+    Status s = RestoreJournal::open(tree.sysfs(), state_dir, nullptr, &j);
+    EXPECT_EQ(s.code(), c.code) << s.message();
+    EXPECT_NE(s.message().find(journal_file() + " " + c.reason), std::string::npos) << s.message();
+    EXPECT_EQ(j, nullptr);
+    EXPECT_EQ(tree.read_file(kResume0), "7");
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::symlink_status(journal_file())));
+  }
+}
+
+TEST_F(JournalTest, ALinkPlantedAtTheTempPathIsNotFollowed) {
+  build_machine(tree);
+  tree.write_file("/etc/victim", "precious");
+  std::filesystem::create_directories(state_dir);
+  std::filesystem::create_symlink(tree.host("/etc/victim"), journal_file() + ".tmp");
+  auto journal = open_journal(tree.sysfs());
+  ASSERT_TRUE(journal->record_value(kResume0, "0").ok());
+  EXPECT_EQ(tree.read_file("/etc/victim"), "precious");
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(journal_file() + ".tmp")));
+  EXPECT_NE(slurp(journal_file()).find(std::string(kResume0) + " 0\n"), std::string::npos);
+  // And the next start trusts what was written.
+  auto again = open_journal(tree.sysfs());
+  EXPECT_TRUE(again->recorded(kResume0));
 }
 
 TEST_F(JournalTest, CrashThenStartRestoresEveryOriginal) {
