@@ -114,11 +114,14 @@ p::HolderEntry holder_entry(const HeldRequest& r, Deadline now) {
   return e;
 }
 
-// The knob a request names: "" for the device's only knob, "range" with an end, "min"/"max",
-// or a knob name with no end.
+// The knob a request names: "" for the device's only knob, "range" with an end, "min"/"max"
+// (a range end by name), or a knob name with no end. Ok only when the device has that knob:
+// handlers dereference device.knob(*id) on success (issue #13: "min" on cpu_dma_latency once
+// returned early and READ bound a reference to null).
 Status resolve_knob(const Device& device, const std::string& knob, p::End end, KnobId* id,
                     RangeEnd* range_end) {
   const std::string where = device.name() + (knob.empty() ? "" : "." + knob);
+  bool end_by_name = false;  // "min" or "max": parse_knob_name set *range_end
   if (knob.empty()) {
     const auto knobs = device.knobs();
     if (knobs.size() != 1) {
@@ -130,13 +133,14 @@ Status resolve_knob(const Device& device, const std::string& knob, p::End end, K
   } else if (!parse_knob_name(knob, id, range_end)) {
     return Status::Error(
         EINVAL, where + ": unknown knob: " + device.name() + " has " + device.knob_names());
-  } else if (*id == KnobId::kRange) {
+  } else {
+    end_by_name = *id == KnobId::kRange;
+  }
+  if (end_by_name) {
     if (end != p::End::kNone && (end == p::End::kMin) != (*range_end == RangeEnd::kMin)) {
       return Status::Error(EINVAL, where + ": end contradicts the knob name");
     }
-    return Status::Ok();
-  }
-  if (*id == KnobId::kRange) {
+  } else if (*id == KnobId::kRange) {
     if (end == p::End::kNone) {
       return Status::Error(EINVAL, where + ": a range request needs end min or max");
     }
