@@ -270,6 +270,7 @@ void Service::forget(Client& client) {
     it->second.erase(&client);
     if (it->second.empty()) subscribers_.erase(it);
   }
+  client.subscription_slot_.release();
   clients_.erase(&client);
   client.holder_.reset();  // drops its requests now, while the service is whole
 }
@@ -392,6 +393,14 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
         return reply;
       }
     }
+    // The quota counts connections, not devices: only the first subscription takes a place.
+    if (!client.subscription_slot_.admitted()) {
+      if (Status s = subscription_quota_.admit(who.uid, &client.subscription_slot_); !s.ok()) {
+        log_.info("pid " + std::to_string(who.pid) + " (" + who.comm + ") refused: " + s.message());
+        reply.status = reply_status(s);
+        return reply;
+      }
+    }
     if (sub->devices.empty()) {
       client.subscribed_all_ = true;
       subscribers_all_.insert(&client);
@@ -415,6 +424,9 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
       if (it == subscribers_.end()) continue;
       it->second.erase(&client);
       if (it->second.empty()) subscribers_.erase(it);
+    }
+    if (!client.subscribed_all_ && client.subscriptions_.empty()) {
+      client.subscription_slot_.release();
     }
     return p::UnsubscribeReply{};
   }
