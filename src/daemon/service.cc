@@ -1,5 +1,6 @@
 #include "daemon/service.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "perfqos/value_text.h"
@@ -309,14 +310,12 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
     const auto devices = broker_.registry().devices();
     p::ListDevicesReply reply;
     reply.total = static_cast<std::uint32_t>(devices.size());
-    std::vector<p::DeviceInfo> candidates;
-    for (std::size_t i = list->offset; i < devices.size() && candidates.size() < p::kMaxPageEntries;
-         ++i) {
-      candidates.push_back(describe(*devices[i]));
+    p::PageBuilder<p::DeviceInfo> page(list->max_entries);
+    for (std::size_t i = list->offset; i < devices.size() && page.open(); ++i) {
+      page.add(describe(*devices[i]));
     }
-    candidates.resize(p::fit_page(candidates, list->max_entries));
-    reply.next_offset = list->offset + static_cast<std::uint32_t>(candidates.size());
-    reply.devices = std::move(candidates);
+    reply.next_offset = list->offset + static_cast<std::uint32_t>(page.size());
+    reply.devices = std::move(page).take();
     return reply;
   }
   if (const auto* d = std::get_if<p::DescribeRequest>(&message)) {
@@ -441,19 +440,26 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
       reply.status = p::ReplyStatus::Error(ENODEV, "no device '" + status->device + "'");
       return reply;
     }
-    std::vector<p::HolderEntry> candidates;
-    std::uint32_t index = 0;
+    // Whole devices are skipped by their request counts and the page starts with a seek into
+    // the first device it covers: a page costs O(devices + log n + page), not O(requests held)
+    // (issue #13: a STATUS flood from any user starved root's UPDATEs).
+    std::uint64_t total = 0;
+    for (const auto& device : devices) total += device->request_count();
+    p::PageBuilder<p::HolderEntry> page(status->max_entries);
+    std::uint64_t start = 0;  // the listing position of this device's oldest request
     for (const auto& device : devices) {
-      for (const HeldRequest* r : device->requests()) {
-        if (index++ >= status->offset && candidates.size() < p::kMaxPageEntries) {
-          candidates.push_back(holder_entry(*r, now));
-        }
+      if (!page.open()) break;
+      const std::uint64_t count = device->request_count();
+      if (status->offset < start + count) {
+        const std::uint64_t first = status->offset > start ? status->offset - start : 0;
+        device->visit_requests(
+            first, [&](const HeldRequest& r) { return page.add(holder_entry(r, now)); });
       }
+      start += count;
     }
-    reply.total = index;
-    candidates.resize(p::fit_page(candidates, status->max_entries));
-    reply.next_offset = status->offset + static_cast<std::uint32_t>(candidates.size());
-    reply.entries = std::move(candidates);
+    reply.total = static_cast<std::uint32_t>(std::min<std::uint64_t>(total, UINT32_MAX));
+    reply.next_offset = status->offset + static_cast<std::uint32_t>(page.size());
+    reply.entries = std::move(page).take();
     return reply;
   }
   if (const auto* bind = std::get_if<p::BindRequest>(&message)) {

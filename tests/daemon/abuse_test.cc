@@ -174,5 +174,85 @@ TEST(AbuseTest, SubscribedConnectionsInAllAreBoundedAndRootIsExempt) {
   EXPECT_EQ(subscribe(more), 0);
 }
 
+// Finding 6: STATUS pages seek instead of rescanning; the pages must still concatenate to
+// exactly the full listing (devices in registry order, each device's requests oldest first),
+// with total and next_offset as docs/protocol.md says, after removals in the middle too.
+TEST(AbuseTest, StatusPagesConcatenateToTheFullListingOverSeveralDevices) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.ready());
+  RawClient a(d.socket()), b(d.socket());
+  struct Held {
+    std::string device;
+    std::int32_t value;
+    bool by_a;
+    std::uint32_t id;
+  };
+  const std::vector<std::pair<std::string, int>> plan{
+      {"cpu_dma_latency", 700}, {"network_latency", 300}, {"memory_bandwidth", 500}};
+  std::map<std::string, std::vector<Held>> by_device;
+  std::int32_t value = 1000;
+  for (const auto& [device, count] : plan) {
+    for (int i = 0; i < count; ++i) {
+      p::AddRequest add;
+      add.device = device;
+      add.value = ++value;
+      const bool by_a = i % 3 != 0;
+      const auto r = (by_a ? a : b).call_as<p::AddReply>(add);
+      ASSERT_TRUE(r.status.ok()) << r.status.message;
+      by_device[device].push_back(Held{device, value, by_a, r.request_id});
+    }
+  }
+  // Removals in the middle, the oldest and the newest of a device included.
+  for (auto& [device, held] : by_device) {
+    for (std::size_t i = 0; i < held.size(); i += 5) {
+      auto& client = held[i].by_a ? a : b;
+      ASSERT_TRUE(client.call_as<p::RemoveReply>(p::RemoveRequest{held[i].id}).status.ok());
+      held[i].value = -1;
+    }
+    auto& last = held.back();
+    ASSERT_TRUE((last.by_a ? a : b).call_as<p::RemoveReply>(p::RemoveRequest{last.id}).status.ok());
+    last.value = -1;
+  }
+  const auto expected_for = [&](const std::string& only) {
+    std::vector<std::pair<std::string, std::int32_t>> out;
+    const auto list = a.call_as<p::ListDevicesReply>(p::ListDevicesRequest{});
+    for (const p::DeviceInfo& info : list.devices) {
+      if (!only.empty() && info.name != only) continue;
+      for (const Held& h : by_device[info.name]) {
+        if (h.value != -1) out.emplace_back(h.device, h.value);
+      }
+    }
+    return out;
+  };
+  for (const std::string device :
+       {"", "cpu_dma_latency", "network_throughput", "memory_bandwidth"}) {
+    const auto expected = expected_for(device);
+    for (const std::uint16_t max_entries : {0, 1, 7, 333, 1024}) {
+      SCOPED_TRACE("device '" + device + "', max_entries " + std::to_string(max_entries));
+      std::vector<std::pair<std::string, std::int32_t>> got;
+      std::uint32_t offset = 0;
+      for (int pages = 0; pages < 5000; ++pages) {
+        const auto r = a.call_as<p::StatusReply>(p::StatusRequest{device, offset, max_entries});
+        ASSERT_TRUE(r.status.ok()) << r.status.message;
+        EXPECT_EQ(r.total, expected.size());
+        EXPECT_EQ(r.next_offset, offset + r.entries.size());
+        if (max_entries != 0) {
+          EXPECT_LE(r.entries.size(), max_entries);
+        }
+        for (const p::HolderEntry& e : r.entries) got.emplace_back(e.device, e.value);
+        if (r.next_offset >= r.total) break;
+        ASSERT_FALSE(r.entries.empty()) << "a page short of the end carries an entry";
+        offset = r.next_offset;
+      }
+      EXPECT_EQ(got, expected);
+    }
+    // An offset at or past the end gives an empty page and the total.
+    const auto past = a.call_as<p::StatusReply>(
+        p::StatusRequest{device, static_cast<std::uint32_t>(expected.size()), 0});
+    EXPECT_TRUE(past.entries.empty());
+    EXPECT_EQ(past.total, expected.size());
+  }
+}
+
 }  // namespace
 }  // namespace perfqos
