@@ -6,23 +6,16 @@
 
 namespace perfqos::daemon {
 
-SubscriptionQuota::Slot::Slot(Slot&& other) noexcept
-    : quota_(std::exchange(other.quota_, nullptr)),
-      uid_(other.uid_),
-      admitted_(std::exchange(other.admitted_, false)) {}
-
 SubscriptionQuota::Slot& SubscriptionQuota::Slot::operator=(Slot&& other) noexcept {
   if (this != &other) {
     release();
     quota_ = std::exchange(other.quota_, nullptr);
     uid_ = other.uid_;
-    admitted_ = std::exchange(other.admitted_, false);
   }
   return *this;
 }
 
 void SubscriptionQuota::Slot::release() {
-  admitted_ = false;
   if (quota_ == nullptr) return;
   auto it = quota_->held_.find(uid_);
   if (it != quota_->held_.end() && --it->second == 0) quota_->held_.erase(it);
@@ -33,19 +26,16 @@ void SubscriptionQuota::Slot::release() {
 Status SubscriptionQuota::admit(uid_t uid, Slot* slot) {
   *slot = Slot();
   const Quotas& q = policy_->current()->quotas();
-  if (uid == 0 && !q.apply_to_root) {
-    *slot = Slot(nullptr, uid);  // exempt: admitted, not counted
-    return Status::Ok();
-  }
+  const bool exempt = uid == 0 && !q.apply_to_root;
   const std::size_t mine = held(uid);
-  if (q.max_subscriptions_per_uid != 0 && mine >= q.max_subscriptions_per_uid) {
+  if (!exempt && q.max_subscriptions_per_uid != 0 && mine >= q.max_subscriptions_per_uid) {
     return Status::Error(EDQUOT, "subscribe: quota: uid " + std::to_string(uid) + " already has " +
                                      std::to_string(mine) +
                                      " subscribed connections, the most "
                                      "quotas.max_subscriptions_per_uid = " +
                                      std::to_string(q.max_subscriptions_per_uid) + " allows");
   }
-  if (q.max_subscriptions != 0 && total_ >= q.max_subscriptions) {
+  if (!exempt && q.max_subscriptions != 0 && total_ >= q.max_subscriptions) {
     return Status::Error(EDQUOT, "subscribe: quota: " + std::to_string(total_) +
                                      " connections are subscribed, the most "
                                      "quotas.max_subscriptions = " +

@@ -6,7 +6,8 @@
 //   admit(uid) asks the current policy whether one more connection of `uid` may subscribe.
 //   Admitted, it returns a Slot that counts until it is destroyed (UNSUBSCRIBE of everything,
 //   or the connection closing); refused, an empty Slot and EDQUOT naming the quota key and its
-//   value. uid 0 is neither refused nor counted unless quotas.apply_to_root.
+//   value. As struct Quotas says: uid 0 is never refused unless quotas.apply_to_root, but it
+//   counts toward max_subscriptions like every caller.
 //
 // Thread safety: confined to the daemon's loop thread; slots are destroyed there too.
 #pragma once
@@ -27,23 +28,22 @@ class SubscriptionQuota {
   class Slot {
    public:
     Slot() = default;
-    Slot(Slot&& other) noexcept;
+    Slot(Slot&& other) noexcept : quota_(other.quota_), uid_(other.uid_) { other.quota_ = nullptr; }
     Slot& operator=(Slot&& other) noexcept;
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
     ~Slot() { release(); }
 
-    bool admitted() const { return admitted_; }
+    bool admitted() const { return quota_ != nullptr; }
     // Gives the place back at once (idempotent).
     void release();
 
    private:
     friend class SubscriptionQuota;
-    Slot(SubscriptionQuota* quota, uid_t uid) : quota_(quota), uid_(uid), admitted_(true) {}
+    Slot(SubscriptionQuota* quota, uid_t uid) : quota_(quota), uid_(uid) {}
 
-    SubscriptionQuota* quota_ = nullptr;  // null for an uncounted (exempt) slot
+    SubscriptionQuota* quota_ = nullptr;
     uid_t uid_ = 0;
-    bool admitted_ = false;
   };
 
   // REQUIRES: `policy` outlives the quota and its slots.
