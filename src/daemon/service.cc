@@ -497,20 +497,18 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
       reply.status = p::ReplyStatus::Error(ENODEV, "no device '" + data->device + "'");
       return reply;
     }
-    std::vector<p::CgroupDataEntry> candidates;
-    std::uint32_t index = 0;
+    // Seeks to the offset by the devices' sizes and stops when the page is full (issue #13).
+    p::PageBuilder<p::CgroupDataEntry> page(data->max_entries);
     if (cgroup_data_ != nullptr) {
-      for (const CgroupData* entry : cgroup_data_->table().entries()) {
-        if (!data->device.empty() && entry->device != data->device) continue;
-        if (index++ >= data->offset && candidates.size() < p::kMaxPageEntries) {
-          candidates.push_back(cgroup_data_entry(*entry));
-        }
+      reply.total = static_cast<std::uint32_t>(cgroup_data_->table().count(data->device));
+      if (page.open()) {
+        cgroup_data_->table().visit_from(data->device, data->offset, [&](const CgroupData& e) {
+          return page.add(cgroup_data_entry(e));
+        });
       }
     }
-    reply.total = index;
-    candidates.resize(p::fit_page(candidates, data->max_entries));
-    reply.next_offset = data->offset + static_cast<std::uint32_t>(candidates.size());
-    reply.entries = std::move(candidates);
+    reply.next_offset = data->offset + static_cast<std::uint32_t>(page.size());
+    reply.entries = std::move(page).take();
     return reply;
   }
   if (std::holds_alternative<p::RescanRequest>(message)) {
