@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -59,8 +60,16 @@ class CgroupDataTable {
   // The policy changed: recompute every entry's limits (counters are kept).
   void refresh(const Policy& policy, const Registry& registry);
 
-  // Every entry, in (device, cgroup) order.
+  // Every entry, in (device, cgroup) order. O(n): a copy of them all.
   std::vector<const CgroupData*> entries() const;
+  // How many entries `device` has ("" = every device). O(devices).
+  std::size_t count(std::string_view device) const;
+  // Calls `visit` on the entries of `device` ("" = every device) from position `first` of that
+  // listing on, in entries() order, until it returns false. For a CGROUP_DATA page: whole
+  // devices are skipped by their sizes, so O(devices + first's place within its device +
+  // visited), never a copy of the table. `visit` must not change the table.
+  void visit_from(std::string_view device, std::size_t first,
+                  const std::function<bool(const CgroupData&)>& visit) const;
   std::size_t size() const { return size_; }
 
  private:

@@ -12,8 +12,9 @@
 // else belongs to the thread that owns the Broker.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <list>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@
 
 #include "perfqos/knob.h"
 #include "perfqos/range_constraint.h"
+#include "perfqos/request_sequence.h"
 #include "perfqos/status.h"
 
 namespace perfqos {
@@ -87,8 +89,16 @@ class Device {
   const BackendErrors& backend_errors() const { return backend_errors_; }
   DeviceBackend* backend() const { return backend_.get(); }
 
-  // Active requests on this device, oldest first.
+  // Active requests on this device, oldest first. O(n): a copy of them all.
   std::vector<const HeldRequest*> requests() const;
+  // How many requests are active on this device. O(1).
+  std::size_t request_count() const { return requests_.size(); }
+  // Calls `visit` on the active requests from position `first` (0 = the oldest) on, oldest
+  // first, until it returns false. O(log n + visited): what a STATUS page costs.
+  void visit_requests(std::size_t first,
+                      const std::function<bool(const HeldRequest&)>& visit) const {
+    requests_.visit_from(first, visit);
+  }
 
  private:
   friend class Broker;
@@ -103,7 +113,7 @@ class Device {
   std::vector<std::unique_ptr<Knob>> knobs_;
   std::shared_ptr<DeviceBackend> backend_;
   BackendErrors backend_errors_;
-  std::list<HeldRequest*> requests_;
+  RequestSequence requests_;
   bool registered_ = true;
 };
 

@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +21,7 @@
 
 #include "perfqos/knob.h"
 #include "perfqos/request.h"
+#include "perfqos/request_sequence.h"
 
 namespace perfqos {
 
@@ -44,8 +44,8 @@ struct HolderIdentity {
   pid_t pid = 0;
   uid_t uid = 0;
   gid_t gid = 0;
-  std::string comm;           // the process name, at most 15 bytes
-  std::string cgroup;         // the cgroup v2 path, e.g. "/system.slice/foo.service"
+  std::string comm;             // the process name, at most 15 bytes
+  std::string cgroup;           // the cgroup v2 path, e.g. "/system.slice/foo.service"
   std::vector<gid_t> groups{};  // supplementary groups (for the policy's group grants)
   // "process_<PID>", the name the original PM QoS design gave a process's request.
   std::string label() const { return "process_" + std::to_string(pid); }
@@ -78,7 +78,7 @@ class HeldRequest {
   RangeEnd end_ = RangeEnd::kMin;
   Request request_;
   std::optional<Deadline> expiry_;
-  std::list<HeldRequest*>::iterator in_device_;
+  RequestSequence::Handle in_device_ = 0;
   std::multimap<Deadline, HeldRequest*>::iterator in_expiry_;
 };
 

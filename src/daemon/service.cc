@@ -1,5 +1,6 @@
 #include "daemon/service.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "perfqos/value_text.h"
@@ -114,11 +115,14 @@ p::HolderEntry holder_entry(const HeldRequest& r, Deadline now) {
   return e;
 }
 
-// The knob a request names: "" for the device's only knob, "range" with an end, "min"/"max",
-// or a knob name with no end.
+// The knob a request names: "" for the device's only knob, "range" with an end, "min"/"max"
+// (a range end by name), or a knob name with no end. Ok only when the device has that knob:
+// handlers dereference device.knob(*id) on success (issue #13: "min" on cpu_dma_latency once
+// returned early and READ bound a reference to null).
 Status resolve_knob(const Device& device, const std::string& knob, p::End end, KnobId* id,
                     RangeEnd* range_end) {
   const std::string where = device.name() + (knob.empty() ? "" : "." + knob);
+  bool end_by_name = false;  // "min" or "max": parse_knob_name set *range_end
   if (knob.empty()) {
     const auto knobs = device.knobs();
     if (knobs.size() != 1) {
@@ -130,13 +134,14 @@ Status resolve_knob(const Device& device, const std::string& knob, p::End end, K
   } else if (!parse_knob_name(knob, id, range_end)) {
     return Status::Error(
         EINVAL, where + ": unknown knob: " + device.name() + " has " + device.knob_names());
-  } else if (*id == KnobId::kRange) {
+  } else {
+    end_by_name = *id == KnobId::kRange;
+  }
+  if (end_by_name) {
     if (end != p::End::kNone && (end == p::End::kMin) != (*range_end == RangeEnd::kMin)) {
       return Status::Error(EINVAL, where + ": end contradicts the knob name");
     }
-    return Status::Ok();
-  }
-  if (*id == KnobId::kRange) {
+  } else if (*id == KnobId::kRange) {
     if (end == p::End::kNone) {
       return Status::Error(EINVAL, where + ": a range request needs end min or max");
     }
@@ -266,6 +271,7 @@ void Service::forget(Client& client) {
     it->second.erase(&client);
     if (it->second.empty()) subscribers_.erase(it);
   }
+  client.subscription_slot_.release();
   clients_.erase(&client);
   client.holder_.reset();  // drops its requests now, while the service is whole
 }
@@ -304,14 +310,12 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
     const auto devices = broker_.registry().devices();
     p::ListDevicesReply reply;
     reply.total = static_cast<std::uint32_t>(devices.size());
-    std::vector<p::DeviceInfo> candidates;
-    for (std::size_t i = list->offset; i < devices.size() && candidates.size() < p::kMaxPageEntries;
-         ++i) {
-      candidates.push_back(describe(*devices[i]));
+    p::PageBuilder<p::DeviceInfo> page(list->max_entries);
+    for (std::size_t i = list->offset; i < devices.size() && page.open(); ++i) {
+      page.add(describe(*devices[i]));
     }
-    candidates.resize(p::fit_page(candidates, list->max_entries));
-    reply.next_offset = list->offset + static_cast<std::uint32_t>(candidates.size());
-    reply.devices = std::move(candidates);
+    reply.next_offset = list->offset + static_cast<std::uint32_t>(page.size());
+    reply.devices = std::move(page).take();
     return reply;
   }
   if (const auto* d = std::get_if<p::DescribeRequest>(&message)) {
@@ -388,6 +392,14 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
         return reply;
       }
     }
+    // The quota counts connections, not devices: only the first subscription takes a place.
+    if (!client.subscription_slot_.admitted()) {
+      if (Status s = subscription_quota_.admit(who.uid, &client.subscription_slot_); !s.ok()) {
+        log_.info("pid " + std::to_string(who.pid) + " (" + who.comm + ") refused: " + s.message());
+        reply.status = reply_status(s);
+        return reply;
+      }
+    }
     if (sub->devices.empty()) {
       client.subscribed_all_ = true;
       subscribers_all_.insert(&client);
@@ -412,6 +424,9 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
       it->second.erase(&client);
       if (it->second.empty()) subscribers_.erase(it);
     }
+    if (!client.subscribed_all_ && client.subscriptions_.empty()) {
+      client.subscription_slot_.release();
+    }
     return p::UnsubscribeReply{};
   }
   if (const auto* status = std::get_if<p::StatusRequest>(&message)) {
@@ -425,19 +440,26 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
       reply.status = p::ReplyStatus::Error(ENODEV, "no device '" + status->device + "'");
       return reply;
     }
-    std::vector<p::HolderEntry> candidates;
-    std::uint32_t index = 0;
+    // Whole devices are skipped by their request counts and the page starts with a seek into
+    // the first device it covers: a page costs O(devices + log n + page), not O(requests held)
+    // (issue #13: a STATUS flood from any user starved root's UPDATEs).
+    std::uint64_t total = 0;
+    for (const auto& device : devices) total += device->request_count();
+    p::PageBuilder<p::HolderEntry> page(status->max_entries);
+    std::uint64_t start = 0;  // the listing position of this device's oldest request
     for (const auto& device : devices) {
-      for (const HeldRequest* r : device->requests()) {
-        if (index++ >= status->offset && candidates.size() < p::kMaxPageEntries) {
-          candidates.push_back(holder_entry(*r, now));
-        }
+      if (!page.open()) break;
+      const std::uint64_t count = device->request_count();
+      if (status->offset < start + count) {
+        const std::uint64_t first = status->offset > start ? status->offset - start : 0;
+        device->visit_requests(
+            first, [&](const HeldRequest& r) { return page.add(holder_entry(r, now)); });
       }
+      start += count;
     }
-    reply.total = index;
-    candidates.resize(p::fit_page(candidates, status->max_entries));
-    reply.next_offset = status->offset + static_cast<std::uint32_t>(candidates.size());
-    reply.entries = std::move(candidates);
+    reply.total = static_cast<std::uint32_t>(std::min<std::uint64_t>(total, UINT32_MAX));
+    reply.next_offset = status->offset + static_cast<std::uint32_t>(page.size());
+    reply.entries = std::move(page).take();
     return reply;
   }
   if (const auto* bind = std::get_if<p::BindRequest>(&message)) {
@@ -475,20 +497,18 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
       reply.status = p::ReplyStatus::Error(ENODEV, "no device '" + data->device + "'");
       return reply;
     }
-    std::vector<p::CgroupDataEntry> candidates;
-    std::uint32_t index = 0;
+    // Seeks to the offset by the devices' sizes and stops when the page is full (issue #13).
+    p::PageBuilder<p::CgroupDataEntry> page(data->max_entries);
     if (cgroup_data_ != nullptr) {
-      for (const CgroupData* entry : cgroup_data_->table().entries()) {
-        if (!data->device.empty() && entry->device != data->device) continue;
-        if (index++ >= data->offset && candidates.size() < p::kMaxPageEntries) {
-          candidates.push_back(cgroup_data_entry(*entry));
-        }
+      reply.total = static_cast<std::uint32_t>(cgroup_data_->table().count(data->device));
+      if (page.open()) {
+        cgroup_data_->table().visit_from(data->device, data->offset, [&](const CgroupData& e) {
+          return page.add(cgroup_data_entry(e));
+        });
       }
     }
-    reply.total = index;
-    candidates.resize(p::fit_page(candidates, data->max_entries));
-    reply.next_offset = data->offset + static_cast<std::uint32_t>(candidates.size());
-    reply.entries = std::move(candidates);
+    reply.next_offset = data->offset + static_cast<std::uint32_t>(page.size());
+    reply.entries = std::move(page).take();
     return reply;
   }
   if (std::holds_alternative<p::RescanRequest>(message)) {

@@ -6,7 +6,8 @@
 // the connection's uid, gid and cgroup: root may do anything, others only what a grant allows
 // (EACCES names the grant needed). Quotas: requests per connection (EDQUOT), connections per
 // uid through the ConnectionQuota it shares with the FUSE tree (a connection over the quota is
-// kept open but every request on it gets EUSERS).
+// kept open but every request on it gets EUSERS), subscribed connections per uid and in all
+// (SUBSCRIBE gets EDQUOT; subscription_quota.h).
 //
 // Per-cgroup data: every ADD, UPDATE and BIND that reaches the policy counts, admitted or
 // refused, in the data of the caller's cgroup on the target device (cgroup_data_tracker.h).
@@ -29,6 +30,7 @@
 #include "daemon/connection_quota.h"
 #include "daemon/log.h"
 #include "daemon/policy_store.h"
+#include "daemon/subscription_quota.h"
 #include "perfqos/broker.h"
 #include "protocol/messages.h"
 
@@ -59,6 +61,7 @@ class Client {
   std::function<void(const protocol::Frame&)> notify_;
   bool subscribed_all_ = false;
   std::set<std::string> subscriptions_;
+  SubscriptionQuota::Slot subscription_slot_;  // admitted while any subscription is in force
 };
 
 class Service {
@@ -76,6 +79,7 @@ class Service {
   void set_policy(const PolicyStore* policy) {
     policy_ = policy;
     default_quota_.set_policy(policy);
+    subscription_quota_.set_policy(policy);
   }
   // The quota shared with other front ends; without one, the service keeps its own with the
   // policy above. REQUIRES: it outlives the service.
@@ -107,6 +111,7 @@ class Service {
   const PolicyStore* policy_ = &default_policy_;
   ConnectionQuota default_quota_{&default_policy_};
   ConnectionQuota* quota_ = &default_quota_;
+  SubscriptionQuota subscription_quota_{&default_policy_};
   CgroupBindings* bindings_ = nullptr;
   CgroupDataTracker* cgroup_data_ = nullptr;
   std::uint64_t registry_listener_ = 0;

@@ -87,7 +87,7 @@ void Broker::unregister_tree(Device& device) {
   for (Device* child : children) unregister_tree(*child);
   while (!device.requests_.empty()) {
     HeldRequest& r = *device.requests_.front();
-    device.requests_.pop_front();
+    device.requests_.erase(r.in_device_);
     (void)r.request_.remove();
     r.device_ = nullptr;
     if (r.expiry_) {
@@ -172,7 +172,7 @@ Status Broker::add(Holder& holder, const RequestTarget& target, std::int32_t val
     }
   }
   r.id_ = holder.next_id_++;
-  r.in_device_ = device->requests_.insert(device->requests_.end(), &r);
+  r.in_device_ = device->requests_.push_back(&r);
   if (expiry) {
     r.expiry_ = expiry;
     r.in_expiry_ = expiries_.emplace(*expiry, &r);

@@ -82,4 +82,28 @@ std::vector<const CgroupData*> CgroupDataTable::entries() const {
   return out;
 }
 
+std::size_t CgroupDataTable::count(std::string_view device) const {
+  if (device.empty()) return size_;
+  auto d = data_.find(device);
+  return d == data_.end() ? 0 : d->second.size();
+}
+
+void CgroupDataTable::visit_from(std::string_view device, std::size_t first,
+                                 const std::function<bool(const CgroupData&)>& visit) const {
+  auto d = device.empty() ? data_.begin() : data_.find(device);
+  const auto last = device.empty() || d == data_.end() ? data_.end() : std::next(d);
+  for (; d != last; ++d) {
+    const ByCgroup& by_cgroup = d->second;
+    if (first >= by_cgroup.size()) {
+      first -= by_cgroup.size();
+      continue;
+    }
+    for (auto c = std::next(by_cgroup.begin(), static_cast<std::ptrdiff_t>(first));
+         c != by_cgroup.end(); ++c) {
+      if (!visit(c->second)) return;
+    }
+    first = 0;
+  }
+}
+
 }  // namespace perfqos

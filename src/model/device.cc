@@ -81,7 +81,10 @@ bool Device::is_allowed(std::int32_t perf) const {
 }
 
 std::vector<const HeldRequest*> Device::requests() const {
-  return std::vector<const HeldRequest*>(requests_.begin(), requests_.end());
+  std::vector<const HeldRequest*> out;
+  out.reserve(requests_.size());
+  requests_.for_each([&](const HeldRequest* r) { out.push_back(r); });
+  return out;
 }
 
 }  // namespace perfqos

@@ -13,20 +13,18 @@ constexpr std::size_t kPageOverhead = kHeaderSize + 4 + 2 + 4 + 4 + 2;
 
 template <class T>
 std::size_t fit(std::span<const T> candidates, std::size_t max_entries) {
-  std::size_t limit = std::min(candidates.size(), kMaxPageEntries);
-  if (max_entries != 0) limit = std::min(limit, max_entries);
-  std::size_t used = kPageOverhead;
-  std::size_t n = 0;
-  while (n < limit) {
-    std::size_t size = encoded_size(candidates[n]);
-    if (used + size > kMaxFrameSize) break;
-    used += size;
-    ++n;
+  PageBuilder<T> page(max_entries);
+  for (const T& entry : candidates) {
+    if (!page.open() || !page.add(entry)) break;
   }
-  return n;
+  return page.size();
 }
 
 }  // namespace
+
+std::size_t page_entry_budget() {
+  return kMaxFrameSize - kPageOverhead;
+}
 
 std::size_t fit_page(std::span<const DeviceInfo> candidates, std::size_t max_entries) {
   return fit(candidates, max_entries);

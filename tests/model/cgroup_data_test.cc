@@ -55,5 +55,43 @@ TEST(CgroupData, LifeCycle) {
   EXPECT_EQ(table.size(), 0u);
 }
 
+// visit_from() is the paging of CGROUP_DATA: from every position, with or without a device
+// filter, it visits exactly the tail of entries() (filtered), in the same order.
+TEST(CgroupData, VisitFromEveryPositionIsTheTailOfTheListing) {
+  Broker broker;
+  Policy policy;
+  CgroupDataTable table;
+  for (const char* name : {"a", "b", "c"}) {
+    DeviceSpec spec;
+    ASSERT_TRUE(perf_device_spec(name, PerfUnit::kNormal, 0, 1024, &spec).ok());
+    ASSERT_TRUE(broker.register_device(spec).ok());
+  }
+  for (int i = 0; i < 7; ++i)
+    table.get(*broker.registry().find("a"), "/g" + std::to_string(i), policy);
+  for (int i = 0; i < 3; ++i)
+    table.get(*broker.registry().find("c"), "/h" + std::to_string(i), policy);
+  for (const std::string device : {"", "a", "b", "c", "nosuch"}) {
+    std::vector<const CgroupData*> all;
+    for (const CgroupData* e : table.entries()) {
+      if (device.empty() || e->device == device) all.push_back(e);
+    }
+    EXPECT_EQ(table.count(device), all.size()) << device;
+    for (std::size_t first = 0; first <= all.size() + 1; ++first) {
+      std::vector<const CgroupData*> got;
+      table.visit_from(device, first, [&](const CgroupData& e) {
+        got.push_back(&e);
+        return true;
+      });
+      const std::vector<const CgroupData*> tail(all.begin() + std::min(first, all.size()),
+                                                all.end());
+      EXPECT_EQ(got, tail) << "device '" << device << "' from " << first;
+    }
+  }
+  // The visitor stops the walk.
+  std::size_t seen = 0;
+  table.visit_from("", 2, [&](const CgroupData&) { return ++seen < 4; });
+  EXPECT_EQ(seen, 4u);
+}
+
 }  // namespace
 }  // namespace perfqos

@@ -1,0 +1,68 @@
+// RequestSequence: a device's active requests in the order they were placed, oldest first,
+// indexable by position. STATUS pages through them by offset; a std::list made each page walk
+// (and copy) every request before the offset, so a flood of one-entry STATUS pages from any
+// user cost O(all requests) each (issue #13). Here insert, erase and the seek to position k
+// are O(log n), and a page of m entries costs O(log n + m).
+//
+// Built on libstdc++'s order-statistics tree (__gnu_pbds), the one indexable balanced tree the
+// toolchain ships.
+//
+// Thread safety: none; owned by the model's thread like the Device that holds it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <ext/pb_ds/assoc_container.hpp>
+#include <ext/pb_ds/tree_policy.hpp>
+#include <functional>
+
+namespace perfqos {
+
+class HeldRequest;
+
+class RequestSequence {
+ public:
+  // Where a request sits: stable while it is in the sequence, never reused.
+  using Handle = std::uint64_t;
+
+  RequestSequence() = default;
+  RequestSequence(const RequestSequence&) = delete;
+  RequestSequence& operator=(const RequestSequence&) = delete;
+
+  // Appends `r` (the newest). O(log n).
+  Handle push_back(HeldRequest* r) {
+    const Handle h = next_++;
+    tree_.insert({h, r});
+    return h;
+  }
+  // REQUIRES: `h` came from push_back and was not erased. O(log n).
+  void erase(Handle h) { tree_.erase(h); }
+
+  std::size_t size() const { return tree_.size(); }
+  bool empty() const { return tree_.empty(); }
+  // REQUIRES: !empty().
+  HeldRequest* front() const { return tree_.begin()->second; }
+
+  // Calls `visit` on the requests from position `first` (0 = oldest) on, in order, until it
+  // returns false or the sequence ends. O(log n + visited). `visit` must not change the
+  // sequence.
+  void visit_from(std::size_t first, const std::function<bool(const HeldRequest&)>& visit) const {
+    for (auto it = tree_.find_by_order(first); it != tree_.end(); ++it) {
+      if (!visit(*it->second)) return;
+    }
+  }
+
+  // Every request, oldest first.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [handle, r] : tree_) f(r);
+  }
+
+ private:
+  using Tree = __gnu_pbds::tree<Handle, HeldRequest*, std::less<Handle>, __gnu_pbds::rb_tree_tag,
+                                __gnu_pbds::tree_order_statistics_node_update>;
+  Tree tree_;
+  Handle next_ = 0;
+};
+
+}  // namespace perfqos
