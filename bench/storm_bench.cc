@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,6 +96,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "perfqosd did not start: %s\n", daemon.error().c_str());
     return 1;
   }
+  // The stormers are uid 65534: let them reach the socket (mkdtemp made its directory 0700).
+  ::chmod(std::filesystem::path(daemon.socket()).parent_path().c_str(), 0755);
   perfqos_client* c = nullptr;
   std::uint32_t id = 0;
   if (perfqos_connect(daemon.socket().c_str(), 5000, &c) != 0 ||
