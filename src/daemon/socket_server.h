@@ -63,7 +63,7 @@ struct SocketServerOptions {
 class SocketServer {
  public:
   // Connections accepted per wake-up of the listener at most.
-  static constexpr int kAcceptBatch = 32;
+  static constexpr int kAcceptBatch = 8;
   // How long the listener rests after the descriptors ran out (unless a connection closes first).
   static constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
