@@ -85,6 +85,8 @@ Status Connection::submit(const Message& request, std::uint32_t* tag) {
       continue;
     }
     int e = errno;
+    // The daemon may have said why before closing (a quota): that beats "broken pipe".
+    if (Status why = pending_error(); !why.ok()) return why;
     return fail(e, std::string("connection to perfqosd lost: ") + std::strerror(e));
   }
   outstanding_.insert(t);
@@ -132,8 +134,11 @@ Status Connection::file(Frame frame) {
     return Status::Ok();
   }
   if (auto* error = std::get_if<protocol::ErrorReply>(&frame.message)) {
+    // Tag 0 answers no frame: the daemon refused the connection itself (a quota).
     return fail(error->status.error,
-                "perfqosd refused a frame and closed the connection: " + error->status.message);
+                std::string(frame.tag == 0 ? "perfqosd refused the connection"
+                                           : "perfqosd refused a frame and closed the connection") +
+                    ": " + error->status.message);
   }
   if (abandoned_.erase(frame.tag) != 0) {
     outstanding_.erase(frame.tag);
@@ -144,6 +149,19 @@ Status Connection::file(Frame frame) {
   }
   ready_.emplace(frame.tag, std::move(frame.message));
   return Status::Ok();
+}
+
+Status Connection::pending_error() {
+  const ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
+  if (n <= 0 || static_cast<std::size_t>(n) > protocol::kMaxFrameSize) return Status::Ok();
+  Frame frame;
+  if (!protocol::decode(std::span(buffer_.data(), static_cast<std::size_t>(n)),
+                        protocol::Direction::kToClient, &frame)
+           .ok() ||
+      !std::holds_alternative<protocol::ErrorReply>(frame.message)) {
+    return Status::Ok();
+  }
+  return file(std::move(frame));
 }
 
 Status Connection::await(std::uint32_t tag, Opcode request_opcode, Clock::time_point deadline,

@@ -67,6 +67,9 @@ class Connection {
   // SO_RCVTIMEO) when the socket allows it, else polls first.
   Status receive_one(std::optional<Clock::time_point> deadline, Wait wait = Wait::kTryFirst);
   Status file(protocol::Frame frame);
+  // After a failed send: the ERROR frame the daemon left before closing, filed (the connection
+  // is then broken with its errno and message); Ok when there is none.
+  Status pending_error();
   Status wait_for(short events, std::optional<Clock::time_point> deadline);
   Status fail(int code, std::string message);
 

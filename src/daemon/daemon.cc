@@ -124,7 +124,8 @@ Status run_daemon(const DaemonOptions& options) {
   Service service(broker, log, [&discovery](std::uint32_t* added, std::uint32_t* removed) {
     return discovery.rescan(added, removed);
   });
-  SocketServer server(loop, service, log, SocketServerOptions{options.socket_path});
+  SocketServer server(loop, service, log,
+                      SocketServerOptions{options.socket_path, &connection_quota});
   // The config: policy, its perf devices and cgroup bindings, before anyone can connect.
   ConfigState config(broker, loop, log, options.config_path, options.config_required);
   if (Status s = config.start(); !s.ok()) return s;

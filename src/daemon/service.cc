@@ -276,12 +276,15 @@ void Service::forget(Client& client) {
   client.holder_.reset();  // drops its requests now, while the service is whole
 }
 
-p::Frame Service::handle(Client& client, const p::Frame& request, Deadline now) {
-  return p::Frame{request.tag, dispatch(client, request.message, now)};
+p::Frame Service::handle(Client& client, const p::Frame& request, Deadline now,
+                         const HolderIdentity* sender) {
+  return p::Frame{request.tag, dispatch(client, request.message, now, sender)};
 }
 
-p::Message Service::dispatch(Client& client, const p::Message& message, Deadline now) {
-  const HolderIdentity& who = client.holder_->identity();
+p::Message Service::dispatch(Client& client, const p::Message& message, Deadline now,
+                             const HolderIdentity* sender) {
+  // Who asks: the frame's sender; the client (the holder) only carries the requests.
+  const HolderIdentity& who = sender != nullptr ? *sender : client.holder_->identity();
   if (!client.refused_.ok()) return refusal(message, client.refused_);
   const std::shared_ptr<const Policy> policy = policy_->current();
   const Caller caller{who.uid, who.gid, who.cgroup, who.groups};

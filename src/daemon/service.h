@@ -93,7 +93,11 @@ class Service {
                                   std::function<void(const protocol::Frame&)> notify);
 
   // The reply to one request frame (same tag). Never fails: errors are replies.
-  protocol::Frame handle(Client& client, const protocol::Frame& request, Deadline now);
+  // `sender`: the process that sent this frame when it is not the client's own (a connection
+  // passed to another process): its uid, gid, groups and cgroup authorize the frame (as the
+  // FUSE tree does per call); the client stays the holder. Null: the client's identity.
+  protocol::Frame handle(Client& client, const protocol::Frame& request, Deadline now,
+                         const HolderIdentity* sender = nullptr);
 
  private:
   friend class Client;
@@ -102,7 +106,8 @@ class Service {
   void unwatch_device(const Device& device);
   void notify(const Device& device, const Knob& knob, Range old_value, Range new_value);
 
-  protocol::Message dispatch(Client& client, const protocol::Message& request, Deadline now);
+  protocol::Message dispatch(Client& client, const protocol::Message& request, Deadline now,
+                             const HolderIdentity* sender);
 
   Broker& broker_;
   const Logger& log_;

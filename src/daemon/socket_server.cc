@@ -4,12 +4,14 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "daemon/peer_identity.h"
 #include "protocol/codec.h"
@@ -25,14 +27,20 @@ struct SocketServer::Connection {
   std::vector<std::vector<std::uint8_t>> queue;  // frames the peer has not taken yet
   std::size_t queue_head = 0;
   std::size_t queued_bytes = 0;
-  bool closing = false;  // no more reading; close once the queue is flushed
-  bool doomed = false;   // closed at the end of this round
+  std::optional<HolderIdentity> sender;  // the last frame's sender, when not the peer
+  bool closing = false;                  // no more reading; close once the queue is flushed
+  bool doomed = false;                   // closed at the end of this round
 };
 
 namespace {
 
-std::string errno_text(const char* what) {
-  return std::string(what) + ": " + std::strerror(errno);
+// A connection with nothing queued reads requests; one with a backlog only waits to write it
+// (EPOLLHUP and EPOLLERR are always reported).
+constexpr std::uint32_t kReading = EPOLLIN | EPOLLRDHUP;
+constexpr std::uint32_t kBacklogged = EPOLLOUT;
+
+std::string errno_text(const char* what, int err = errno) {
+  return std::string(what) + ": " + std::strerror(err);
 }
 
 Status fill_address(const std::string& path, sockaddr_un* addr) {
@@ -54,6 +62,35 @@ bool someone_listens(const std::string& path) {
   return fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
+const char* file_kind(std::filesystem::file_type type) {
+  switch (type) {
+    case std::filesystem::file_type::regular:
+      return "a regular file";
+    case std::filesystem::file_type::directory:
+      return "a directory";
+    case std::filesystem::file_type::symlink:
+      return "a symbolic link";
+    case std::filesystem::file_type::fifo:
+      return "a FIFO";
+    case std::filesystem::file_type::block:
+    case std::filesystem::file_type::character:
+      return "a device node";
+    default:
+      return "not a socket";
+  }
+}
+
+void arm(int timer_fd, std::chrono::milliseconds after) {
+  itimerspec spec{};
+  spec.it_value.tv_sec = after.count() / 1000;
+  spec.it_value.tv_nsec = (after.count() % 1000) * 1000000;
+  (void)::timerfd_settime(timer_fd, 0, &spec, nullptr);
+}
+
+bool uid_exempt(uid_t uid, const Quotas& q) {
+  return uid == 0 && !q.apply_to_root;
+}
+
 }  // namespace
 
 SocketServer::SocketServer(EventLoop& loop, Service& service, const Logger& log,
@@ -62,6 +99,12 @@ SocketServer::SocketServer(EventLoop& loop, Service& service, const Logger& log,
 
 SocketServer::~SocketServer() {
   stop();
+}
+
+Quotas SocketServer::quotas() const {
+  const PolicyStore* policy =
+      options_.connection_quota != nullptr ? options_.connection_quota->policy() : nullptr;
+  return policy != nullptr ? policy->current()->quotas() : Quotas{};
 }
 
 Status SocketServer::start() {
@@ -75,7 +118,14 @@ Status SocketServer::start() {
     }
     ::chmod(path.parent_path().c_str(), 0755);
   }
-  if (std::filesystem::exists(std::filesystem::symlink_status(path))) {
+  const std::filesystem::file_status existing = std::filesystem::symlink_status(path, ec);
+  if (std::filesystem::exists(existing)) {
+    // Only a socket of ours can be stale; anything else at the path is someone's file.
+    if (existing.type() != std::filesystem::file_type::socket) {
+      return Status::Error(EEXIST, "refusing to start: " + options_.path + " is " +
+                                       file_kind(existing.type()) +
+                                       ", not a socket; remove it or choose another --socket");
+    }
     if (someone_listens(options_.path)) {
       return Status::Error(EADDRINUSE, options_.path + ": another perfqosd is serving there");
     }
@@ -88,6 +138,12 @@ Status SocketServer::start() {
   ::unlink(temp.c_str());
   listener_.reset(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!listener_) return Status::Error(errno, errno_text("socket"));
+  // Accepted sockets inherit SO_PASSCRED: every frame then carries its sender's credentials,
+  // and frames sent before the accept do too (the kernel adds them for unaccepted sockets).
+  const int on = 1;
+  if (::setsockopt(listener_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
+    return Status::Error(errno, errno_text("SO_PASSCRED"));
+  }
   if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     return Status::Error(errno, errno_text(("bind " + temp).c_str()));
   }
@@ -100,7 +156,19 @@ Status SocketServer::start() {
   }
   rx_.resize(p::kMaxFrameSize + 1);
   spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  return loop_.watch(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });
+  backoff_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (!backoff_) return Status::Error(errno, errno_text("timerfd_create"));
+  if (Status s = loop_.watch(backoff_.get(), EPOLLIN,
+                             [this](std::uint32_t) {
+                               std::uint64_t expirations;
+                               (void)!::read(backoff_.get(), &expirations, sizeof expirations);
+                               resume_accepting();
+                             });
+      !s.ok()) {
+    return s;
+  }
+  accepting_ = true;
+  return loop_.watch(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_batch(); });
 }
 
 void SocketServer::stop() {
@@ -109,57 +177,154 @@ void SocketServer::stop() {
     listener_.reset();
     ::unlink(options_.path.c_str());
   }
+  if (backoff_) {
+    loop_.unwatch(backoff_.get());
+    backoff_.reset();
+  }
+  accepting_ = false;
   for (auto& [fd, c] : connections_) loop_.unwatch(fd);
   connections_.clear();  // each Client drops its requests
+  queued_by_uid_.clear();
+  queued_total_ = 0;
   doomed_.clear();
 }
 
-void SocketServer::accept_all() {
-  for (;;) {
+void SocketServer::accept_batch() {
+  // A bounded batch: the level-triggered listener wakes the loop again while connections
+  // wait, and between batches closed connections are reaped and every other fd is served.
+  for (int i = 0; i < kAcceptBatch && accepting_; ++i) {
     UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!fd) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      if ((errno == EMFILE || errno == ENFILE) && spare_) {
-        // Out of descriptors: take the connection with the spare one and close it at once,
-        // so the listener does not stay readable forever.
-        log_.warning("refusing a connection: " + errno_text("accept"));
-        spare_.reset();
-        UniqueFd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-        continue;
+      const int err = errno;
+      if (err == EINTR || err == ECONNABORTED) continue;
+      if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+        out_of_descriptors(err);
+      } else if (err != EAGAIN) {
+        log_.warning(errno_text("accept", err));
       }
-      if (errno != EAGAIN) log_.warning(errno_text("accept"));
       return;
     }
-    HolderIdentity identity;
-    if (Status s = peer_identity(fd.get(), &identity); !s.ok()) {
-      log_.warning("refusing a connection: " + s.message());
-      continue;
-    }
-    auto c = std::make_unique<Connection>();
-    Connection& conn = *c;
-    conn.who = "pid " + std::to_string(identity.pid) + " (" + identity.comm + ") uid " +
-               std::to_string(identity.uid);
-    conn.client =
-        service_.connect(std::move(identity), [this, &conn](const p::Frame& f) { send(conn, f); });
-    conn.fd = std::move(fd);
-    const int raw = conn.fd.get();
-    if (Status s = loop_.watch(raw, EPOLLIN | EPOLLRDHUP,
-                               [this, &conn](std::uint32_t ev) { on_event(conn, ev); });
-        !s.ok()) {
-      log_.warning("cannot watch a new connection: " + s.message());
-      continue;
-    }
-    log_.debug("client " + conn.who + " connected");
-    connections_.emplace(raw, std::move(c));
+    admit(std::move(fd));
   }
+}
+
+void SocketServer::out_of_descriptors(int err) {
+  // Refuse one waiting connection with the spare descriptor (its client sees the close, not a
+  // hang), then rest the listener: retrying now would only fail again.
+  if (spare_) {
+    spare_.reset();
+    UniqueFd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  }
+  std::uint64_t count = 0;
+  if (descriptors_log_.note(LogThrottle::Clock::now(), &count)) {
+    log_.warning(errno_text("not accepting connections for a while: accept", err) + " (" +
+                 std::to_string(count) + " time(s) since the last such line; " +
+                 std::to_string(connections_.size()) + " connections open)");
+  }
+  pause_accepting();
+}
+
+void SocketServer::pause_accepting() {
+  if (!accepting_) return;
+  accepting_ = false;
+  (void)loop_.modify(listener_.get(), 0);
+  arm(backoff_.get(), kAcceptBackoff);
+}
+
+void SocketServer::resume_accepting() {
+  if (accepting_ || !listener_) return;
+  accepting_ = true;
+  arm(backoff_.get(), std::chrono::milliseconds(0));  // disarms
+  (void)loop_.modify(listener_.get(), EPOLLIN);
+}
+
+void SocketServer::refuse(UniqueFd fd, uid_t uid, const Status& why) {
+  // The reason first, so it waits for the client whatever it does next; then shut our
+  // receiving side, so a later send of the client fails (EPIPE) and finds the reason queued; then
+  // drop what it sent before: closing with unread frames would reset the connection and the
+  // client could not read the reason.
+  if (p::encode(p::error_frame(0, p::CodecStatus::Error(why.code(), why.message())), &tx_).ok()) {
+    (void)::send(fd.get(), tx_.data(), tx_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
+  ::shutdown(fd.get(), SHUT_RD);
+  for (int i = 0; i < 64 && ::recv(fd.get(), rx_.data(), rx_.size(), MSG_DONTWAIT) > 0; ++i) {
+  }
+  std::uint64_t count = 0;
+  if (refused_log_.note(LogThrottle::Clock::now(), &count)) {
+    log_.warning("refused a connection of uid " + std::to_string(uid) + ": " + why.message() +
+                 " (" + std::to_string(count) + " refused since the last such line)");
+  }
+}
+
+void SocketServer::admit(UniqueFd fd) {
+  ucred cred{};
+  if (Status s = peer_credentials(fd.get(), &cred); !s.ok()) {
+    log_.warning("refusing a connection: " + s.message());
+    return;
+  }
+  // The quota first: shedding a storm must cost no /proc reads.
+  if (options_.connection_quota != nullptr) {
+    if (Status q = options_.connection_quota->check(cred.uid); !q.ok()) {
+      refuse(std::move(fd), cred.uid, q);
+      return;
+    }
+  }
+  const int on = 1;
+  (void)::setsockopt(fd.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on);  // inherited already
+  HolderIdentity identity;
+  if (Status s = peer_identity(fd.get(), cred, &identity); !s.ok()) {
+    log_.warning("refusing a connection: " + s.message());
+    return;
+  }
+  auto c = std::make_unique<Connection>();
+  Connection& conn = *c;
+  conn.who = "pid " + std::to_string(identity.pid) + " (" + identity.comm + ") uid " +
+             std::to_string(identity.uid);
+  conn.client =
+      service_.connect(std::move(identity), [this, &conn](const p::Frame& f) { send(conn, f); });
+  conn.fd = std::move(fd);
+  const int raw = conn.fd.get();
+  if (Status s =
+          loop_.watch(raw, kReading, [this, &conn](std::uint32_t ev) { on_event(conn, ev); });
+      !s.ok()) {
+    log_.warning("cannot watch a new connection: " + s.message());
+    return;
+  }
+  log_.debug("client " + conn.who + " connected");
+  connections_.emplace(raw, std::move(c));
 }
 
 void SocketServer::on_event(Connection& c, std::uint32_t events) {
   if (c.doomed) return;
   if (events & EPOLLOUT) flush(c);
-  if ((events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)) && !c.closing) read_frames(c);
+  // Backpressure: nothing is read while replies wait for the peer.
+  const bool backlogged = c.queue_head < c.queue.size();
+  if ((events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)) && !c.closing && !backlogged) {
+    read_frames(c);
+  }
   if (!c.doomed && (events & (EPOLLHUP | EPOLLERR))) doom(c, "hung up");
+}
+
+const HolderIdentity* SocketServer::sender_of(Connection& c, const ucred& cred) {
+  const HolderIdentity& peer = c.client->identity();
+  // No credentials (pid 0) cannot come from a socket with SO_PASSCRED; treat them as the peer's.
+  if (cred.pid == 0 || (cred.pid == peer.pid && cred.uid == peer.uid && cred.gid == peer.gid)) {
+    return nullptr;
+  }
+  const bool with_groups = [&] {
+    const PolicyStore* policy =
+        options_.connection_quota != nullptr ? options_.connection_quota->policy() : nullptr;
+    return policy != nullptr && policy->current()->names_groups();
+  }();
+  // One sender is cached per connection: a passed connection is usually used by one process.
+  if (!c.sender || c.sender->pid != cred.pid || c.sender->uid != cred.uid ||
+      c.sender->gid != cred.gid || (with_groups && c.sender->groups.empty())) {
+    c.sender = sender_identity(cred, with_groups);
+    log_.debug("client " + c.who + ": frames now sent by pid " + std::to_string(cred.pid) + " (" +
+               c.sender->comm + ") uid " + std::to_string(cred.uid) + ", authorized as it");
+  }
+  return &*c.sender;
 }
 
 void SocketServer::read_frames(Connection& c) {
@@ -167,11 +332,33 @@ void SocketServer::read_frames(Connection& c) {
   // remain, which keeps busy clients from starving the others and spares the recv that would
   // only say EAGAIN.
   if (c.doomed || c.closing) return;
-  const ssize_t n = ::recv(c.fd.get(), rx_.data(), rx_.size(), MSG_DONTWAIT | MSG_TRUNC);
+  iovec iov{rx_.data(), rx_.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * 4)];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = ::recvmsg(c.fd.get(), &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
     doom(c, errno_text("recv"));
     return;
+  }
+  ucred cred{};
+  for (cmsghdr* h = CMSG_FIRSTHDR(&msg); h != nullptr; h = CMSG_NXTHDR(&msg, h)) {
+    if (h->cmsg_level != SOL_SOCKET) continue;
+    if (h->cmsg_type == SCM_CREDENTIALS && h->cmsg_len >= CMSG_LEN(sizeof cred)) {
+      std::memcpy(&cred, CMSG_DATA(h), sizeof cred);
+    } else if (h->cmsg_type == SCM_RIGHTS) {
+      // Descriptors are not part of the protocol: close whatever a client passed along.
+      const std::size_t count = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (std::size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(h) + i * sizeof fd, sizeof fd);
+        ::close(fd);
+      }
+    }
   }
   if (n == 0) {
     doom(c, "closed");
@@ -196,7 +383,39 @@ void SocketServer::read_frames(Connection& c) {
     if (c.queue_head == c.queue.size()) doom(c, "bad frame");
     return;
   }
-  send(c, service_.handle(*c.client, request, std::chrono::steady_clock::now()));
+  const HolderIdentity* sender = sender_of(c, cred);
+  send(c, service_.handle(*c.client, request, std::chrono::steady_clock::now(), sender));
+}
+
+Status SocketServer::queue_bound(const Connection& c, std::size_t more) const {
+  const Quotas q = quotas();
+  const uid_t uid = c.client->identity().uid;
+  const auto over = [&](std::uint32_t limit, std::size_t held) {
+    return limit != 0 && held + more > limit;
+  };
+  const auto refusal = [&](const char* key, std::uint32_t limit, std::size_t held,
+                           const std::string& whose) {
+    return Status::Error(ENOBUFS, "not reading its replies and notifications (" +
+                                      std::to_string(c.queued_bytes) + " bytes queued; " + whose +
+                                      std::to_string(held) + " bytes, the most quotas." + key +
+                                      " = " + std::to_string(limit) + " allows)");
+  };
+  // The per-connection bound is the daemon's own memory guard: it holds for root too.
+  if (over(q.max_queued_bytes_per_connection, c.queued_bytes)) {
+    return refusal("max_queued_bytes_per_connection", q.max_queued_bytes_per_connection,
+                   c.queued_bytes, "this connection ");
+  }
+  if (uid_exempt(uid, q)) return Status::Ok();
+  const auto it = queued_by_uid_.find(uid);
+  const std::size_t by_uid = it == queued_by_uid_.end() ? 0 : it->second;
+  if (over(q.max_queued_bytes_per_uid, by_uid)) {
+    return refusal("max_queued_bytes_per_uid", q.max_queued_bytes_per_uid, by_uid,
+                   "uid " + std::to_string(uid) + "'s connections ");
+  }
+  if (over(q.max_queued_bytes, queued_total_)) {
+    return refusal("max_queued_bytes", q.max_queued_bytes, queued_total_, "every connection ");
+  }
+  return Status::Ok();
 }
 
 void SocketServer::send(Connection& c, const p::Frame& frame) {
@@ -214,15 +433,24 @@ void SocketServer::send(Connection& c, const p::Frame& frame) {
       doom(c, errno_text("send"));
       return;
     }
-    (void)loop_.modify(c.fd.get(), EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+    // The peer's buffers are full: stop reading its requests until it takes what is queued.
+    (void)loop_.modify(c.fd.get(), kBacklogged);
   }
-  if (c.queued_bytes + tx_.size() > options_.max_queued_bytes) {
-    doom(c, "not reading its replies and notifications (" + std::to_string(c.queued_bytes) +
-                " bytes queued)");
+  if (Status s = queue_bound(c, tx_.size()); !s.ok()) {
+    doom(c, s.message());
     return;
   }
   c.queued_bytes += tx_.size();
+  queued_by_uid_[c.client->identity().uid] += tx_.size();
+  queued_total_ += tx_.size();
   c.queue.push_back(tx_);
+}
+
+void SocketServer::dequeue(Connection& c, std::size_t bytes) {
+  c.queued_bytes -= bytes;
+  queued_total_ -= bytes;
+  auto it = queued_by_uid_.find(c.client->identity().uid);
+  if (it != queued_by_uid_.end() && (it->second -= bytes) == 0) queued_by_uid_.erase(it);
 }
 
 void SocketServer::flush(Connection& c) {
@@ -233,7 +461,7 @@ void SocketServer::flush(Connection& c) {
       if (errno != EAGAIN) doom(c, errno_text("send"));
       return;
     }
-    c.queued_bytes -= frame.size();
+    dequeue(c, frame.size());
     ++c.queue_head;
   }
   c.queue.clear();
@@ -243,7 +471,7 @@ void SocketServer::flush(Connection& c) {
     doom(c, "bad frame");
     return;
   }
-  (void)loop_.modify(c.fd.get(), EPOLLIN | EPOLLRDHUP);
+  (void)loop_.modify(c.fd.get(), kReading);
 }
 
 void SocketServer::doom(Connection& c, const std::string& reason) {
@@ -258,12 +486,19 @@ void SocketServer::doom(Connection& c, const std::string& reason) {
 
 void SocketServer::reap() {
   // Closing a connection drops its requests, which may notify others and doom more of them.
+  const bool closed_some = !doomed_.empty();
   while (!doomed_.empty()) {
     const int fd = doomed_.back();
     doomed_.pop_back();
     loop_.unwatch(fd);
-    connections_.erase(fd);
+    auto it = connections_.find(fd);
+    if (it == connections_.end()) continue;
+    Connection& c = *it->second;
+    dequeue(c, c.queued_bytes);
+    connections_.erase(it);
   }
+  // A closed connection gave a descriptor back: accept again without waiting for the back-off.
+  if (closed_some) resume_accepting();
 }
 
 }  // namespace perfqos::daemon

@@ -3,25 +3,50 @@
 //
 //   - The socket appears only when it is ready: bound under a temporary name, chmod 0666,
 //     listening, then renamed into place. Its directory is created 0755 if missing. A stale
-//     socket (nobody answers) is replaced; a live one is an error (EADDRINUSE).
+//     socket (nobody answers) is replaced; a live one is an error (EADDRINUSE); anything that is
+//     not a socket at the path (a regular file, a directory) is left alone and start() fails
+//     with EEXIST naming the path.
+//   - Accepting never starves the loop: at most kAcceptBatch connections per wake-up, so closed
+//     connections are reaped and other fds served between batches. Out of descriptors
+//     (EMFILE/ENFILE), one pending connection is refused through a spare descriptor and the
+//     listener is not watched until a connection closes or kAcceptBackoff passes.
+//   - Admission is cheap first: the peer's uid (SO_PEERCRED) is checked against the connection
+//     quotas (ConnectionQuota: per uid and in all) before anything is read from /proc. A
+//     connection over a quota gets one ERROR frame (tag 0, EUSERS, the message names the quota
+//     key and value) and is closed at once.
 //   - Frames that cannot be parsed get an ERROR frame and their connection is closed; nothing
 //     else is affected.
-//   - Replies and notifications that the peer does not read are queued up to a bound; past it
-//     the connection is closed with a logged reason, so a stuck client cannot grow the daemon.
+//   - Rights follow the sender: every frame's SCM_CREDENTIALS (SO_PASSCRED) say which process
+//     sent it; a frame sent by another process than the connection's peer (the connection was
+//     passed on) is authorized with that sender's uid, gid, groups and cgroup, as FUSE does per
+//     call. The requests stay the connection's.
+//   - Backpressure: while a connection has replies or notifications queued (its peer does not
+//     read), its requests are not read either; a pipelining non-reader costs its kernel socket
+//     buffers, not daemon memory. Notifications still queue, up to the bounds
+//     Quotas::max_queued_bytes_per_connection (everyone), max_queued_bytes_per_uid and
+//     max_queued_bytes (those quotas apply to: not root unless apply_to_root); the connection
+//     that would pass one is closed with a logged reason naming the bound.
 //   - A connection that goes (close, exit, SIGKILL of its last holder) is closed, and its
 //     requests dropped, before the loop iteration that saw it go ends.
+//   - Repeated refusals (quota, out of descriptors) are logged at most once a second, with a count.
 //
 // Thread safety: confined to the daemon's loop thread.
 #pragma once
 
+#include <sys/socket.h>  // ucred
+#include <sys/types.h>
+
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "daemon/connection_quota.h"
 #include "daemon/event_loop.h"
 #include "daemon/log.h"
+#include "daemon/log_throttle.h"
 #include "daemon/service.h"
 #include "daemon/unique_fd.h"
 
@@ -29,11 +54,19 @@ namespace perfqos::daemon {
 
 struct SocketServerOptions {
   std::string path = "/run/perfqos/perfqosd.sock";
-  std::size_t max_queued_bytes = 1 << 20;  // per connection
+  // The connection quotas shared with the FUSE tree; its policy's Quotas also bound the queued
+  // bytes. Null: no connection quota, and the default Quotas bound the queues.
+  // REQUIRES: it outlives the server.
+  ConnectionQuota* connection_quota = nullptr;
 };
 
 class SocketServer {
  public:
+  // Connections accepted per wake-up of the listener at most.
+  static constexpr int kAcceptBatch = 8;
+  // How long the listener rests after the descriptors ran out (unless a connection closes first).
+  static constexpr std::chrono::milliseconds kAcceptBackoff{100};
+
   SocketServer(EventLoop& loop, Service& service, const Logger& log, SocketServerOptions options);
   ~SocketServer();
   SocketServer(const SocketServer&) = delete;
@@ -50,20 +83,35 @@ class SocketServer {
 
  private:
   struct Connection;
-  void accept_all();
+  void accept_batch();
+  void admit(UniqueFd fd);
+  void refuse(UniqueFd fd, uid_t uid, const Status& why);
+  void out_of_descriptors(int err);
+  void pause_accepting();
+  void resume_accepting();
   void on_event(Connection& c, std::uint32_t events);
   void read_frames(Connection& c);
+  const HolderIdentity* sender_of(Connection& c, const ucred& cred);
   void flush(Connection& c);
   void send(Connection& c, const protocol::Frame& frame);
+  Status queue_bound(const Connection& c, std::size_t more) const;
+  void dequeue(Connection& c, std::size_t bytes);
   void doom(Connection& c, const std::string& reason);
+  Quotas quotas() const;
 
   EventLoop& loop_;
   Service& service_;
   const Logger& log_;
   SocketServerOptions options_;
   UniqueFd listener_;
-  UniqueFd spare_;  // given up to refuse a connection when out of descriptors
+  UniqueFd spare_;    // given up to refuse a connection when out of descriptors
+  UniqueFd backoff_;  // timerfd: resume accepting after kAcceptBackoff
+  bool accepting_ = false;
+  LogThrottle refused_log_;
+  LogThrottle descriptors_log_;
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+  std::unordered_map<uid_t, std::size_t> queued_by_uid_;  // bytes queued for each uid's connections
+  std::size_t queued_total_ = 0;
   std::vector<int> doomed_;
   std::vector<std::uint8_t> rx_;  // one receive buffer for every connection
   std::vector<std::uint8_t> tx_;

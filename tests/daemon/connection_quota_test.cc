@@ -67,5 +67,27 @@ TEST(ConnectionQuota, WithoutAPolicyEverythingIsAdmittedAndCounted) {
   EXPECT_EQ(quota.held(5), 2u);
 }
 
+TEST(ConnectionQuota, GlobalBoundCountsRootButRefusesOnlyOthers) {
+  Quotas q;
+  q.max_connections = 2;
+  PolicyStore policy(Policy({}, {}, q));
+  ConnectionQuota quota(&policy);
+  ConnectionQuota::Slot a, b, c, d;
+  ASSERT_TRUE(quota.admit(0, &a).ok());
+  ASSERT_TRUE(quota.admit(1000, &b).ok());
+  EXPECT_EQ(quota.total(), 2u);
+  const Status refused = quota.check(1001);
+  EXPECT_EQ(refused.code(), EUSERS);
+  EXPECT_NE(refused.message().find("quotas.max_connections = 2"), std::string::npos)
+      << refused.message();
+  EXPECT_EQ(quota.admit(1001, &c).code(), EUSERS);
+  EXPECT_EQ(quota.total(), 2u);          // check() and a refusal count nothing
+  EXPECT_TRUE(quota.admit(0, &d).ok());  // root is exempt, and counted
+  EXPECT_EQ(quota.total(), 3u);
+  a = ConnectionQuota::Slot();
+  d = ConnectionQuota::Slot();
+  EXPECT_TRUE(quota.check(1001).ok());
+}
+
 }  // namespace
 }  // namespace perfqos::daemon

@@ -39,12 +39,14 @@ class DaemonProcess {
     ::chmod(dir_.c_str(), 0755);  // unprivileged test clients must reach the socket
     socket_ = dir_ + "/run/perfqosd.sock";
     log_ = dir_ + "/perfqosd.log";
-    std::vector<std::string> args{PERFQOS_DAEMON_PATH, "--socket", socket_, "--log-level", "debug"};
+    std::vector<std::string> args{PERFQOS_DAEMON_PATH, "--socket", socket_};
     // Keep the machine's real knobs out of tests that do not ask for them: an empty sysfs root
     // (with a regular file standing for /dev/cpu_dma_latency) and a private state directory.
     const auto given = [&](const char* option) {
       return std::find(extra_args.begin(), extra_args.end(), option) != extra_args.end();
     };
+    // Debug unless the test asks otherwise (a storm would log a line per connection).
+    if (!given("--log-level")) args.insert(args.end(), {"--log-level", "debug"});
     if (!given("--sysfs-root")) {
       std::filesystem::create_directories(dir_ + "/root/dev");
       std::fclose(std::fopen((dir_ + "/root/dev/cpu_dma_latency").c_str(), "w"));
@@ -71,13 +73,14 @@ class DaemonProcess {
     }
     // A daemon that exits (a bad option or config) will never be ready: stop waiting then.
     ready_ = eventually([this] {
-      if (std::filesystem::exists(socket_)) return true;
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return true;
-      }
-      return false;
-    }) && pid_ > 0;
+               if (std::filesystem::exists(socket_)) return true;
+               if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+                 pid_ = -1;
+                 return true;
+               }
+               return false;
+             }) &&
+             pid_ > 0;
   }
 
   ~DaemonProcess() {

@@ -1,6 +1,6 @@
 // A client that subscribes and never reads its notifications while others change the effective
 // value tens of thousands of times: the daemon queues what the socket cannot take up to
-// SocketServerOptions::max_queued_bytes (1 MiB), then closes that connection with a logged
+// Quotas::max_queued_bytes_per_connection (1 MiB), then closes that connection with a logged
 // reason; its memory does not follow the storm, and everyone else is served throughout.
 #include <gtest/gtest.h>
 
@@ -26,7 +26,7 @@ using testing::Pipe;
 // update is one notification to each subscriber.
 constexpr char kDevice[] = "memory_bandwidth";
 constexpr int kWarmUpUpdates = 4000;
-constexpr long kMaxQueuedBytes = 1 << 20;  // SocketServerOptions' default
+constexpr long kMaxQueuedBytes = 1 << 20;  // Quotas::max_queued_bytes_per_connection
 // Unbounded, this storm would queue ~60,000 notifications (several MiB); bounded, the slow
 // client is cut off after ~1 MiB of them.
 constexpr int kStormUpdates = 60000;
