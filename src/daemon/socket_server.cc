@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -192,7 +193,19 @@ void SocketServer::stop() {
 void SocketServer::accept_batch() {
   // A bounded batch: the level-triggered listener wakes the loop again while connections
   // wait, and between batches closed connections are reaped and every other fd is served.
+  const auto now = std::chrono::steady_clock::now();
+  accept_tokens_ = std::min(
+      kAcceptBurst,
+      accept_tokens_ + kAcceptRate * std::chrono::duration<double>(now - accept_refilled_).count());
+  accept_refilled_ = now;
   for (int i = 0; i < kAcceptBatch && accepting_; ++i) {
+    if (accept_tokens_ < 1) {
+      // Over budget: leave the rest in the backlog until one token has come back.
+      pause_accepting(std::chrono::milliseconds(
+          1 + static_cast<int>(1000 * (1 - accept_tokens_) / kAcceptRate)));
+      return;
+    }
+    accept_tokens_ -= 1;
     UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!fd) {
       const int err = errno;
@@ -222,19 +235,21 @@ void SocketServer::out_of_descriptors(int err) {
                  std::to_string(count) + " time(s) since the last such line; " +
                  std::to_string(connections_.size()) + " connections open)");
   }
-  pause_accepting();
+  pause_accepting(kAcceptBackoff);
+  out_of_descriptors_ = true;
 }
 
-void SocketServer::pause_accepting() {
+void SocketServer::pause_accepting(std::chrono::milliseconds for_how_long) {
   if (!accepting_) return;
   accepting_ = false;
   (void)loop_.modify(listener_.get(), 0);
-  arm(backoff_.get(), kAcceptBackoff);
+  arm(backoff_.get(), for_how_long);
 }
 
 void SocketServer::resume_accepting() {
   if (accepting_ || !listener_) return;
   accepting_ = true;
+  out_of_descriptors_ = false;
   arm(backoff_.get(), std::chrono::milliseconds(0));  // disarms
   (void)loop_.modify(listener_.get(), EPOLLIN);
 }
@@ -498,7 +513,7 @@ void SocketServer::reap() {
     connections_.erase(it);
   }
   // A closed connection gave a descriptor back: accept again without waiting for the back-off.
-  if (closed_some) resume_accepting();
+  if (closed_some && out_of_descriptors_) resume_accepting();
 }
 
 }  // namespace perfqos::daemon
