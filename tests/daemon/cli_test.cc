@@ -3,7 +3,9 @@
 // journald log format when $JOURNAL_STREAM names stderr.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,8 +55,10 @@ class TempDir {
 // How a child's stderr is set up: JOURNAL_STREAM naming it, naming another file, or unset.
 enum class Journal { kUnset, kMatchesStderr, kOtherFile };
 
-// Starts `args` with stdout and stderr in files of `dir` ("out", "err").
-pid_t spawn(const std::vector<std::string>& args, const TempDir& dir, Journal journal) {
+// Starts `args` with stdout and stderr in files of `dir` ("out", "err"), with `env`
+// ("NAME=value") added to its environment.
+pid_t spawn(const std::vector<std::string>& args, const TempDir& dir, Journal journal,
+            const std::vector<std::string>& env = {}) {
   const std::string out = dir.path() + "/out";
   const std::string err = dir.path() + "/err";
   const std::string other = dir.file("other");
@@ -66,6 +70,7 @@ pid_t spawn(const std::vector<std::string>& args, const TempDir& dir, Journal jo
     if (journal == Journal::kMatchesStderr) ::fstat(STDERR_FILENO, &st);
     if (journal == Journal::kOtherFile) ::stat(other.c_str(), &st);
     ::unsetenv("JOURNAL_STREAM");
+    for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
     if (journal != Journal::kUnset) {
       const std::string value = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
       ::setenv("JOURNAL_STREAM", value.c_str(), 1);
@@ -139,16 +144,19 @@ TEST(Cli, CheckConfigOfTheShippedExampleIsGood) {
   EXPECT_THAT(slurp(dir.path() + "/out"), HasSubstr(": ok (1 files, 0 grants"));
 }
 
-// Starts a real perfqosd (private socket, state, empty sysfs root and config, no FUSE), waits
-// until it logs that it serves, stops it, and returns its stderr.
+// Starts a real perfqosd in `dir` (private socket, state, empty sysfs root and config, no FUSE).
+pid_t spawn_daemon(const TempDir& dir, Journal journal, const std::vector<std::string>& env = {}) {
+  std::filesystem::create_directories(dir.path() + "/root/dev");
+  return spawn({PERFQOS_DAEMON_PATH, "--socket", dir.path() + "/perfqosd.sock", "--sysfs-root",
+                dir.path() + "/root", "--state-dir", dir.path() + "/state", "--config",
+                dir.file("perfqosd.toml"), "--no-fuse"},
+               dir, journal, env);
+}
+
+// Starts a real perfqosd, waits until it logs that it serves, stops it, and returns its stderr.
 std::string daemon_stderr(Journal journal) {
   TempDir dir;
-  std::filesystem::create_directories(dir.path() + "/root/dev");
-  const std::string socket = dir.path() + "/perfqosd.sock";
-  const pid_t pid = spawn(
-      {PERFQOS_DAEMON_PATH, "--socket", socket, "--sysfs-root", dir.path() + "/root", "--state-dir",
-       dir.path() + "/state", "--config", dir.file("perfqosd.toml"), "--no-fuse"},
-      dir, journal);
+  const pid_t pid = spawn_daemon(dir, journal);
   const bool serving = testing::eventually(
       [&] { return slurp(dir.path() + "/err").find("serving ") != std::string::npos; });
   ::kill(pid, SIGTERM);
@@ -170,6 +178,84 @@ TEST(Cli, PlainFormatWhenJournalStreamIsAnotherFile) {
   EXPECT_THAT(err, HasSubstr("]: info: serving "));
   EXPECT_THAT(err, StartsWith("perfqosd["));
   EXPECT_THAT(err, Not(HasSubstr("<6>")));
+}
+
+// What a daemon sent to our NOTIFY_SOCKET, one datagram per entry.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~NotifySocket() { ::close(fd_); }
+  bool bound() const { return bound_; }
+  // Reads what has arrived; true once some datagram contains `text`.
+  bool received(const std::string& text) {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd_, buf, sizeof buf, 0)) > 0) messages_.emplace_back(buf, n);
+    for (const std::string& m : messages_) {
+      if (m.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+  std::size_t count(const std::string& text) const {
+    std::size_t n = 0;
+    for (const std::string& m : messages_) n += m == text;
+    return n;
+  }
+  std::string all() const {
+    std::string out;
+    for (const std::string& m : messages_) out += "[" + m + "] ";
+    return out;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool bound_ = false;
+  std::vector<std::string> messages_;
+};
+
+TEST(Cli, TellsSystemdReadyStatusWatchdogAndStopping) {
+  TempDir dir;
+  NotifySocket notify(dir.path() + "/notify");
+  ASSERT_TRUE(notify.bound());
+  // A 200 ms watchdog: perfqosd pings every 100 ms from its loop. WATCHDOG_PID is left out, so
+  // sd_watchdog_enabled() does not check that the pid is ours.
+  const pid_t pid = spawn_daemon(
+      dir, Journal::kUnset, {"NOTIFY_SOCKET=" + dir.path() + "/notify", "WATCHDOG_USEC=200000"});
+  EXPECT_TRUE(testing::eventually([&] { return notify.received("READY=1\nSTATUS=serving "); }))
+      << notify.all();
+  // Pings keep coming while the loop runs (bounded wait, no timing assertion).
+  EXPECT_TRUE(testing::eventually([&] {
+    notify.received("WATCHDOG=1");
+    return notify.count("WATCHDOG=1") >= 3;
+  })) << notify.all();
+  ::kill(pid, SIGHUP);
+  EXPECT_TRUE(testing::eventually([&] { return notify.received("STATUS=reloading "); }))
+      << notify.all();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(notify.received("STOPPING=1\nSTATUS=stopping")) << notify.all();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(dir.path() + "/err");
+}
+
+TEST(Cli, NoWatchdogWithoutWatchdogUsec) {
+  TempDir dir;
+  NotifySocket notify(dir.path() + "/notify");
+  ASSERT_TRUE(notify.bound());
+  const pid_t pid = spawn_daemon(dir, Journal::kUnset, {"NOTIFY_SOCKET=" + dir.path() + "/notify"});
+  EXPECT_TRUE(testing::eventually([&] { return notify.received("READY=1"); })) << notify.all();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(notify.received("STOPPING=1"));
+  EXPECT_EQ(notify.count("WATCHDOG=1"), 0u) << notify.all();
 }
 
 TEST(Log, FormatsBothWays) {
