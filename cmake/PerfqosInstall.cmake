@@ -3,13 +3,15 @@
 # folders does not change what is installed. Included last by the top-level CMakeLists.txt.
 include(GNUInstallDirs)
 
-set(PERFQOS_SYSTEMD_UNIT_DIR "${CMAKE_INSTALL_PREFIX}/lib/systemd/system" CACHE PATH
-    "Where perfqosd.service goes (Debian 12: /lib/systemd/system)")
-set(PERFQOS_TMPFILES_DIR "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d" CACHE PATH
+# Relative paths are under the install prefix. The unit names perfqosd by its full path, so set
+# CMAKE_INSTALL_PREFIX when configuring (not only with `cmake --install --prefix`).
+set(PERFQOS_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE PATH
+    "Where perfqosd.service goes (Debian 12 packages: /lib/systemd/system)")
+set(PERFQOS_TMPFILES_DIR "lib/tmpfiles.d" CACHE PATH
     "Where the tmpfiles.d entry for /run/perfqos goes")
-set(PERFQOS_BASH_COMPLETION_DIR "${CMAKE_INSTALL_FULL_DATADIR}/bash-completion/completions"
+set(PERFQOS_BASH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/bash-completion/completions"
     CACHE PATH "Where the bash completion of perfqosctl goes")
-set(PERFQOS_ZSH_COMPLETION_DIR "${CMAKE_INSTALL_FULL_DATADIR}/zsh/vendor-completions" CACHE PATH
+set(PERFQOS_ZSH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions" CACHE PATH
     "Where the zsh completion of perfqosctl goes (Debian's zsh reads vendor-completions)")
 
 # The two programs land in build/bin, where the README and `./dev ctl` find them.
