@@ -124,12 +124,23 @@ class FileParser {
                   "unknown key: allowed [daemon], [quotas], [[device]], [[grant]], "
                   "[[cgroup]], [[bind]]");
       }
-      if (!s.ok()) return s;
+      note(s);
     }
-    return Status::Ok();
+    return first_error_;
   }
 
+  // Every error met, in order (parse() returns the first): --check-config lists them all.
+  const std::vector<std::string>& errors() const { return errors_; }
+
  private:
+  // Records an error and goes on, so that one run reports every bad key or entry. A table with
+  // an error stops at its first one (what follows in it may only be a consequence).
+  void note(const Status& s) {
+    if (s.ok()) return;
+    if (first_error_.ok()) first_error_ = s;
+    errors_.push_back(s.message());
+  }
+
   Status error(int line, const std::string& key, const std::string& message) const {
     return Status::Error(EINVAL, file_ + ":" + std::to_string(line) + ": " + key + ": " + message);
   }
@@ -154,7 +165,7 @@ class FileParser {
       if (name == "grant") s = grant(t);
       if (name == "cgroup") s = cgroup(t);
       if (name == "bind") s = bind(t);
-      if (!s.ok()) return s;
+      note(s);
     }
     return Status::Ok();
   }
@@ -457,6 +468,8 @@ class FileParser {
 
   std::string file_;
   Config* config_;
+  Status first_error_;
+  std::vector<std::string> errors_;
 };
 
 Status read_file(const std::string& path, std::string* text) {
@@ -471,19 +484,31 @@ Status read_file(const std::string& path, std::string* text) {
 
 }  // namespace
 
-Status parse_config(std::string_view text, const std::string& file, Config* config) {
+Status parse_config(std::string_view text, const std::string& file, Config* config,
+                    std::vector<std::string>* errors) {
   FileParser parser(file, config);
-  return parser.parse(text);
+  Status s = parser.parse(text);
+  if (errors != nullptr) {
+    if (parser.errors().empty() && !s.ok()) {
+      errors->push_back(s.message());  // the file-wide errors: non-ASCII text, TOML syntax
+    } else {
+      errors->insert(errors->end(), parser.errors().begin(), parser.errors().end());
+    }
+  }
+  return s;
 }
 
-Status load_config(const std::string& path, bool required, Config* config) {
+Status load_config(const std::string& path, bool required, Config* config,
+                   std::vector<std::string>* errors) {
   Config result;
   std::error_code ec;
   std::vector<std::string> files;
   if (fs::exists(path, ec)) {
     files.push_back(path);
   } else if (required) {
-    return Status::Error(ENOENT, path + ": no such config file");
+    Status missing = Status::Error(ENOENT, path + ": no such config file");
+    if (errors != nullptr) errors->push_back(missing.message());
+    return missing;
   }
   const fs::path conf_d = fs::path(path).parent_path() / "conf.d";
   if (fs::is_directory(conf_d, ec)) {
@@ -494,12 +519,24 @@ Status load_config(const std::string& path, bool required, Config* config) {
     std::sort(extra.begin(), extra.end());
     files.insert(files.end(), extra.begin(), extra.end());
   }
+  // With `errors`, every file is read even after one failed, so that all errors are listed.
+  Status first;
   for (const std::string& file : files) {
     std::string text;
-    if (Status s = read_file(file, &text); !s.ok()) return s;
-    if (Status s = parse_config(text, file, &result); !s.ok()) return s;
+    Status s = read_file(file, &text);
+    if (!s.ok()) {
+      if (errors != nullptr) errors->push_back(s.message());
+    } else {
+      s = parse_config(text, file, &result, errors);
+    }
+    if (!s.ok()) {
+      if (errors == nullptr) return s;
+      if (first.ok()) first = s;
+      continue;
+    }
     result.files.push_back(file);
   }
+  if (!first.ok()) return first;
   *config = std::move(result);
   return Status::Ok();
 }

@@ -65,11 +65,17 @@ struct Config {
 };
 
 // Parses one file's text into `config` (adding to what is there). `file` names it in errors.
-Status parse_config(std::string_view text, const std::string& file, Config* config);
+// Returns the first error; parsing goes on past it, one error per bad top-level key or
+// [[table]] entry, and `errors` (if not null) gets every message in file order. After an error,
+// `*config` holds whatever the good parts added: callers discard it.
+Status parse_config(std::string_view text, const std::string& file, Config* config,
+                    std::vector<std::string>* errors = nullptr);
 
 // Reads `path` and then `dirname(path)/conf.d/*.toml` in name order. A missing `path` is an
 // error only when `required`; without it, the result is the built-in default (no grants, no
-// quotas). On error `*config` is untouched.
-Status load_config(const std::string& path, bool required, Config* config);
+// quotas). Returns the first error; with `errors`, every file is read and every error of all
+// of them appended (perfqosd --check-config). On error `*config` is untouched.
+Status load_config(const std::string& path, bool required, Config* config,
+                   std::vector<std::string>* errors = nullptr);
 
 }  // namespace perfqos::daemon

@@ -5,7 +5,6 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
-#include <systemd/sd-daemon.h>
 
 #include <cerrno>
 #include <cstring>
@@ -24,6 +23,7 @@
 #include "daemon/service.h"
 #include "daemon/socket_server.h"
 #include "daemon/state_dir.h"
+#include "daemon/systemd_notifier.h"
 #include "daemon/test_devices.h"
 #include "perfqos/broker.h"
 #include "perfqos/device_specs.h"
@@ -148,12 +148,20 @@ Status run_daemon(const DaemonOptions& options) {
     log.warning(s.message() + ": serving without the FUSE device tree");
   }
 
+  // sd_notify(3): STATUS= lines, and WATCHDOG=1 from this loop when the unit asks for it.
+  SystemdNotifier notifier;
+  const auto serving = [&] {
+    return "serving " + options.socket_path + " with " + std::to_string(broker.registry().size()) +
+           " devices";
+  };
+  if (Status s = notifier.start_watchdog(loop); !s.ok()) return s;
   (void)loop.watch(signal_fd.get(), EPOLLIN, [&](std::uint32_t) {
     signalfd_siginfo info{};
     while (::read(signal_fd.get(), &info, sizeof info) == sizeof info) {
       if (info.ssi_signo == SIGHUP) {
         log.info("received SIGHUP: reloading " + options.config_path);
-        (void)config.reload();
+        notifier.status("reloading " + options.config_path);
+        notifier.status(config.reload().ok() ? serving() : serving() + "; reload failed, see log");
         continue;
       }
       log.info(std::string("received ") + ::strsignal(static_cast<int>(info.ssi_signo)) +
@@ -169,9 +177,8 @@ Status run_daemon(const DaemonOptions& options) {
   });
 
   if (Status s = server.start(); !s.ok()) return s;
-  log.info("serving " + options.socket_path + " with " + std::to_string(broker.registry().size()) +
-           " devices");
-  if (std::getenv("NOTIFY_SOCKET") != nullptr) ::sd_notify(0, "READY=1");
+  log.info(serving());
+  notifier.ready(serving());
 
   std::optional<Deadline> armed;
   Status result = loop.run([&] {
@@ -182,7 +189,7 @@ Status run_daemon(const DaemonOptions& options) {
       armed = next;
     }
   });
-  if (std::getenv("NOTIFY_SOCKET") != nullptr) ::sd_notify(0, "STOPPING=1");
+  notifier.stopping("stopping: dropping every request, restoring knobs");
   fuse.stop();    // its open files' holders go first, on this thread
   config.stop();  // bound requests go too
   server.stop();  // the last holders go: backends write the no-constraint values

@@ -1,9 +1,14 @@
 // perfqosd: the perfqos broker daemon.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
+
+#ifndef PERFQOS_VERSION
+#define PERFQOS_VERSION "unknown"  // cmake/PerfqosInstall.cmake defines it
+#endif
 
 int main(int argc, char** argv) {
   using perfqos::daemon::DaemonOptions;
@@ -26,6 +31,7 @@ int main(int argc, char** argv) {
       "what the config grants them.",
       "perfqosd"};
   app.get_formatter()->column_width(34);
+  app.set_version_flag("--version", "perfqosd " PERFQOS_VERSION, "Print the version and exit");
   app.add_option("--socket", options.socket_path,
                  "Path of the SOCK_SEQPACKET socket to serve (directory made 0755 if missing, "
                  "socket 0666)")
@@ -79,11 +85,21 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   {
     perfqos::daemon::Config config;
-    perfqos::Status s =
-        perfqos::daemon::load_config(options.config_path, options.config_required, &config);
+    std::vector<std::string> errors;
+    perfqos::Status s = perfqos::daemon::load_config(options.config_path, options.config_required,
+                                                     &config, check_config ? &errors : nullptr);
     if (check_config) {
+      std::error_code ec;
+      if (!options.config_required && !std::filesystem::exists(options.config_path, ec)) {
+        std::printf(
+            "%s: no such file: the built-in default applies (root may place any "
+            "request, everyone else may only read)\n",
+            options.config_path.c_str());
+      }
       if (!s.ok()) {
-        std::fprintf(stderr, "perfqosd: %s\n", s.message().c_str());
+        for (const std::string& e : errors) std::fprintf(stderr, "perfqosd: %s\n", e.c_str());
+        std::fprintf(stderr, "perfqosd: %s: %zu error%s\n", options.config_path.c_str(),
+                     errors.size(), errors.size() == 1 ? "" : "s");
         return 1;
       }
       std::printf("%s: ok (%zu files, %zu grants, %zu devices, %zu bindings)\n",

@@ -21,6 +21,10 @@
 #include "tools/request_spec.h"
 #include "tools/text_table.h"
 
+#ifndef PERFQOS_VERSION
+#define PERFQOS_VERSION "unknown"  // cmake/PerfqosInstall.cmake defines it
+#endif
+
 namespace perfqos::tools {
 namespace {
 
@@ -509,6 +513,7 @@ int main(int argc, char** argv) {
       "Exit status: 0 on success, 1 on an error, the command's status for `run`.",
       "perfqosctl"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "perfqosctl " PERFQOS_VERSION, "Print the version and exit");
   app.add_option("--socket", o.socket,
                  "perfqosd's socket (default: $PERFQOS_SOCKET or " PERFQOS_DEFAULT_SOCKET ")");
   app.add_option("--timeout", o.timeout_ms, "Milliseconds to wait for the daemon's replies")

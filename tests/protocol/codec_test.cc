@@ -313,7 +313,11 @@ TEST(Codec, ReplyStatusErrorTruncatesLongMessages) {
 
 TEST(Pagination, FitPageStopsAtTheFrameLimit) {
   std::vector<DeviceInfo> devices;
-  for (int i = 0; i < 200; ++i) devices.push_back(testing::largest_device("d" + std::to_string(i)));
+  for (int i = 0; i < 200; ++i) {
+    std::string name = "d";  // not "d" + std::to_string(i): GCC 12 -O3 -Wrestrict (PR105329)
+    name += std::to_string(i);
+    devices.push_back(testing::largest_device(name));
+  }
   std::size_t n = fit_page(devices, 0);
   ASSERT_GT(n, 1u);
   ASSERT_LT(n, devices.size());
