@@ -131,8 +131,8 @@ Status Admission::add_at_open(const Requester& who, const RequestTarget& target,
                               const std::function<Status(Holder**)>& reserve,
                               RequestOutcome* outcome) {
   const std::shared_ptr<const Policy> policy = policy_.current();
-  if (Status s = authorize(who, *policy, target.device, target.knob, target.end, std::nullopt,
-                           false);
+  if (Status s =
+          authorize(who, *policy, target.device, target.knob, target.end, std::nullopt, false);
       !s.ok()) {
     if (counter_ != nullptr) counter_->record(target.device, who.cgroup, false);
     return s;

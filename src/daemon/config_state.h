@@ -6,11 +6,13 @@
 // is logged and the previous config stays). A good one replaces the policy at once for every
 // front end, registers new [[device]]s and unregisters those no longer declared (their requests
 // are dropped, as for any device that goes), replaces the config's bindings (identical ones
-// are kept untouched) and recomputes the per-cgroup data's caps and floors. Requests already placed are NOT dropped, even when the new policy would
-// refuse them: they stay until their holder removes them or goes away; any UPDATE is judged by
-// the new policy. The reload logs how many requests the new policy would refuse: admission
-// decides that too (Admission::refused_in_force, with the admission set_admission wires; none
-// wired, nothing is reported). [daemon] settings need a restart.
+// are kept untouched) and recomputes the per-cgroup data's caps and floors. Requests already
+// placed are NOT dropped, even when the new policy would refuse them: they stay until their
+// holder removes them or goes away; any UPDATE is judged by the new policy. The reload logs how
+// many requests the new policy would refuse. Admission decides that too, as it decides every
+// request (Admission::refused_in_force of the admission set_admission wires; none wired, nothing
+// is reported): ConfigState only swaps the policy it judges by. [daemon] settings need a
+// restart.
 //
 // Thread safety: confined to the loop thread; policy() may be used from any thread.
 #pragma once

@@ -118,7 +118,7 @@ class FuseTree {
   LoopExecutor& executor_;
   const Logger& log_;
   FuseTreeOptions options_;
-  PolicyStore default_policy_;                          // of own_admission_
+  PolicyStore default_policy_;                           // of own_admission_
   std::unique_ptr<admission::Admission> own_admission_;  // when options_ gives none
   admission::Admission* admission_ = nullptr;
   std::uint64_t registry_listener_ = 0;

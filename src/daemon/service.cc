@@ -320,8 +320,7 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
       reply.change = change_of(out);
       if (log_.enabled(LogLevel::kDebug)) {
         log_.debug("pid " + std::to_string(who.pid) + " (" + who.comm + ") " + add->device + "." +
-                   knob_request_name(target.knob, target.end) + "=" +
-                   std::to_string(add->value) +
+                   knob_request_name(target.knob, target.end) + "=" + std::to_string(add->value) +
                    (add->duration_ms ? " for " + std::to_string(add->duration_ms) + " ms" : ""));
       }
     }
