@@ -132,6 +132,24 @@ Status Admission::set_perf(const Requester& who, PerfQosHandle& handle, RangeEnd
   return handle.set(end, value, changed);
 }
 
+Status Admission::add_at_open(const Requester& who, const RequestTarget& target,
+                              const std::function<Status(Holder**)>& reserve,
+                              RequestOutcome* outcome) {
+  const std::shared_ptr<const Policy> policy = policy_.current();
+  if (Status s =
+          authorize(who, *policy, target.device, target.knob, target.end, std::nullopt, false);
+      !s.ok()) {
+    if (counter_ != nullptr) counter_->record(target.device, who.cgroup, false);
+    return s;
+  }
+  Holder* holder = nullptr;
+  if (Status s = reserve(&holder); !s.ok()) return s;
+  if (Status s = policy->admit_request(who.caller(), holder->size()); !s.ok()) return s;
+  Status s = broker_.add(*holder, target, kDefaultRequest, std::nullopt, outcome);
+  if (s.ok() && counter_ != nullptr) counter_->record(target.device, who.cgroup, true);
+  return s;
+}
+
 Status Admission::may_hold(const Requester& who, std::string_view device, KnobId knob, RangeEnd end,
                            bool count) {
   const std::shared_ptr<const Policy> policy = policy_.current();

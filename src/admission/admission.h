@@ -101,8 +101,17 @@ class Admission {
   Status set_perf(const Requester& who, PerfQosHandle& handle, RangeEnd end, std::int32_t value,
                   bool* changed);
 
+  // The open of a PM QoS class node for writing, which stands for a request at the default
+  // value (kDefaultRequest) as in the kernel: judged as may_hold() (no value is known yet);
+  // once the policy admits it, `reserve` does the front end's own part of the open (its
+  // connection quota) and gives the holder (its refusal is returned as is and counts nothing);
+  // then the quota and the Broker. Counted refused when the policy refuses, admitted when the
+  // request is placed. `*outcome` is filled on success.
+  Status add_at_open(const Requester& who, const RequestTarget& target,
+                     const std::function<Status(Holder**)>& reserve, RequestOutcome* outcome);
+
   // May `who` hold requests on device.knob at all (some value)? For opens and access(W_OK),
-  // before a value is known. A refusal is counted when `count` is set.
+  // before a value is known. The decision (admitted or refused) is counted when `count` is set.
   Status may_hold(const Requester& who, std::string_view device, KnobId knob, RangeEnd end,
                   bool count);
   // The policy check of a cgroup-bound request `who` asks to place; counted like an add. The

@@ -6,11 +6,14 @@
 // kind kCgroupBinding (identity: the binder's uid/gid, pid 0, comm "cgroup-binding", the bound
 // cgroup), so `status` shows it like any request.
 //
-// Authorization: the Service checks the value against the binder's grants before bind(); bind()
-// itself decides which cgroup the binder may bind and how many bindings it may make
-// (cgroup_bind_access.h: a non-root binder only a cgroup delegated to it or its own, within
-// quotas.max_bindings_per_uid and quotas.max_bindings of the current policy). unbind() lets
-// root remove any binding and others only the ones they made, and gives the slot back.
+// Authorization: admission decides the value against the binder's grants before bind()
+// (Admission::admit_binding, called by the Service); bind() itself decides which cgroup the
+// binder may bind and how many bindings it may make (cgroup_bind_access.h: a non-root binder
+// only a cgroup delegated to it or its own, within quotas.max_bindings_per_uid and
+// quotas.max_bindings of the current policy). unbind() lets root remove any binding and others
+// only the ones they made, and gives the slot back. The request a binding places when its
+// cgroup fills (and drops when it empties) goes to the Broker directly: that is the binding's
+// holder acting on what was admitted at BIND time (or written by the administrator).
 //
 // A binding whose device is gone when its cgroup fills, or whose request the broker refuses,
 // stays inactive and logs why; it is tried again on the next fill.

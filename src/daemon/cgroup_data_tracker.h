@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 
+#include "admission/admission.h"
 #include "daemon/cgroup_watcher.h"
 #include "daemon/log.h"
 #include "daemon/policy_store.h"
@@ -25,19 +26,20 @@
 
 namespace perfqos::daemon {
 
-class CgroupDataTracker {
+class CgroupDataTracker : public admission::AdmissionCounter {
  public:
   // `watcher` may be null (no cgroup2): entries then live until their device goes.
   // REQUIRES: registry, policy, log and watcher (if any) outlive the tracker.
   CgroupDataTracker(Registry& registry, const PolicyStore& policy, CgroupWatcher* watcher,
                     const Logger& log);
-  ~CgroupDataTracker();
+  ~CgroupDataTracker() override;
   CgroupDataTracker(const CgroupDataTracker&) = delete;
   CgroupDataTracker& operator=(const CgroupDataTracker&) = delete;
 
   // A member of `cgroup` asked for something on `device`: counts it as admitted or refused,
-  // creating the entry first if needed. No-op for an unknown cgroup or device.
-  void record(const std::string& device, const std::string& cgroup, bool admitted);
+  // creating the entry first if needed. No-op for an unknown cgroup or device. The Admission
+  // calls it (AdmissionCounter) for every decision it counts.
+  void record(const std::string& device, const std::string& cgroup, bool admitted) override;
   // The policy changed: recompute every entry's limits.
   void refresh();
 

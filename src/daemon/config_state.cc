@@ -1,7 +1,6 @@
 #include "daemon/config_state.h"
 
 #include "daemon/cgroup_mount.h"
-#include "perfqos/knob.h"
 
 namespace perfqos::daemon {
 
@@ -79,17 +78,8 @@ Status ConfigState::reload() {
 }
 
 void ConfigState::report_refused() const {
-  const std::shared_ptr<const Policy> policy = policy_.current();
-  std::size_t refused = 0;
-  for (const auto& device : broker_.registry().devices()) {
-    for (const HeldRequest* r : device->requests()) {
-      const HolderIdentity& id = r->holder().identity();
-      if (id.kind == HolderKind::kCgroupBinding || id.kind == HolderKind::kInternal) continue;
-      Status s = policy->authorize(Caller{id.uid, id.gid, id.cgroup, id.groups}, device->name(),
-                                   knob_request_name(r->knob(), r->end()), r->value());
-      if (!s.ok()) ++refused;
-    }
-  }
+  if (admission_ == nullptr) return;
+  const std::size_t refused = admission_->refused_in_force();
   if (refused > 0) {
     log_.warning("reload: " + std::to_string(refused) +
                  " requests in force would be refused by the new policy; they stay until their "

@@ -6,10 +6,13 @@
 // is logged and the previous config stays). A good one replaces the policy at once for every
 // front end, registers new [[device]]s and unregisters those no longer declared (their requests
 // are dropped, as for any device that goes), replaces the config's bindings (identical ones
-// are kept untouched) and recomputes the per-cgroup data's caps and floors. Requests already placed are NOT dropped, even when the new policy would
-// refuse them: they stay until their holder removes them or goes away; any UPDATE is judged by
-// the new policy. The reload logs how many requests the new policy would refuse. [daemon]
-// settings need a restart.
+// are kept untouched) and recomputes the per-cgroup data's caps and floors. Requests already
+// placed are NOT dropped, even when the new policy would refuse them: they stay until their
+// holder removes them or goes away; any UPDATE is judged by the new policy. The reload logs how
+// many requests the new policy would refuse. Admission decides that too, as it decides every
+// request (Admission::refused_in_force of the admission set_admission wires; none wired, nothing
+// is reported): ConfigState only swaps the policy it judges by. [daemon] settings need a
+// restart.
 //
 // Thread safety: confined to the loop thread; policy() may be used from any thread.
 #pragma once
@@ -18,6 +21,7 @@
 #include <set>
 #include <string>
 
+#include "admission/admission.h"
 #include "daemon/cgroup_bindings.h"
 #include "daemon/cgroup_data_tracker.h"
 #include "daemon/cgroup_watcher.h"
@@ -44,6 +48,9 @@ class ConfigState {
   Status reload();
   // Drops every binding; the devices stay registered.
   void stop();
+  // The admission over policy() whose judgement a reload reports. REQUIRES: it outlives this
+  // object (or is reset to null first).
+  void set_admission(const admission::Admission* admission) { admission_ = admission; }
 
   const PolicyStore& policy() const { return policy_; }
   CgroupBindings* bindings() { return bindings_.get(); }
@@ -64,6 +71,7 @@ class ConfigState {
   std::unique_ptr<CgroupWatcher> watcher_;
   std::unique_ptr<CgroupBindings> bindings_;
   std::unique_ptr<CgroupDataTracker> cgroup_data_;
+  const admission::Admission* admission_ = nullptr;
 };
 
 }  // namespace perfqos::daemon

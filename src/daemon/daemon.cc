@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "admission/admission.h"
 #include "backends/cpu_latency_backend.h"
 #include "backends/sysfs.h"
 #include "daemon/config_state.h"
@@ -128,7 +129,12 @@ Status run_daemon(const DaemonOptions& options) {
                       SocketServerOptions{options.socket_path, &connection_quota});
   // The config: policy, its perf devices and cgroup bindings, before anyone can connect.
   ConfigState config(broker, loop, log, options.config_path, options.config_required);
+  // Admission: the one path of every front end's requests (DESIGN §2), over the config's policy.
+  admission::Admission admission(broker, config.policy(), log);
+  config.set_admission(&admission);
   if (Status s = config.start(); !s.ok()) return s;
+  admission.set_counter(config.cgroup_data());
+  service.set_admission(&admission);
   service.set_policy(&config.policy());
   service.set_connection_quota(&connection_quota);
   service.set_bindings(config.bindings());
@@ -141,8 +147,7 @@ Status run_daemon(const DaemonOptions& options) {
   LoopExecutor executor(loop);
   if (Status s = executor.start(); !s.ok()) return s;
   FuseTree fuse(broker, executor, log,
-                FuseTreeOptions{options.mount_path, 4, &config.policy(), config.cgroup_data(),
-                                &connection_quota});
+                FuseTreeOptions{options.mount_path, 4, &admission, &connection_quota});
   if (Status s = options.fuse ? fuse.start() : Status::Ok(); !s.ok()) {
     if (options.fuse_required) return s;
     log.warning(s.message() + ": serving without the FUSE device tree");

@@ -15,11 +15,9 @@
 #include <fstream>
 #include <optional>
 
-#include "daemon/access_policy.h"
 #include "daemon/class_node.h"
 #include "daemon/peer_identity.h"
 #include "daemon/perf_qos_node.h"
-#include "daemon/policy_store.h"
 #include "perfqos/device_specs.h"
 #include "perfqos/perf_qos_handle.h"
 
@@ -100,8 +98,9 @@ struct FuseTree::Node {
 
 struct FuseTree::OpenFile {
   std::shared_ptr<Node> node;
-  pid_t opener = 0;  // and its cgroup, for the policy checks of its own calls
+  pid_t opener = 0;  // and its cgroup and comm, for the admission of its own calls
   std::string cgroup;
+  std::string comm;
   // The rest belongs to the loop thread.
   ConnectionQuota::Slot quota_slot;  // counts against the opener's uid (FuseTreeOptions)
   std::unique_ptr<Holder> holder;
@@ -159,47 +158,25 @@ struct FuseHandlers {
     return id;
   }
 
-  // The policy check with the caller of this request (any value when `value` is empty); a
-  // refusal is logged. `file`, when given, spares reading the cgroup of its opener again. With
-  // `cgroup`, the check is a request's: the caller's cgroup is stored there, and a refusal is
-  // counted in its per-cgroup data (an admitted request is counted by the caller, on the loop
-  // thread, with the model change it makes).
-  static Status authorize(fuse_req_t req, const FuseTree::Node& node, RangeEnd end,
-                          std::optional<std::int32_t> value,
-                          const FuseTree::OpenFile* file = nullptr, std::string* cgroup = nullptr) {
+  // The caller of this request, for the admission (on the worker: it may read /proc). `file`,
+  // when its opener is the caller, spares reading the cgroup (and gives the comm) again.
+  static admission::Requester requester(fuse_req_t req, const FuseTree::OpenFile* file = nullptr) {
     const fuse_ctx* ctx = fuse_req_ctx(req);
-    FuseTree& t = tree(req);
-    const PolicyStore* policy = t.options_.policy;
-    const std::string knob = knob_request_name(node.knob_id, end);
-    const std::string caller_cgroup =
-        file != nullptr && file->opener == ctx->pid ? file->cgroup : process_cgroup(ctx->pid);
-    if (cgroup != nullptr) *cgroup = caller_cgroup;
-    Status s;
-    if (policy == nullptr) {
-      s = may_write(ctx->uid, ctx->gid,
-                    node.kind == FuseTree::Node::Kind::kClass ? node.name : node.name + "." + knob);
+    admission::Requester who;
+    who.pid = ctx->pid;
+    who.uid = ctx->uid;
+    who.gid = ctx->gid;
+    who.vouched_by = admission::Vouch::kFuseContext;
+    if (file != nullptr && file->opener == ctx->pid) {
+      who.cgroup = file->cgroup;
+      who.comm = file->comm;
     } else {
-      // Groups matter only to a grant that names one, and never to root (who may do anything):
-      // otherwise spare reading them from /proc (14 µs a call here). One snapshot of the policy
-      // decides both.
-      const std::shared_ptr<const Policy> current = policy->current();
-      std::vector<gid_t> groups;
-      if (ctx->uid != 0 && current->names_groups()) groups = supplementary_groups(req);
-      const Caller caller{ctx->uid, ctx->gid, caller_cgroup, std::move(groups)};
-      s = value ? current->authorize(caller, node.name, knob, *value)
-                : current->authorize_any(caller, node.name, knob);
+      who.cgroup = process_cgroup(ctx->pid);
     }
-    if (!s.ok()) {
-      t.log_.warning("FUSE: pid " + std::to_string(ctx->pid) + " (" + process_comm(ctx->pid) +
-                     ") refused: " + s.message());
-      if (cgroup != nullptr) {
-        (void)t.executor_.call([&]() -> Status {
-          count(t, node, caller_cgroup, false);
-          return Status::Ok();
-        });
-      }
-    }
-    return s;
+    // Groups matter only to a grant that names one, and never to root: otherwise spare reading
+    // them from /proc (14 µs a call here).
+    if (tree(req).admission_->needs_groups(ctx->uid)) who.groups = supplementary_groups(req);
+    return who;
   }
 
   // The caller's supplementary groups (libfuse reads them from /proc); none if unreadable.
@@ -212,13 +189,6 @@ struct FuseHandlers {
     }
     groups.resize(n > 0 ? std::min(static_cast<std::size_t>(n), groups.size()) : 0);
     return groups;
-  }
-
-  // On the loop thread: one request of a member of `cgroup` on the node's device.
-  static void count(FuseTree& t, const FuseTree::Node& node, const std::string& cgroup,
-                    bool admitted) {
-    if (t.options_.cgroup_data != nullptr)
-      t.options_.cgroup_data->record(node.name, cgroup, admitted);
   }
 
   static void reply_status(fuse_req_t req, const Status& s) {
@@ -282,8 +252,17 @@ struct FuseHandlers {
       fuse_reply_err(req, EACCES);
       return;
     }
-    const bool writes = (mask & W_OK) != 0 && node->kind != FuseTree::Node::Kind::kDir;
-    fuse_reply_err(req, writes ? authorize(req, *node, RangeEnd::kMin, std::nullopt).code() : 0);
+    if ((mask & W_OK) == 0 || node->kind == FuseTree::Node::Kind::kDir) {
+      fuse_reply_err(req, 0);
+      return;
+    }
+    // May the caller hold requests here at all: asked on the loop thread, not counted.
+    FuseTree& t = tree(req);
+    const admission::Requester who = requester(req);
+    const Status s = t.executor_.call([&]() -> Status {
+      return t.admission_->may_hold(who, node->name, node->knob_id, RangeEnd::kMin, false);
+    });
+    fuse_reply_err(req, s.code());
   }
 
   static void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -333,13 +312,12 @@ struct FuseHandlers {
     HolderIdentity who = identity(req);
     owned->opener = who.pid;
     owned->cgroup = who.cgroup;
-    if (is_class && writing) {
-      // With the file, authorize() takes the cgroup just read instead of reading it again.
-      std::string cgroup;
-      if (Status s = authorize(req, *node, RangeEnd::kMin, std::nullopt, f, &cgroup); !s.ok()) {
-        reply_status(req, s);
-        return;
-      }
+    owned->comm = who.comm;
+    const bool holds_at_open = is_class && writing;
+    admission::Requester asker;
+    if (holds_at_open) {
+      asker = admission::Requester::of(who, admission::Vouch::kFuseContext);
+      if (t.admission_->needs_groups(who.uid)) asker.groups = supplementary_groups(req);
     }
     Status s = t.executor_.call([&]() -> Status {
       if (node->gone.load(std::memory_order_relaxed)) {
@@ -347,26 +325,34 @@ struct FuseHandlers {
       }
       // Admitted into a local slot: a refused open's file dies on the worker, slot-less.
       ConnectionQuota::Slot slot;
-      if (t.options_.connection_quota != nullptr && (writing || !is_class)) {
-        if (Status q = t.options_.connection_quota->admit(who.uid, &slot); !q.ok()) {
-          t.log_.info("FUSE: pid " + std::to_string(who.pid) + " (" + who.comm +
-                      ") refused an open of " + node->name + ": " + q.message());
-          return q;
+      // The tree's own part of an open: the connection quota, then the holder.
+      const auto reserve = [&](Holder** holder) -> Status {
+        if (t.options_.connection_quota != nullptr && (writing || !is_class)) {
+          if (Status q = t.options_.connection_quota->admit(who.uid, &slot); !q.ok()) {
+            t.log_.info("FUSE: pid " + std::to_string(who.pid) + " (" + who.comm +
+                        ") refused an open of " + node->name + ": " + q.message());
+            return q;
+          }
         }
-      }
-      f->holder = t.broker_.make_holder(std::move(who));
-      if (is_class && writing) {
+        f->holder = t.broker_.make_holder(std::move(who));
+        if (holder != nullptr) *holder = f->holder.get();
+        return Status::Ok();
+      };
+      if (holds_at_open) {
         // As the kernel: the open itself is a request, at the default value.
         RequestOutcome out;
-        if (Status r = t.broker_.add(*f->holder, RequestTarget{node->name, node->knob_id},
-                                     kDefaultRequest, std::nullopt, &out);
+        if (Status r = t.admission_->add_at_open(asker, RequestTarget{node->name, node->knob_id},
+                                                 reserve, &out);
             !r.ok()) {
+          f->holder.reset();  // here, on the loop thread
           return r;
         }
         f->request = out.id;
-        count(t, *node, f->cgroup, true);
-      } else if (!is_class) {
-        f->handle = std::make_unique<PerfQosHandle>(t.broker_, *f->holder, node->name);
+      } else {
+        if (Status r = reserve(nullptr); !r.ok()) return r;
+        if (!is_class) {
+          f->handle = std::make_unique<PerfQosHandle>(t.broker_, *f->holder, node->name);
+        }
       }
       f->quota_slot = std::move(slot);
       t.files_.emplace(f, std::move(owned));
@@ -442,18 +428,13 @@ struct FuseHandlers {
       fuse_reply_err(req, err);
       return;
     }
-    std::string cgroup;
-    if (Status s = authorize(req, node, RangeEnd::kMin, value, f, &cgroup); !s.ok()) {
-      reply_status(req, s);
-      return;
-    }
+    const admission::Requester who = requester(req, f);
     Status s = t.executor_.call([&]() -> Status {
       if (node.gone.load(std::memory_order_relaxed)) {
         return Status::Error(ENODEV, node.name + " is gone");
       }
       if (!f->request) return Status::Error(EBADF, node.name + ": not open for writing");
-      count(t, node, cgroup, true);
-      return t.broker_.update(*f->holder, *f->request, value, nullptr);
+      return t.admission_->update(who, *f->holder, *f->request, value, nullptr);
     });
     if (!s.ok()) {
       reply_status(req, s);
@@ -494,17 +475,13 @@ struct FuseHandlers {
       case PerfIoctlOp::kSetMin:
       case PerfIoctlOp::kSetMax: {
         const std::int32_t value = perf_ioctl_value(in_buf, in_bufsz);
-        std::string cgroup;
-        s = authorize(req, node, end, value, f, &cgroup);
-        if (s.ok()) {
-          s = t.executor_.call([&]() -> Status {
-            if (node.gone.load(std::memory_order_relaxed)) {
-              return Status::Error(ENODEV, node.name + " is gone");
-            }
-            count(t, node, cgroup, true);
-            return f->handle->set(end, value);
-          });
-        }
+        const admission::Requester who = requester(req, f);
+        s = t.executor_.call([&]() -> Status {
+          if (node.gone.load(std::memory_order_relaxed)) {
+            return Status::Error(ENODEV, node.name + " is gone");
+          }
+          return t.admission_->set_perf(who, *f->handle, end, value, nullptr);
+        });
         if (!s.ok()) {
           reply_status(req, s);
           return;
@@ -561,7 +538,12 @@ struct FuseHandlers {
 
 FuseTree::FuseTree(Broker& broker, LoopExecutor& executor, const Logger& log,
                    FuseTreeOptions options)
-    : broker_(broker), executor_(executor), log_(log), options_(std::move(options)) {}
+    : broker_(broker), executor_(executor), log_(log), options_(std::move(options)) {
+  if (options_.admission == nullptr) {
+    own_admission_ = std::make_unique<admission::Admission>(broker_, default_policy_, log_);
+  }
+  admission_ = options_.admission != nullptr ? options_.admission : own_admission_.get();
+}
 
 FuseTree::~FuseTree() {
   stop();

@@ -8,10 +8,15 @@
 //
 // One open file description is one Holder (HolderKind::kFuse, the opener's pid, uid, gid, comm
 // and cgroup), made at open and destroyed at release, which the kernel sends when the last
-// descriptor sharing it closes: fork, dup and SCM_RIGHTS share its requests. Writes and SETs are
-// authorized with the *caller's* uid/gid on every call (access_policy.h), so a descriptor passed
-// to another process carries no rights; refusals are EACCES and logged. The check is the
-// socket's: FuseTreeOptions::policy (the config's PolicyStore) when given.
+// descriptor sharing it closes: fork, dup and SCM_RIGHTS share its requests.
+//
+// Admission decides (admission/admission.h), the one the socket uses (FuseTreeOptions::admission):
+// a write, a SET_MIN/SET_MAX and an open for writing of a class node are judged with the
+// *caller* of that call (Vouch::kFuseContext: its pid, uid, gid, cgroup, and supplementary
+// groups only when Admission::needs_groups), so a descriptor passed to another process carries
+// no rights; refusals are EACCES, logged and counted in the caller's per-cgroup data by the
+// admission. The worker gathers the caller's identity; the decision is made on the loop thread
+// inside the one executor hop the call makes anyway (access(W_OK) hops for it too, uncounted).
 //
 // Threads. The libfuse low-level session runs on `threads` worker threads of its own, each
 // waiting in epoll (EPOLLEXCLUSIVE on the non-blocking /dev/fuse descriptor, plus a stop eventfd).
@@ -49,10 +54,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "daemon/cgroup_data_tracker.h"
+#include "admission/admission.h"
 #include "daemon/connection_quota.h"
 #include "daemon/log.h"
 #include "daemon/loop_executor.h"
+#include "daemon/policy_store.h"
 #include "daemon/unique_fd.h"
 #include "perfqos/broker.h"
 
@@ -60,16 +66,13 @@ struct fuse_session;
 
 namespace perfqos::daemon {
 
-class PolicyStore;
-
 struct FuseTreeOptions {
   std::string mountpoint = "/run/perfqos/dev";
   int threads = 4;
-  // The policy writes and SETs are authorized by (the socket's, DESIGN §8); null: root may do
-  // anything, others may only read (access_policy.h).
-  const PolicyStore* policy = nullptr;
-  // Where writes, SETs and write-opens are counted per cgroup (on the loop thread); may be null.
-  CgroupDataTracker* cgroup_data = nullptr;
+  // What decides writes, SETs and write-opens, and counts them per cgroup (the socket's,
+  // DESIGN §2); used on the loop thread. Null: the tree's own over the default policy (root
+  // may do anything, others may only read), counting nothing.
+  admission::Admission* admission = nullptr;
   // The connections-per-uid quota (shared with the socket): an open that may hold requests, a
   // class node for writing or any perf node, is one connection of the caller's uid while the
   // file is open; over the quota the open fails with EUSERS. Null: no quota.
@@ -115,6 +118,9 @@ class FuseTree {
   LoopExecutor& executor_;
   const Logger& log_;
   FuseTreeOptions options_;
+  PolicyStore default_policy_;                           // of own_admission_
+  std::unique_ptr<admission::Admission> own_admission_;  // when options_ gives none
+  admission::Admission* admission_ = nullptr;
   std::uint64_t registry_listener_ = 0;
   bool subscribed_ = false;
 

@@ -13,14 +13,4 @@ std::shared_ptr<const Policy> PolicyStore::current() const {
   return policy_;
 }
 
-Status PolicyStore::authorize(const Caller& caller, std::string_view device, std::string_view knob,
-                              std::int32_t value) const {
-  return current()->authorize(caller, device, knob, value);
-}
-
-Status PolicyStore::authorize_any(const Caller& caller, std::string_view device,
-                                  std::string_view knob) const {
-  return current()->authorize_any(caller, device, knob);
-}
-
 }  // namespace perfqos::daemon

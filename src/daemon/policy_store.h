@@ -1,6 +1,6 @@
-// PolicyStore: the policy in force (perfqos/policy.h), swapped whole on reload (SIGHUP), and
-// the one authorization entry point of every front end: the socket Service calls it on the loop
-// thread, the FUSE workers call it from their own threads.
+// PolicyStore: the policy in force (perfqos/policy.h), swapped whole on reload (SIGHUP). It
+// decides nothing itself: the Admission (admission/admission.h) judges every front end's
+// requests against one current() snapshot; the quotas and cgroup data read it too.
 //
 // Thread safety: every method may be called from any thread; a call sees either the old or the
 // new policy, never a mix.
@@ -27,14 +27,6 @@ class PolicyStore {
 
   void set(Policy policy);
   std::shared_ptr<const Policy> current() const;
-
-  // The policy check for one request: may `caller` set device.knob (knob as users write it:
-  // "latency", "min", "max", ...) to `value` (-1 = the default)? Ok, or EACCES naming the grant
-  // that would be needed.
-  Status authorize(const Caller& caller, std::string_view device, std::string_view knob,
-                   std::int32_t value) const;
-  // As authorize(), for any value (access(W_OK), or an open before any value is known).
-  Status authorize_any(const Caller& caller, std::string_view device, std::string_view knob) const;
 
  private:
   mutable std::mutex mutex_;

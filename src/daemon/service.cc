@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 
 #include "perfqos/value_text.h"
 #include "protocol/codec.h"
@@ -115,45 +116,10 @@ p::HolderEntry holder_entry(const HeldRequest& r, Deadline now) {
   return e;
 }
 
-// The knob a request names: "" for the device's only knob, "range" with an end, "min"/"max"
-// (a range end by name), or a knob name with no end. Ok only when the device has that knob:
-// handlers dereference device.knob(*id) on success (issue #13: "min" on cpu_dma_latency once
-// returned early and READ bound a reference to null).
-Status resolve_knob(const Device& device, const std::string& knob, p::End end, KnobId* id,
-                    RangeEnd* range_end) {
-  const std::string where = device.name() + (knob.empty() ? "" : "." + knob);
-  bool end_by_name = false;  // "min" or "max": parse_knob_name set *range_end
-  if (knob.empty()) {
-    const auto knobs = device.knobs();
-    if (knobs.size() != 1) {
-      return Status::Error(EINVAL, device.name() + ": name a knob: it has " + device.knob_names());
-    }
-    *id = knobs[0]->id();
-  } else if (knob == "range") {
-    *id = KnobId::kRange;
-  } else if (!parse_knob_name(knob, id, range_end)) {
-    return Status::Error(
-        EINVAL, where + ": unknown knob: " + device.name() + " has " + device.knob_names());
-  } else {
-    end_by_name = *id == KnobId::kRange;
-  }
-  if (end_by_name) {
-    if (end != p::End::kNone && (end == p::End::kMin) != (*range_end == RangeEnd::kMin)) {
-      return Status::Error(EINVAL, where + ": end contradicts the knob name");
-    }
-  } else if (*id == KnobId::kRange) {
-    if (end == p::End::kNone) {
-      return Status::Error(EINVAL, where + ": a range request needs end min or max");
-    }
-    *range_end = end == p::End::kMin ? RangeEnd::kMin : RangeEnd::kMax;
-  } else if (end != p::End::kNone) {
-    return Status::Error(EINVAL, where + ": end min/max applies to range knobs only");
-  }
-  if (device.knob(*id) == nullptr) {
-    return Status::Error(
-        EINVAL, where + ": " + device.name() + " has no such knob: it has " + device.knob_names());
-  }
-  return Status::Ok();
+// The range end a frame names, if any.
+std::optional<RangeEnd> range_end_of(p::End end) {
+  if (end == p::End::kNone) return std::nullopt;
+  return end == p::End::kMin ? RangeEnd::kMin : RangeEnd::kMax;
 }
 
 p::ReplyStatus reply_status(const Status& s) {
@@ -200,7 +166,11 @@ Client::~Client() {
 }
 
 Service::Service(Broker& broker, const Logger& log, Rescan rescan)
-    : broker_(broker), log_(log), rescan_(std::move(rescan)) {
+    : broker_(broker),
+      log_(log),
+      rescan_(std::move(rescan)),
+      own_admission_(std::make_unique<admission::Admission>(broker, default_policy_, log)),
+      admission_(own_admission_.get()) {
   for (const auto& device : broker_.registry().devices()) watch_device(device);
   registry_listener_ = broker_.registry().subscribe(
       [this](RegistryEvent event, const std::shared_ptr<Device>& device) {
@@ -217,6 +187,16 @@ Service::~Service() {
   for (auto& [device, knobs] : watched_) {
     for (auto& [knob, id] : knobs) knob->unsubscribe(id);
   }
+}
+
+void Service::set_policy(const PolicyStore* policy) {
+  policy_ = policy != nullptr ? policy : &default_policy_;
+  default_quota_.set_policy(policy);
+  subscription_quota_.set_policy(policy);
+  const bool own = admission_ == own_admission_.get();
+  own_admission_ = std::make_unique<admission::Admission>(broker_, *policy_, log_);
+  own_admission_->set_counter(cgroup_data_);
+  if (own) admission_ = own_admission_.get();
 }
 
 void Service::watch_device(const std::shared_ptr<Device>& device) {
@@ -286,16 +266,10 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
   // Who asks: the frame's sender; the client (the holder) only carries the requests.
   const HolderIdentity& who = sender != nullptr ? *sender : client.holder_->identity();
   if (!client.refused_.ok()) return refusal(message, client.refused_);
-  const std::shared_ptr<const Policy> policy = policy_->current();
-  const Caller caller{who.uid, who.gid, who.cgroup, who.groups};
-  const auto authorize = [&](const std::string& device, KnobId knob, RangeEnd end,
-                             std::int32_t value) {
-    Status s = policy->authorize(caller, device, knob_request_name(knob, end), value);
-    if (cgroup_data_ != nullptr) cgroup_data_->record(device, who.cgroup, s.ok());
-    if (!s.ok()) {
-      log_.info("pid " + std::to_string(who.pid) + " (" + who.comm + ") refused: " + s.message());
-    }
-    return s;
+  // Built only for the requests admission judges.
+  const auto requester = [&] {
+    return admission::Requester::of(
+        who, sender != nullptr ? admission::Vouch::kFrameCred : admission::Vouch::kPeerCred);
   };
 
   if (const auto* hello = std::get_if<p::HelloRequest>(&message)) {
@@ -332,36 +306,31 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
   }
   if (const auto* add = std::get_if<p::AddRequest>(&message)) {
     p::AddReply reply;
-    std::shared_ptr<Device> device = broker_.registry().find(add->device);
-    RequestTarget target{add->device};
-    Status s = device ? Status::Ok() : Status::Error(ENODEV, "no device '" + add->device + "'");
-    if (s.ok()) s = resolve_knob(*device, add->knob, add->end, &target.knob, &target.end);
-    if (s.ok()) s = authorize(add->device, target.knob, target.end, add->value);
-    if (s.ok()) s = policy->admit_request(caller, client.holder_->size());
+    RequestTarget target;
     RequestOutcome out;
+    Status s = admission_->resolve(add->device, add->knob, range_end_of(add->end), &target);
     if (s.ok()) {
       std::optional<Deadline> expiry;
       if (add->duration_ms > 0) expiry = now + std::chrono::milliseconds(add->duration_ms);
-      s = broker_.add(*client.holder_, target, add->value, expiry, &out);
+      s = admission_->add(requester(), *client.holder_, target, add->value, expiry, &out);
     }
     reply.status = reply_status(s);
     if (s.ok()) {
       reply.request_id = out.id;
       reply.change = change_of(out);
-      log_.debug("pid " + std::to_string(who.pid) + " (" + who.comm + ") " + add->device + "." +
-                 knob_request_name(target.knob, target.end) + "=" + std::to_string(add->value) +
-                 (add->duration_ms ? " for " + std::to_string(add->duration_ms) + " ms" : ""));
+      if (log_.enabled(LogLevel::kDebug)) {
+        log_.debug("pid " + std::to_string(who.pid) + " (" + who.comm + ") " + add->device + "." +
+                   knob_request_name(target.knob, target.end) + "=" + std::to_string(add->value) +
+                   (add->duration_ms ? " for " + std::to_string(add->duration_ms) + " ms" : ""));
+      }
     }
     return reply;
   }
   if (const auto* update = std::get_if<p::UpdateRequest>(&message)) {
     p::UpdateReply reply;
     RequestOutcome out;
-    Status s;
-    if (const HeldRequest* r = client.holder_->find(update->request_id); r && r->device()) {
-      s = authorize(r->device()->name(), r->knob(), r->end(), update->value);
-    }
-    if (s.ok()) s = broker_.update(*client.holder_, update->request_id, update->value, &out);
+    Status s =
+        admission_->update(requester(), *client.holder_, update->request_id, update->value, &out);
     reply.status = reply_status(s);
     if (s.ok()) reply.change = change_of(out);
     return reply;
@@ -369,22 +338,24 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
   if (const auto* remove = std::get_if<p::RemoveRequest>(&message)) {
     p::RemoveReply reply;
     RequestOutcome out;
-    Status s = broker_.remove(*client.holder_, remove->request_id, &out);
+    Status s = admission_->remove(*client.holder_, remove->request_id, &out);
     reply.status = reply_status(s);
     if (s.ok()) reply.change = change_of(out);
     return reply;
   }
   if (const auto* read = std::get_if<p::ReadRequest>(&message)) {
     p::ReadReply reply;
-    std::shared_ptr<Device> device = broker_.registry().find(read->device);
-    KnobId id{};
-    RangeEnd end{};
-    Status s = device ? Status::Ok() : Status::Error(ENODEV, "no device '" + read->device + "'");
     // Reading a range needs no end: "range", "min" and "max" all read both ends.
-    const p::End read_end = read->knob == "range" ? p::End::kMin : p::End::kNone;
-    if (s.ok()) s = resolve_knob(*device, read->knob, read_end, &id, &end);
+    const std::optional<RangeEnd> read_end =
+        read->knob == "range" ? std::optional<RangeEnd>(RangeEnd::kMin) : std::nullopt;
+    RequestTarget target;
+    Status s = admission_->resolve(read->device, read->knob, read_end, &target);
+    std::shared_ptr<Device> device;
+    if (s.ok()) device = broker_.registry().find(read->device);
+    const Knob* knob = device ? device->knob(target.knob) : nullptr;
+    if (s.ok() && knob == nullptr) s = Status::Error(ENODEV, "no device '" + read->device + "'");
     reply.status = reply_status(s);
-    if (s.ok()) reply.effective = effective_of(*device->knob(id));
+    if (s.ok()) reply.effective = effective_of(*knob);
     return reply;
   }
   if (const auto* sub = std::get_if<p::SubscribeRequest>(&message)) {
@@ -467,15 +438,13 @@ p::Message Service::dispatch(Client& client, const p::Message& message, Deadline
   }
   if (const auto* bind = std::get_if<p::BindRequest>(&message)) {
     p::BindReply reply;
-    std::shared_ptr<Device> device = broker_.registry().find(bind->device);
-    RequestTarget target{bind->device};
+    RequestTarget target;
     Status s = bindings_ ? Status::Ok()
                          : Status::Error(EOPNOTSUPP,
                                          "bind: cgroup-bound requests are not "
                                          "available in this perfqosd");
-    if (s.ok() && !device) s = Status::Error(ENODEV, "no device '" + bind->device + "'");
-    if (s.ok()) s = resolve_knob(*device, bind->knob, bind->end, &target.knob, &target.end);
-    if (s.ok()) s = authorize(bind->device, target.knob, target.end, bind->value);
+    if (s.ok()) s = admission_->resolve(bind->device, bind->knob, range_end_of(bind->end), &target);
+    if (s.ok()) s = admission_->admit_binding(requester(), target, bind->value);
     RequestOutcome out;
     if (s.ok())
       s = bindings_->bind(who, bind->cgroup, target, bind->value, &reply.binding_id, &out);

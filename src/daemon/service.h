@@ -2,15 +2,16 @@
 // It knows frames and the model, nothing of sockets: SocketServer feeds it decoded requests and
 // sends what it returns.
 //
-// Authorization: every ADD, UPDATE and BIND is checked against the policy (policy_store.h) with
-// the connection's uid, gid and cgroup: root may do anything, others only what a grant allows
-// (EACCES names the grant needed). Quotas: requests per connection (EDQUOT), connections per
-// uid through the ConnectionQuota it shares with the FUSE tree (a connection over the quota is
-// kept open but every request on it gets EUSERS), subscribed connections per uid and in all
-// (SUBSCRIBE gets EDQUOT; subscription_quota.h).
-//
-// Per-cgroup data: every ADD, UPDATE and BIND that reaches the policy counts, admitted or
-// refused, in the data of the caller's cgroup on the target device (cgroup_data_tracker.h).
+// Admission decides (admission/admission.h): every ADD, UPDATE, REMOVE and BIND, and the knob a
+// READ names, go through the Admission the daemon wires (set_admission), with the caller as a
+// Requester: the frame's sender when given (SCM_CREDENTIALS), else the connection's identity
+// (SO_PEERCRED). The Service decides nothing itself: root may do anything, others only what a
+// grant allows (EACCES names the grant needed), requests per connection over quota are EDQUOT,
+// and every decision is counted in the caller's per-cgroup data, all in the Admission.
+// Quotas the Service keeps itself: connections per uid through the ConnectionQuota it shares
+// with the FUSE tree (a connection over the quota is kept open but every request on it gets
+// EUSERS), subscribed connections per uid and in all (SUBSCRIBE gets EDQUOT;
+// subscription_quota.h).
 //
 // Notifications: every knob of every registered device is watched; a change goes, as a
 // Notification frame, to each client subscribed to that device (or to all devices).
@@ -25,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "admission/admission.h"
 #include "daemon/cgroup_bindings.h"
 #include "daemon/cgroup_data_tracker.h"
 #include "daemon/connection_quota.h"
@@ -74,19 +76,26 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Optional collaborators, wired by the daemon. Without a policy: root writes, others read.
-  // Without bindings, BIND and UNBIND answer EOPNOTSUPP. REQUIRES: they outlive the service.
-  void set_policy(const PolicyStore* policy) {
-    policy_ = policy;
-    default_quota_.set_policy(policy);
-    subscription_quota_.set_policy(policy);
+  // Optional collaborators, wired by the daemon. REQUIRES: they outlive the service.
+  // The admission every request goes through; without one, the service keeps its own over the
+  // policy below (and the cgroup data's counter). Null: back to its own.
+  void set_admission(admission::Admission* admission) {
+    admission_ = admission != nullptr ? admission : own_admission_.get();
   }
+  // The policy of the quotas kept here (and of the service's own admission, when none is
+  // wired). Without a policy: root writes, others read.
+  void set_policy(const PolicyStore* policy);
+  // Without bindings, BIND and UNBIND answer EOPNOTSUPP.
   // The quota shared with other front ends; without one, the service keeps its own with the
   // policy above. REQUIRES: it outlives the service.
   void set_connection_quota(ConnectionQuota* quota) { quota_ = quota; }
   void set_bindings(CgroupBindings* bindings) { bindings_ = bindings; }
-  // Without it, CGROUP_DATA answers an empty list and nothing is counted.
-  void set_cgroup_data(CgroupDataTracker* cgroup_data) { cgroup_data_ = cgroup_data; }
+  // Without it, CGROUP_DATA answers an empty list (and the service's own admission, when it is
+  // the one in use, counts nothing).
+  void set_cgroup_data(CgroupDataTracker* cgroup_data) {
+    cgroup_data_ = cgroup_data;
+    own_admission_->set_counter(cgroup_data);
+  }
 
   // `notify` sends one notification frame to the client; it must not call back into Service.
   std::unique_ptr<Client> connect(HolderIdentity identity,
@@ -119,6 +128,8 @@ class Service {
   SubscriptionQuota subscription_quota_{&default_policy_};
   CgroupBindings* bindings_ = nullptr;
   CgroupDataTracker* cgroup_data_ = nullptr;
+  std::unique_ptr<admission::Admission> own_admission_;  // over *policy_, with cgroup_data_
+  admission::Admission* admission_ = nullptr;            // own_admission_ unless wired
   std::uint64_t registry_listener_ = 0;
   std::set<Client*> clients_;
   std::map<const Device*, std::vector<std::pair<Knob*, SubscriptionId>>> watched_;

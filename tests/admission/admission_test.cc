@@ -209,6 +209,39 @@ TEST_F(AdmissionTest, MayHoldAnswersForOpensAndCountsOnlyWhenAsked) {
   EXPECT_EQ((counter.counts[{"network_latency", "/user.slice/app", false}]), 0);
 }
 
+// A class node opened for writing holds a request at the default before any value is known: the
+// decision is may_hold's (a grant on the knob, whatever its range); the front end's own part of
+// the open comes after the policy's and its refusal counts nothing.
+TEST_F(AdmissionTest, AnOpenPlacesTheDefaultRequestWhenTheKnobIsGranted) {
+  auto holder = broker.make_holder(holder_of(HolderKind::kFuse));
+  int reserved = 0;
+  const auto reserve = [&](Holder** out) {
+    ++reserved;
+    *out = holder.get();
+    return Status::Ok();
+  };
+  const RequestTarget latency{"cpu_dma_latency", KnobId::kLatency};
+  RequestOutcome out;
+  ASSERT_TRUE(admission.add_at_open(user(1000), latency, reserve, &out).ok());
+  EXPECT_EQ(holder->size(), 1u);
+  EXPECT_EQ(reserved, 1);
+  EXPECT_EQ((counter.counts[{"cpu_dma_latency", "/user.slice/app", true}]), 1);
+
+  const RequestTarget network{"network_latency", KnobId::kLatency};
+  Status s = admission.add_at_open(user(1000), network, reserve, &out);
+  EXPECT_EQ(s.code(), EACCES);
+  EXPECT_NE(s.message().find("not granted to uid 1000"), std::string::npos) << s.message();
+  EXPECT_EQ(reserved, 1);  // refused before the front end's part
+  EXPECT_EQ(holder->size(), 1u);
+  EXPECT_EQ((counter.counts[{"network_latency", "/user.slice/app", false}]), 1);
+
+  const auto over = [](Holder**) { return Status::Error(EUSERS, "over the quota"); };
+  EXPECT_EQ(admission.add_at_open(user(1000), latency, over, &out).code(), EUSERS);
+  EXPECT_EQ((counter.counts[{"cpu_dma_latency", "/user.slice/app", true}]), 1);
+  EXPECT_EQ((counter.counts[{"cpu_dma_latency", "/user.slice/app", false}]), 0);
+  EXPECT_TRUE(admission.add_at_open(user(0), network, reserve, &out).ok());
+}
+
 TEST_F(AdmissionTest, ReloadCountsRequestsTheNewPolicyWouldRefuse) {
   auto holder = broker.make_holder(holder_of(HolderKind::kConnection));
   RequestTarget t;
