@@ -12,6 +12,7 @@
 
 #include "daemon/daemon_process.h"
 #include "daemon/raw_client.h"
+#include "daemon/run_as.h"
 
 namespace perfqos {
 namespace {

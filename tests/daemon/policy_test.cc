@@ -16,6 +16,7 @@
 #include "daemon/cgroup_fixture.h"
 #include "daemon/daemon_process.h"
 #include "daemon/fuse_mount_dir.h"
+#include "daemon/run_as.h"
 #include "perfqos/client.h"
 #include "perfqos/perf_qos_ioctl.h"
 
@@ -25,59 +26,13 @@ namespace {
 using testing::DaemonProcess;
 using testing::eventually;
 using testing::FuseMountDir;
+using testing::ConfigFile;
+using testing::run_as;
 using testing::TestCgroup;
 
 constexpr std::int32_t kLatencyDefault = 2000000000;
 constexpr uid_t kNobody = 65534;
 
-std::string write_config(const std::string& dir, const std::string& text) {
-  const std::string path = dir + "/perfqosd.toml";
-  std::ofstream(path) << text;
-  return path;
-}
-
-// A config file in its own directory, made before the daemon starts.
-struct ConfigFile {
-  explicit ConfigFile(const std::string& text) {
-    char tmpl[] = "/tmp/perfqos-config-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    path = write_config(dir, text);
-  }
-  ~ConfigFile() { std::filesystem::remove_all(dir); }
-  void rewrite(const std::string& text) const { write_config(dir, text); }
-  std::string dir, path;
-};
-
-// Runs `body` in a child with uid/gid dropped, keeping only the supplementary `groups` (and,
-// first, moved into `cgroup` if given); the results it pushes come back through a pipe.
-std::vector<int> run_as(uid_t uid, gid_t gid, const std::function<void(std::vector<int>&)>& body,
-                        TestCgroup* cgroup = nullptr, const std::vector<gid_t>& groups = {}) {
-  int fds[2];
-  if (::pipe(fds) != 0) return {};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (cgroup != nullptr && !cgroup->add(::getpid())) ::_exit(2);
-    if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(gid) != 0 ||
-        ::setuid(uid) != 0) {
-      ::_exit(3);
-    }
-    std::vector<int> results;
-    body(results);
-    (void)!::write(fds[1], results.data(), results.size() * sizeof(int));
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::vector<int> results;
-  int v;
-  while (::read(fds[0], &v, sizeof v) == sizeof v) results.push_back(v);
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
-  return results;
-}
 
 int add(const std::string& socket, const char* device, const char* knob, std::int32_t value) {
   perfqos_client* c = nullptr;

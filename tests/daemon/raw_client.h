@@ -1,7 +1,6 @@
 // RawClient: one SOCK_SEQPACKET connection to a perfqosd that sends frames as the test builds
 // them, with none of libperfqos's rewriting (it turns "min" into "range" + end, for one), so a
-// test can send exactly what an attacker would. Also run_as(): a body run in a forked child
-// with its uid and gid dropped, for unprivileged clients.
+// test can send exactly what an attacker would (run_as.h makes the attacker unprivileged).
 //
 // Thread safety: none; one test thread per client.
 #pragma once
@@ -84,32 +83,5 @@ class RawClient {
   int fd_ = -1;
   std::uint32_t last_tag_ = 0;
 };
-
-// Runs `body` in a child with uid/gid dropped (no supplementary groups); the ints it pushes
-// come back through a pipe. The child exits 0 after `body`; any other exit fails the test.
-inline std::vector<int> run_as(uid_t uid, gid_t gid,
-                               const std::function<void(std::vector<int>&)>& body) {
-  int fds[2];
-  if (::pipe(fds) != 0) return {};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) ::_exit(3);
-    std::vector<int> results;
-    body(results);
-    (void)!::write(fds[1], results.data(), results.size() * sizeof(int));
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::vector<int> results;
-  int v;
-  while (::read(fds[0], &v, sizeof v) == sizeof v) results.push_back(v);
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) results.push_back(-1000 - status);
-  return results;
-}
 
 }  // namespace perfqos::testing

@@ -35,7 +35,8 @@ struct ConfigFile {
 
 // Runs `body` in a child with uid/gid dropped, keeping only the supplementary `groups` (and,
 // first, moved into `cgroup` if given); the ints it pushes come back through a pipe. A child
-// that cannot drop its credentials exits 3 (and the caller's results are then empty).
+// that does not exit 0 (it could not drop its credentials: 3; not join the cgroup: 2; a crash)
+// adds -1000 - its wait status at the end, so that no result list a test expects matches.
 inline std::vector<int> run_as(uid_t uid, gid_t gid,
                                const std::function<void(std::vector<int>&)>& body,
                                TestCgroup* cgroup = nullptr,
@@ -61,7 +62,9 @@ inline std::vector<int> run_as(uid_t uid, gid_t gid,
   int v;
   while (::read(fds[0], &v, sizeof v) == sizeof v) results.push_back(v);
   ::close(fds[0]);
-  ::waitpid(pid, nullptr, 0);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) results.push_back(-1000 - status);
   return results;
 }
 
