@@ -169,7 +169,9 @@ Status SocketServer::start() {
     return s;
   }
   accepting_ = true;
-  return loop_.watch(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_batch(); });
+  // Accepting waits for the end of the round (reap()): the frames of established connections
+  // that woke the loop together with the listener are served first.
+  return loop_.watch(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_due_ = true; });
 }
 
 void SocketServer::stop() {
@@ -514,6 +516,10 @@ void SocketServer::reap() {
   }
   // A closed connection gave a descriptor back: accept again without waiting for the back-off.
   if (closed_some && out_of_descriptors_) resume_accepting();
+  if (accept_due_) {
+    accept_due_ = false;
+    if (accepting_) accept_batch();
+  }
 }
 
 }  // namespace perfqos::daemon

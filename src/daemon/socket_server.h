@@ -82,8 +82,8 @@ class SocketServer {
   Status start();
   // Stops accepting, closes every connection (dropping its requests), removes the socket.
   void stop();
-  // Closes the connections marked for closing during this round. The daemon calls it after
-  // every round of the loop.
+  // Closes the connections marked for closing during this round, then accepts what the
+  // listener has waiting (within the budget). The daemon calls it after every round of the loop.
   void reap();
 
   std::size_t connections() const { return connections_.size(); }
@@ -115,6 +115,7 @@ class SocketServer {
   UniqueFd backoff_;  // timerfd: resume accepting after kAcceptBackoff
   bool accepting_ = false;
   bool out_of_descriptors_ = false;  // paused for EMFILE: a close may resume it early
+  bool accept_due_ = false;          // the listener was readable this round
   double accept_tokens_ = kAcceptBurst;  // the accept budget (a token bucket)
   std::chrono::steady_clock::time_point accept_refilled_ = std::chrono::steady_clock::now();
   LogThrottle refused_log_;
