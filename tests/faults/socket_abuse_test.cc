@@ -72,6 +72,12 @@ bool log_has(const DaemonProcess& d, const std::string& text) {
 }
 
 TEST(SocketAbuse, ConnectCloseStormAtTheFdLimitDoesNotWedgeTheDaemon) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer stage builds ASan with UBSan, whose vptr check proves an object's type by
+  // writing its memory to a pipe: at the fd limit this test holds perfqosd at, no pipe can be
+  // made and every virtual call is reported as "invalid vptr". The other stages run it.
+  GTEST_SKIP() << "needs a build without UBSan's vptr check: at the fd limit it cannot work";
+#endif
   DaemonProcess daemon({"--log-level", "info"});
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   Client root(daemon.socket());
@@ -116,7 +122,7 @@ TEST(SocketAbuse, ConnectCloseStormAtTheFdLimitDoesNotWedgeTheDaemon) {
   // Root's connection is served throughout (before the fix the loop spun in accept and every
   // call timed out).
   for (int k = 0; k < 200; ++k) {
-    ASSERT_EQ(perfqos_update(root.get(), id, 1 + (k & 1), nullptr), 0) << "round trip " << k;
+    ASSERT_EQ(perfqos_update(root.get(), id, 1 + (k & 1), nullptr), 0) << "round trip " << k << "\n" << daemon.log();
   }
   EXPECT_TRUE(eventually([&] { return log_has(daemon, "not accepting connections for a while"); }))
       << daemon.log();
