@@ -16,8 +16,9 @@
  *                 closed. The client is then unusable: close it and connect again.
  *   -EPROTO       the daemon sent a frame this library cannot parse, or refused ours
  *   -ENOMEM       out of memory
- * plus what the daemon answers (EINVAL value out of range, ENODEV no such device, ENOENT no
- * such request, EPERM not allowed by policy, EDQUOT over quota, ...). SIGPIPE is never raised.
+ * plus what the daemon answers (EINVAL value out of range or no such knob, ENODEV no such
+ * device, ENOENT no such request, EACCES not allowed by policy, EDQUOT over a quota, EUSERS over
+ * the connection quota, ...). SIGPIPE is never raised.
  *
  * Values: int32_t in the knob's unit (see perfqos_knob_info.unit): latencies in µs, throughput in
  * kbit/s, memory bandwidth in Mbit/s, frequencies in kHz (cpufreq) or Hz (devfreq), performance
@@ -220,7 +221,9 @@ PERFQOS_EXPORT int perfqos_describe(struct perfqos_client* client, const char* d
 
 /* Adds a request held by this connection. *id receives its id (unique on this connection, never
  * 0); change, if not NULL, what it did. -EINVAL value out of range (the message names the
- * allowed range), -ENODEV no such device, -ENOENT no such knob on the device, -EPERM. */
+ * allowed range) or no such knob on the device (the message lists its knobs), -ENODEV no such
+ * device, -EACCES not granted by the policy (the message names the grant needed), -EDQUOT over
+ * quotas.max_requests_per_holder. */
 PERFQOS_EXPORT int perfqos_add(struct perfqos_client* client, const char* device, const char* knob,
                                int32_t value, uint32_t* id, struct perfqos_change* change);
 

@@ -94,6 +94,20 @@ TEST_F(DaemonTest, SocketIsWorldWritableAndItsDirectoryIs0755) {
   EXPECT_EQ(st.st_mode & 0777, 0755u);
 }
 
+// The errnos client.h promises are the ones the daemon sends (issue #14: they had drifted).
+TEST_F(DaemonTest, ErrnosAreTheOnesClientHDocuments) {
+  TestClient me(daemon.socket());
+  ASSERT_TRUE(me.ok());
+  std::uint32_t id = 0;
+  EXPECT_EQ(perfqos_add(me.get(), "cpu_dma_latency", "speed", 20, &id, nullptr), -EINVAL);
+  EXPECT_NE(std::string(perfqos_last_error(me.get())).find("latency"), std::string::npos)
+      << perfqos_last_error(me.get());
+  EXPECT_EQ(perfqos_add(me.get(), "cpu_dma_latency", "min", 20, &id, nullptr), -EINVAL);
+  EXPECT_EQ(perfqos_add(me.get(), "no_such_device", nullptr, 20, &id, nullptr), -ENODEV);
+  EXPECT_EQ(perfqos_update(me.get(), 999, 20, nullptr), -ENOENT);
+  EXPECT_EQ(perfqos_add(me.get(), "cpu_dma_latency", nullptr, -5, &id, nullptr), -EINVAL);
+}
+
 TEST_F(DaemonTest, KilledClientsRequestsAreDropped) {
   TestClient me(daemon.socket());
   ASSERT_TRUE(me.ok());
