@@ -36,7 +36,7 @@
 
 #include "baselines/plist_min_list.h"
 #include "baselines/sort_on_add_min_list.h"
-#include "perfqos/constraint_list.h"
+#include "engine/constraint_list.h"
 
 namespace perfqos::bench {
 namespace {

@@ -1,4 +1,4 @@
-// libFuzzer target: the PM QoS class nodes' write and read side (src/daemon/class_node.h).
+// libFuzzer target: the PM QoS class nodes' write and read side (src/frontends/fuse/class_node.h).
 //
 // Input: the bytes of one write(). Properties:
 //   - parse_class_node_write() and parse_hex_s32() agree with reference_kstrtos32(), a
@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/class_node.h"
+#include "frontends/fuse/class_node.h"
 #include "fuzz/fuzz_check.h"
 
 namespace {

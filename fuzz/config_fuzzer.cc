@@ -1,4 +1,4 @@
-// libFuzzer target: perfqosd's TOML config parser (src/daemon/config.h).
+// libFuzzer target: perfqosd's TOML config parser (src/policy/config.h).
 //
 // Input: the text of one config file. Properties:
 //   - parse_config() never crashes, whatever the bytes (toml++ included: in fuzz mode it is
@@ -16,10 +16,10 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/config.h"
 #include "fuzz/fuzz_check.h"
-#include "perfqos/broker.h"
-#include "perfqos/knob.h"
+#include "model/broker.h"
+#include "model/knob.h"
+#include "policy/config.h"
 
 namespace {
 

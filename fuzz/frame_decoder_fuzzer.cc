@@ -16,20 +16,21 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace perfqos::protocol;
+  using perfqos::Status;
   const std::span<const std::uint8_t> bytes(data, size);
   for (Direction direction : {Direction::kToServer, Direction::kToClient}) {
     Frame frame;
-    const CodecStatus decoded = decode(bytes, direction, &frame);
+    const Status decoded = decode(bytes, direction, &frame);
     std::vector<std::uint8_t> out;
     if (!decoded.ok()) {
       FUZZ_CHECK(decoded.code() > 0);
       FUZZ_CHECK(!decoded.message().empty());
-      const CodecStatus reply = encode(error_frame(peek_tag(bytes), decoded), &out);
+      const Status reply = encode(error_frame(peek_tag(bytes), decoded), &out);
       FUZZ_CHECK_MSG(reply.ok(), reply.message());
       continue;
     }
     FUZZ_CHECK(frame.tag == peek_tag(bytes));
-    const CodecStatus encoded = encode(frame, &out);
+    const Status encoded = encode(frame, &out);
     FUZZ_CHECK_MSG(encoded.ok(), encoded.message());
     FUZZ_CHECK(std::equal(out.begin(), out.end(), bytes.begin(), bytes.end()));
   }

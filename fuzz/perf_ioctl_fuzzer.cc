@@ -1,4 +1,4 @@
-// libFuzzer target: the perf_qos/<device> ioctl argument path (src/daemon/perf_qos_node.h),
+// libFuzzer target: the perf_qos/<device> ioctl argument path (src/frontends/fuse/perf_qos_node.h),
 // driven as the FUSE handler drives it, with a model PerfQosHandle per open file behind it.
 //
 // Input: a device header, then records until the input runs out.
@@ -30,11 +30,11 @@
 #include <string>
 #include <vector>
 
-#include "daemon/perf_qos_node.h"
+#include "frontends/fuse/perf_qos_node.h"
 #include "fuzz/fuzz_check.h"
-#include "perfqos/broker.h"
-#include "perfqos/device_specs.h"
-#include "perfqos/perf_qos_handle.h"
+#include "model/broker.h"
+#include "model/device_specs.h"
+#include "model/perf_qos_handle.h"
 #include "perfqos/perf_qos_ioctl.h"
 
 namespace {
@@ -100,7 +100,7 @@ const Command* accepted(unsigned int cmd) {
   return nullptr;
 }
 
-// The RFC's per-file rules (include/perfqos/perf_qos_handle.h), as plainly as they read.
+// The RFC's per-file rules (src/model/perf_qos_handle.h), as plainly as they read.
 struct Model {
   static constexpr int kFiles = 3;
   Range limits;

@@ -26,14 +26,14 @@
 #include <string>
 #include <vector>
 
-#include "daemon/cgroup_data_tracker.h"
-#include "daemon/log.h"
-#include "daemon/policy_store.h"
-#include "daemon/service.h"
+#include "cgroup/cgroup_data_tracker.h"
+#include "frontends/socket/service.h"
 #include "fuzz/fuzz_check.h"
-#include "perfqos/broker.h"
-#include "perfqos/device_specs.h"
+#include "model/broker.h"
+#include "model/device_specs.h"
+#include "policy/policy_store.h"
 #include "protocol/codec.h"
+#include "util/log.h"
 
 namespace perfqos::fuzz {
 namespace {

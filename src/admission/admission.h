@@ -32,10 +32,10 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/log.h"
-#include "daemon/policy_store.h"
-#include "perfqos/broker.h"
-#include "perfqos/perf_qos_handle.h"
+#include "model/broker.h"
+#include "model/perf_qos_handle.h"
+#include "policy/policy_store.h"
+#include "util/log.h"
 
 namespace perfqos::admission {
 

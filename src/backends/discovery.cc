@@ -6,14 +6,14 @@
 #include <set>
 #include <sstream>
 
-#include "backends/cooling_backend.h"
-#include "backends/cpufreq_backend.h"
-#include "backends/devfreq_backend.h"
 #include "backends/knob_dispatch.h"
-#include "backends/rapl_backend.h"
-#include "backends/resume_latency_backend.h"
-#include "backends/runtime_pm_backend.h"
-#include "perfqos/device_specs.h"
+#include "backends/knobs/cooling_backend.h"
+#include "backends/knobs/cpufreq_backend.h"
+#include "backends/knobs/devfreq_backend.h"
+#include "backends/knobs/rapl_backend.h"
+#include "backends/knobs/resume_latency_backend.h"
+#include "backends/knobs/runtime_pm_backend.h"
+#include "model/device_specs.h"
 
 namespace perfqos::backends {
 

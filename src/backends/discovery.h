@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "backends/knob_journal.h"
+#include "backends/journal/knob_journal.h"
 #include "backends/sysfs.h"
-#include "perfqos/device.h"
+#include "model/device.h"
 
 namespace perfqos::backends {
 

@@ -10,7 +10,7 @@
 #include <map>
 #include <memory>
 
-#include "perfqos/device.h"
+#include "model/device.h"
 
 namespace perfqos::backends {
 

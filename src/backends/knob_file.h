@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "backends/knob_journal.h"
+#include "backends/journal/knob_journal.h"
 #include "backends/sysfs.h"
-#include "perfqos/range_constraint.h"
-#include "perfqos/status.h"
+#include "engine/range_constraint.h"
+#include "util/status.h"
 
 namespace perfqos::backends {
 

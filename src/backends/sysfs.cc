@@ -12,24 +12,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/errno_status.h"
+#include "util/unique_fd.h"
+
 namespace perfqos::backends {
 
 namespace {
-
-// Closes the fd on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Status io_error(int code, std::string_view what, std::string_view path) {
   return Status::Error(code, std::string(what) + " " + std::string(path) + ": " + errno_text(code));
@@ -54,29 +42,22 @@ Status write_once(int fd, std::string_view path, std::string_view bytes, std::st
 class DiskNode final : public HeldNode {
  public:
   DiskNode(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  ~DiskNode() override { ::close(fd_); }
   DiskNode(const DiskNode&) = delete;
   DiskNode& operator=(const DiskNode&) = delete;
 
   Status write(std::string_view bytes) override {
     // A regular file (a test tree) keeps only the latest value; the kernel node ignores the
     // offset and lseek on it is a no-op.
-    (void)::lseek(fd_, 0, SEEK_SET);
-    return write_once(fd_, path_, bytes, std::to_string(bytes.size()) + " bytes");
+    (void)::lseek(fd_.get(), 0, SEEK_SET);
+    return write_once(fd_.get(), path_, bytes, std::to_string(bytes.size()) + " bytes");
   }
 
  private:
-  int fd_;
+  UniqueFd fd_;
   std::string path_;
 };
 
 }  // namespace
-
-std::string errno_text(int code) {
-  const char* name = strerrorname_np(code);
-  return std::string(name ? name : "errno " + std::to_string(code)) + " (" + std::strerror(code) +
-         ")";
-}
 
 std::string_view trim(std::string_view text) {
   constexpr std::string_view kSpace = " \t\n\r\v\f";
@@ -122,7 +103,7 @@ std::string DiskSysfs::host_path(std::string_view path) const {
 
 Status DiskSysfs::read(std::string_view path, std::string* text) {
   const std::string host = host_path(path);
-  Fd fd(::open(host.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(host.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return io_error(errno, "read", path);
   std::string data;
   char buf[4096];
@@ -140,7 +121,7 @@ Status DiskSysfs::read(std::string_view path, std::string* text) {
 
 Status DiskSysfs::write(std::string_view path, std::string_view value) {
   const std::string host = host_path(path);
-  Fd fd(::open(host.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  UniqueFd fd(::open(host.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
   if (fd.get() < 0) return write_error(errno, path, value);
   return write_once(fd.get(), path, value, value);
 }

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "perfqos/status.h"
+#include "util/status.h"
 
 namespace perfqos::backends {
 
@@ -72,8 +72,6 @@ class DiskSysfs final : public SysfsRoot {
   std::string prefix_;  // without a trailing '/'; empty for "/"
 };
 
-// "EINVAL (Invalid argument)": for messages.
-std::string errno_text(int code);
 // `text` without leading and trailing ASCII whitespace.
 std::string_view trim(std::string_view text);
 // Parses a decimal integer (optionally signed); false on anything else.

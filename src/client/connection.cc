@@ -23,8 +23,8 @@ Connection::Connection(int fd, int timeout_ms, bool own_socket)
     : fd_(fd), timeout_ms_(timeout_ms), events_(PERFQOS_EVENT_QUEUE_MAX) {
   buffer_.resize(protocol::kMaxFrameSize + 1);
   if (own_socket) {
-    const int flags = fcntl(fd_, F_GETFL);
-    blocking_recv_ = flags >= 0 && fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) == 0;
+    const int flags = fcntl(fd_.get(), F_GETFL);
+    blocking_recv_ = flags >= 0 && fcntl(fd_.get(), F_SETFL, flags & ~O_NONBLOCK) == 0;
     set_timeout_ms(timeout_ms);
   }
 }
@@ -34,12 +34,10 @@ void Connection::set_timeout_ms(int ms) {
   if (!blocking_recv_) return;
   const timeval tv{ms / 1000, (ms % 1000) * 1000};
   // Without a receive timeout a blocking recv could wait forever: poll instead.
-  if (setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) blocking_recv_ = false;
+  if (setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) blocking_recv_ = false;
 }
 
-Connection::~Connection() {
-  if (fd_ >= 0) close(fd_);
-}
+Connection::~Connection() = default;
 
 Status Connection::fail(int code, std::string message) {
   broken_ = Status::Error(code, std::move(message));
@@ -53,7 +51,7 @@ Status Connection::wait_for(short events, std::optional<Clock::time_point> deadl
       auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
       timeout = left > 0 ? static_cast<int>(std::min<long long>(left, 1 << 30)) : 0;
     }
-    pollfd p{fd_, events, 0};
+    pollfd p{fd_.get(), events, 0};
     int n = poll(&p, 1, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::Error(errno, std::string("poll: ") + std::strerror(errno));
@@ -71,7 +69,7 @@ Status Connection::submit(const Message& request, std::uint32_t* tag) {
   if (!s.ok()) return Status::Error(s.code() == EMSGSIZE ? EMSGSIZE : EINVAL, s.message());
   const auto deadline = this->deadline();
   for (;;) {
-    ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n == static_cast<ssize_t>(bytes.size())) break;
     if (n >= 0) return fail(EPROTO, "short send of a frame to perfqosd");
     if (errno == EINTR) continue;
@@ -102,7 +100,8 @@ Status Connection::receive_one(std::optional<Clock::time_point> deadline, Wait w
     if (Status w = wait_for(POLLIN, deadline); !w.ok()) return w;
   }
   for (;;) {
-    ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), (block ? 0 : MSG_DONTWAIT) | MSG_TRUNC);
+    ssize_t n =
+        recv(fd_.get(), buffer_.data(), buffer_.size(), (block ? 0 : MSG_DONTWAIT) | MSG_TRUNC);
     block = false;  // SO_RCVTIMEO ran out (or a signal came): the deadline rules from here
     if (n == 0) return fail(ECONNRESET, "perfqosd closed the connection");
     if (n < 0 && errno == EINTR) continue;
@@ -152,7 +151,7 @@ Status Connection::file(Frame frame) {
 }
 
 Status Connection::pending_error() {
-  const ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
+  const ssize_t n = recv(fd_.get(), buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
   if (n <= 0 || static_cast<std::size_t>(n) > protocol::kMaxFrameSize) return Status::Ok();
   Frame frame;
   if (!protocol::decode(std::span(buffer_.data(), static_cast<std::size_t>(n)),

@@ -18,12 +18,13 @@
 #include <vector>
 
 #include "client/event_queue.h"
-#include "protocol/codec_status.h"
 #include "protocol/messages.h"
+#include "util/status.h"
+#include "util/unique_fd.h"
 
 namespace perfqos::clientlib {
 
-using Status = protocol::CodecStatus;
+using Status = Status;
 using Clock = std::chrono::steady_clock;
 
 class Connection {
@@ -38,7 +39,7 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   int timeout_ms() const { return timeout_ms_; }
   void set_timeout_ms(int ms);
 
@@ -73,7 +74,7 @@ class Connection {
   Status wait_for(short events, std::optional<Clock::time_point> deadline);
   Status fail(int code, std::string message);
 
-  int fd_;
+  UniqueFd fd_;
   int timeout_ms_;
   bool blocking_recv_ = false;  // own socket, blocking, SO_RCVTIMEO = timeout_ms_
   std::uint32_t next_tag_ = 1;

@@ -1,6 +1,6 @@
 #include "daemon/config_state.h"
 
-#include "daemon/cgroup_mount.h"
+#include "cgroup/cgroup_mount.h"
 
 namespace perfqos::daemon {
 

@@ -22,14 +22,14 @@
 #include <string>
 
 #include "admission/admission.h"
-#include "daemon/cgroup_bindings.h"
-#include "daemon/cgroup_data_tracker.h"
-#include "daemon/cgroup_watcher.h"
-#include "daemon/config.h"
+#include "cgroup/cgroup_bindings.h"
+#include "cgroup/cgroup_data_tracker.h"
+#include "cgroup/cgroup_watcher.h"
 #include "daemon/event_loop.h"
-#include "daemon/log.h"
-#include "daemon/policy_store.h"
-#include "perfqos/broker.h"
+#include "model/broker.h"
+#include "policy/config.h"
+#include "policy/policy_store.h"
+#include "util/log.h"
 
 namespace perfqos::daemon {
 

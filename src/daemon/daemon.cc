@@ -11,31 +11,27 @@
 #include <filesystem>
 
 #include "admission/admission.h"
-#include "backends/cpu_latency_backend.h"
+#include "backends/journal/restore_journal.h"
+#include "backends/journal/state_dir.h"
+#include "backends/knobs/cpu_latency_backend.h"
 #include "backends/sysfs.h"
 #include "daemon/config_state.h"
-#include "daemon/connection_quota.h"
 #include "daemon/event_loop.h"
-#include "daemon/fuse_tree.h"
 #include "daemon/instance_lock.h"
 #include "daemon/knob_discovery.h"
 #include "daemon/loop_executor.h"
-#include "daemon/restore_journal.h"
-#include "daemon/service.h"
-#include "daemon/socket_server.h"
-#include "daemon/state_dir.h"
 #include "daemon/systemd_notifier.h"
-#include "daemon/test_devices.h"
-#include "perfqos/broker.h"
-#include "perfqos/device_specs.h"
+#include "frontends/fuse/fuse_tree.h"
+#include "frontends/socket/service.h"
+#include "frontends/socket/socket_server.h"
+#include "model/broker.h"
+#include "model/device_specs.h"
+#include "policy/connection_quota.h"
+#include "util/errno_status.h"
 
 namespace perfqos::daemon {
 
 namespace {
-
-Status errno_status(const char* what) {
-  return Status::Error(errno, std::string(what) + ": " + std::strerror(errno));
-}
 
 // Arms `timer` for the broker's next deadline, or disarms it.
 void arm(int timer, const std::optional<Deadline>& deadline) {
@@ -88,11 +84,11 @@ Status run_daemon(const DaemonOptions& options) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);  // reload the config
-  if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) return errno_status("sigprocmask");
+  if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) return errno_status(errno, "sigprocmask");
   UniqueFd signal_fd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!signal_fd) return errno_status("signalfd");
+  if (!signal_fd) return errno_status(errno, "signalfd");
   UniqueFd timer_fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-  if (!timer_fd) return errno_status("timerfd_create");
+  if (!timer_fd) return errno_status(errno, "timerfd_create");
 
   EventLoop loop;
   if (Status s = loop.init(); !s.ok()) return s;
@@ -142,8 +138,9 @@ Status run_daemon(const DaemonOptions& options) {
   connection_quota.set_policy(&config.policy());
   // The FUSE device tree, before the socket appears (readiness): its workers hand model work to
   // this thread through the executor.
-  TestPerfDevices test_devices(broker, loop, log);
-  if (Status s = test_devices.start(options.test_perf_devices); !s.ok()) return s;
+  for (const std::shared_ptr<DaemonPart>& part : options.parts) {
+    if (Status s = part->start(broker, loop, log); !s.ok()) return s;
+  }
   LoopExecutor executor(loop);
   if (Status s = executor.start(); !s.ok()) return s;
   FuseTree fuse(broker, executor, log,

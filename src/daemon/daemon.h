@@ -7,13 +7,30 @@
 // when NOTIFY_SOCKET is set.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "daemon/log.h"
-#include "perfqos/status.h"
+#include "util/log.h"
+#include "util/status.h"
+
+namespace perfqos {
+class Broker;
+}
 
 namespace perfqos::daemon {
+
+class EventLoop;
+
+// A part a special build of perfqosd runs beside its own: perfqosd-testbed's made-up perf
+// devices (tests/support/test_devices.h). The installed perfqosd has none.
+class DaemonPart {
+ public:
+  virtual ~DaemonPart() = default;
+  // Called once on the loop thread after the config is loaded and before any other thread
+  // exists; an error stops the daemon from starting. The part lives until the daemon stops.
+  virtual Status start(Broker& broker, EventLoop& loop, const Logger& log) = 0;
+};
 
 struct DaemonOptions {
   std::string socket_path = "/run/perfqos/perfqosd.sock";
@@ -33,8 +50,8 @@ struct DaemonOptions {
   // only when config_required (the path was given explicitly); SIGHUP reloads it.
   std::string config_path = "/etc/perfqos/perfqosd.toml";
   bool config_required = false;
-  // FOR TESTS ONLY: perf devices "NAME:UNIT:MIN:MAX" (test_devices.h); SIGUSR1 toggles them.
-  std::vector<std::string> test_perf_devices;
+  // Started in this order, stopped (destroyed) after the front ends.
+  std::vector<std::shared_ptr<DaemonPart>> parts;
 };
 
 // Runs until SIGTERM or SIGINT. Returns the error that kept it from starting or running.

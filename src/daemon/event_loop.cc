@@ -1,4 +1,5 @@
 #include "daemon/event_loop.h"
+#include "util/errno_status.h"
 
 #include <sys/epoll.h>
 
@@ -11,7 +12,7 @@ EventLoop::EventLoop() = default;
 
 Status EventLoop::init() {
   epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
-  if (!epoll_) return Status::Error(errno, std::string("epoll_create1: ") + std::strerror(errno));
+  if (!epoll_) return errno_status(errno, "epoll_create1");
   return Status::Ok();
 }
 
@@ -21,7 +22,7 @@ Status EventLoop::watch(int fd, std::uint32_t events, Callback callback) {
   ev.data.fd = fd;
   const bool known = watches_.contains(fd);
   if (::epoll_ctl(epoll_.get(), known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0) {
-    return Status::Error(errno, std::string("epoll_ctl: ") + std::strerror(errno));
+    return errno_status(errno, "epoll_ctl");
   }
   watches_[fd] = std::make_shared<Watch>(Watch{std::move(callback), ++generation_});
   return Status::Ok();
@@ -32,7 +33,7 @@ Status EventLoop::modify(int fd, std::uint32_t events) {
   ev.events = events;
   ev.data.fd = fd;
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev) != 0) {
-    return Status::Error(errno, std::string("epoll_ctl: ") + std::strerror(errno));
+    return errno_status(errno, "epoll_ctl");
   }
   return Status::Ok();
 }
@@ -48,7 +49,7 @@ Status EventLoop::run(const std::function<void()>& after_round) {
     const int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Status::Error(errno, std::string("epoll_wait: ") + std::strerror(errno));
+      return errno_status(errno, "epoll_wait");
     }
     // The generation fence skips fds closed and reused by an earlier callback of this round.
     const std::uint64_t round_start = generation_;

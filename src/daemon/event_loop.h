@@ -13,8 +13,8 @@
 #include <memory>
 #include <unordered_map>
 
-#include "daemon/unique_fd.h"
-#include "perfqos/status.h"
+#include "util/status.h"
+#include "util/unique_fd.h"
 
 namespace perfqos::daemon {
 

@@ -1,4 +1,5 @@
 #include "daemon/instance_lock.h"
+#include "util/errno_status.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -13,10 +14,6 @@
 namespace perfqos::daemon {
 
 namespace {
-
-Status errno_status(int code, const std::string& what) {
-  return Status::Error(code, what + ": " + backends::errno_text(code));
-}
 
 // The pid the holder wrote, or "unknown" (it may be between its flock and its write).
 std::string holder_pid(int fd) {

@@ -12,9 +12,9 @@
 
 #include <sys/types.h>
 
-#include "daemon/state_dir.h"
-#include "daemon/unique_fd.h"
-#include "perfqos/status.h"
+#include "backends/journal/state_dir.h"
+#include "util/status.h"
+#include "util/unique_fd.h"
 
 namespace perfqos::daemon {
 

@@ -10,10 +10,10 @@
 #include <set>
 #include <string>
 
-#include "backends/knob_journal.h"
+#include "backends/journal/knob_journal.h"
 #include "backends/sysfs.h"
-#include "daemon/log.h"
-#include "perfqos/broker.h"
+#include "model/broker.h"
+#include "util/log.h"
 
 namespace perfqos::daemon {
 

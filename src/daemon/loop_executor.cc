@@ -1,4 +1,5 @@
 #include "daemon/loop_executor.h"
+#include "util/errno_status.h"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -27,7 +28,7 @@ LoopExecutor::~LoopExecutor() {
 
 Status LoopExecutor::start() {
   event_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!event_fd_) return Status::Error(errno, std::string("eventfd: ") + std::strerror(errno));
+  if (!event_fd_) return errno_status(errno, "eventfd");
   loop_thread_ = std::this_thread::get_id();
   if (Status s = loop_.watch(event_fd_.get(), EPOLLIN, [this](std::uint32_t) { run_queued(); });
       !s.ok()) {

@@ -26,8 +26,8 @@
 #include <type_traits>
 
 #include "daemon/event_loop.h"
-#include "daemon/unique_fd.h"
-#include "perfqos/status.h"
+#include "util/status.h"
+#include "util/unique_fd.h"
 
 namespace perfqos::daemon {
 

@@ -3,8 +3,11 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "daemon/config.h"
 #include "daemon/daemon.h"
+#include "policy/config.h"
+#ifdef PERFQOS_TESTBED
+#include "support/test_devices.h"
+#endif
 
 #ifndef PERFQOS_VERSION
 #define PERFQOS_VERSION "unknown"  // cmake/PerfqosInstall.cmake defines it
@@ -63,11 +66,15 @@ int main(int argc, char** argv) {
   app.add_flag_callback(
       "--no-fuse", [&options] { options.fuse = false; },
       "Do not mount the FUSE device tree (the socket stays the only way in)");
-  app.add_option("--test-perf-device", options.test_perf_devices,
-                 "FOR TESTS ONLY: register a perf QoS device NAME:UNIT:MIN:MAX (UNIT normal or "
-                 "kbps; no backend). Repeatable. SIGUSR1 unregisters these devices, the next "
-                 "SIGUSR1 registers them again")
+#ifdef PERFQOS_TESTBED
+  // perfqosd-testbed only (tests/support/CMakeLists.txt).
+  std::vector<std::string> test_perf_devices;
+  app.add_option("--test-perf-device", test_perf_devices,
+                 "Register a perf QoS device NAME:UNIT:MIN:MAX (UNIT normal or kbps; no "
+                 "backend). Repeatable. SIGUSR1 unregisters these devices, the next SIGUSR1 "
+                 "registers them again")
       ->group("Testing");
+#endif
   bool check_config = false;
   app.add_option("--config", options.config_path,
                  "The TOML config (grants, quotas, perf devices, per-cgroup caps and floors, "
@@ -116,6 +123,10 @@ int main(int argc, char** argv) {
     if (d.log_level && app.count("--log-level") == 0) log_level = *d.log_level;
   }
   perfqos::daemon::parse_log_level(log_level, &options.log_level);
+#ifdef PERFQOS_TESTBED
+  options.parts.push_back(
+      std::make_shared<perfqos::daemon::TestPerfDevices>(std::move(test_perf_devices)));
+#endif
 
   perfqos::Status s = perfqos::daemon::run_daemon(options);
   if (!s.ok()) {

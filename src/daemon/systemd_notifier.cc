@@ -1,4 +1,5 @@
 #include "daemon/systemd_notifier.h"
+#include "util/errno_status.h"
 
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -31,8 +32,7 @@ Status SystemdNotifier::start_watchdog(EventLoop& loop) {
   std::uint64_t usec = 0;
   if (::sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return Status::Ok();
   timer_ = UniqueFd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-  if (!timer_)
-    return Status::Error(errno, std::string("watchdog timerfd: ") + std::strerror(errno));
+  if (!timer_) return errno_status(errno, "watchdog timerfd");
   // Half the interval, as sd_watchdog_enabled(3) advises: one late round is not a restart.
   const std::uint64_t half = usec / 2 > 0 ? usec / 2 : 1;
   itimerspec spec{};
@@ -40,7 +40,7 @@ Status SystemdNotifier::start_watchdog(EventLoop& loop) {
   spec.it_interval.tv_nsec = static_cast<long>(half % 1000000) * 1000;
   spec.it_value = spec.it_interval;
   if (::timerfd_settime(timer_.get(), 0, &spec, nullptr) != 0) {
-    return Status::Error(errno, std::string("watchdog timer: ") + std::strerror(errno));
+    return errno_status(errno, "watchdog timer");
   }
   const int fd = timer_.get();
   if (Status s = loop.watch(fd, EPOLLIN,

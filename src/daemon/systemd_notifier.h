@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "daemon/event_loop.h"
-#include "daemon/unique_fd.h"
-#include "perfqos/status.h"
+#include "util/status.h"
+#include "util/unique_fd.h"
 
 namespace perfqos::daemon {
 

@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "perfqos/constraint_list.h"
-#include "perfqos/request.h"
+#include "engine/constraint_list.h"
+#include "engine/request.h"
 
 namespace perfqos::detail {
 

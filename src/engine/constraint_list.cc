@@ -1,4 +1,4 @@
-#include "perfqos/constraint_list.h"
+#include "engine/constraint_list.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "perfqos/result.h"
+#include "engine/result.h"
 
 namespace perfqos::detail {
 

@@ -1,4 +1,4 @@
-#include "perfqos/range_constraint.h"
+#include "engine/range_constraint.h"
 
 #include <mutex>
 

@@ -1,9 +1,9 @@
-#include "perfqos/broker.h"
+#include "model/broker.h"
 
 #include <cerrno>
 #include <set>
 
-#include "perfqos/value_text.h"
+#include "model/value_text.h"
 
 namespace perfqos {
 
@@ -189,7 +189,7 @@ Status Broker::update(Holder& holder, RequestId id, std::int32_t value, RequestO
   }
   HeldRequest& r = *it->second;
   if (r.device_ == nullptr) {
-    return Status::Error(ENODEV, "request " + std::to_string(id) + ": its device is gone");
+    return device_gone("request " + std::to_string(id));
   }
   Knob& knob = *r.device_->knob(r.knob_);
   const ListSpec spec = knob.spec(r.end_);
@@ -216,7 +216,7 @@ Status Broker::remove(Holder& holder, RequestId id, RequestOutcome* outcome) {
   HeldRequest& r = *it->second;
   if (r.device_ == nullptr) {
     holder.requests_.erase(it);
-    return Status::Error(ENODEV, "request " + std::to_string(id) + ": its device is gone");
+    return device_gone("request " + std::to_string(id));
   }
   Device& device = *r.device_;
   const Knob& knob = *device.knob(r.knob_);

@@ -1,8 +1,8 @@
-#include "perfqos/device.h"
+#include "model/device.h"
 
 #include <cerrno>
 
-#include "perfqos/holder.h"
+#include "model/holder.h"
 
 namespace perfqos {
 
@@ -16,6 +16,10 @@ const char* to_string(PerfUnit unit) {
       return "";
   }
   return "";
+}
+
+Status device_gone(std::string_view what) {
+  return Status::Error(ENODEV, std::string(what) + ": its device is gone");
 }
 
 Status check_device_name(std::string_view name) {

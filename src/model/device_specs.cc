@@ -1,4 +1,4 @@
-#include "perfqos/device_specs.h"
+#include "model/device_specs.h"
 
 #include <cerrno>
 #include <climits>

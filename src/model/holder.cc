@@ -1,7 +1,7 @@
-#include "perfqos/holder.h"
+#include "model/holder.h"
 
-#include "perfqos/broker.h"
-#include "perfqos/device.h"
+#include "model/broker.h"
+#include "model/device.h"
 
 namespace perfqos {
 

@@ -1,4 +1,4 @@
-#include "perfqos/knob.h"
+#include "model/knob.h"
 
 namespace perfqos {
 

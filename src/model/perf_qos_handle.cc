@@ -1,4 +1,4 @@
-#include "perfqos/perf_qos_handle.h"
+#include "model/perf_qos_handle.h"
 
 #include <cerrno>
 
@@ -19,7 +19,7 @@ PerfQosHandle::PerfQosHandle(Broker& broker, Holder& holder, std::string device)
 Status PerfQosHandle::range_knob(const Device** device, const Knob** knob) const {
   std::shared_ptr<Device> d = broker_.registry().find(device_);
   const Knob* k = d ? d->knob(KnobId::kRange) : nullptr;
-  if (k == nullptr) return Status::Error(ENODEV, "perf QoS device '" + device_ + "' is gone");
+  if (k == nullptr) return device_gone("perf QoS device '" + device_ + "'");
   *device = d.get();  // kept alive by the registry
   *knob = k;
   return Status::Ok();

@@ -1,4 +1,4 @@
-#include "perfqos/registry.h"
+#include "model/registry.h"
 
 namespace perfqos {
 

@@ -1,4 +1,4 @@
-#include "perfqos/value_text.h"
+#include "model/value_text.h"
 
 #include <cerrno>
 #include <charconv>

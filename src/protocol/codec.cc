@@ -45,76 +45,73 @@ bool decode_body(Opcode op, FieldReader& reader, Message* out) {
 
 }  // namespace
 
-CodecStatus encode(const Frame& frame, std::vector<std::uint8_t>* out) {
+Status encode(const Frame& frame, std::vector<std::uint8_t>* out) {
   out->assign(kHeaderSize, 0);
   FieldWriter writer(out);
   std::visit([&writer](const auto& message) { layout(writer, message); }, frame.message);
   if (writer.failed()) return writer.status();
   if (out->size() > kMaxFrameSize) {
-    return CodecStatus::Error(EMSGSIZE, std::string(opcode_name(opcode_of(frame.message))) +
-                                            " frame of " + std::to_string(out->size()) +
-                                            " bytes exceeds the maximum " +
-                                            std::to_string(kMaxFrameSize) + " (paginate)");
+    return Status::Error(EMSGSIZE, std::string(opcode_name(opcode_of(frame.message))) +
+                                       " frame of " + std::to_string(out->size()) +
+                                       " bytes exceeds the maximum " +
+                                       std::to_string(kMaxFrameSize) + " (paginate)");
   }
   (*out)[0] = kVersion;
   (*out)[1] = static_cast<std::uint8_t>(opcode_of(frame.message));
   put_le(out, 4, frame.tag, 4);
   put_le(out, 8, static_cast<std::uint32_t>(out->size() - kHeaderSize), 4);
-  return CodecStatus::Ok();
+  return Status::Ok();
 }
 
-CodecStatus decode(std::span<const std::uint8_t> bytes, Direction direction, Frame* out) {
+Status decode(std::span<const std::uint8_t> bytes, Direction direction, Frame* out) {
   if (bytes.size() > kMaxFrameSize) {
-    return CodecStatus::Error(EMSGSIZE, "frame of " + std::to_string(bytes.size()) +
-                                            " bytes exceeds the maximum " +
-                                            std::to_string(kMaxFrameSize));
+    return Status::Error(EMSGSIZE, "frame of " + std::to_string(bytes.size()) +
+                                       " bytes exceeds the maximum " +
+                                       std::to_string(kMaxFrameSize));
   }
   if (bytes.size() < kHeaderSize) {
-    return CodecStatus::Error(EBADMSG, "frame truncated in the header (" +
-                                           std::to_string(bytes.size()) + " of " +
-                                           std::to_string(kHeaderSize) + " bytes)");
+    return Status::Error(EBADMSG, "frame truncated in the header (" + std::to_string(bytes.size()) +
+                                      " of " + std::to_string(kHeaderSize) + " bytes)");
   }
   if (bytes[0] != kVersion) {
-    return CodecStatus::Error(EPROTONOSUPPORT, "unsupported version " + std::to_string(bytes[0]) +
-                                                   " (this side speaks " +
-                                                   std::to_string(kVersion) + ")");
+    return Status::Error(EPROTONOSUPPORT, "unsupported version " + std::to_string(bytes[0]) +
+                                              " (this side speaks " + std::to_string(kVersion) +
+                                              ")");
   }
   if (!is_known_opcode(bytes[1])) {
-    return CodecStatus::Error(EBADMSG, "unknown opcode " + hex(bytes[1]));
+    return Status::Error(EBADMSG, "unknown opcode " + hex(bytes[1]));
   }
   const auto op = static_cast<Opcode>(bytes[1]);
   const bool to_server = is_request(op);
   if (to_server != (direction == Direction::kToServer)) {
-    return CodecStatus::Error(EBADMSG, std::string("opcode ") + hex(bytes[1]) + " (" +
-                                           opcode_name(op) + ") is not sent to the " +
-                                           (to_server ? "client" : "server"));
+    return Status::Error(EBADMSG, std::string("opcode ") + hex(bytes[1]) + " (" + opcode_name(op) +
+                                      ") is not sent to the " + (to_server ? "client" : "server"));
   }
   if (std::uint32_t reserved = get_le(bytes, 2, 2); reserved != 0) {
-    return CodecStatus::Error(EBADMSG, "reserved header field is " + hex(reserved) + ", must be 0");
+    return Status::Error(EBADMSG, "reserved header field is " + hex(reserved) + ", must be 0");
   }
   const std::size_t payload = get_le(bytes, 8, 4);
   if (payload != bytes.size() - kHeaderSize) {
-    return CodecStatus::Error(EBADMSG, "header announces a payload of " + std::to_string(payload) +
-                                           " bytes, the frame carries " +
-                                           std::to_string(bytes.size() - kHeaderSize));
+    return Status::Error(EBADMSG, "header announces a payload of " + std::to_string(payload) +
+                                      " bytes, the frame carries " +
+                                      std::to_string(bytes.size() - kHeaderSize));
   }
   out->tag = get_le(bytes, 4, 4);
   FieldReader reader(bytes.subspan(kHeaderSize));
   decode_body(op, reader, &out->message);
   if (reader.failed()) return reader.status();
   if (reader.remaining() != 0) {
-    return CodecStatus::Error(EBADMSG, std::to_string(reader.remaining()) +
-                                           " trailing bytes after the " + opcode_name(op) +
-                                           " message");
+    return Status::Error(EBADMSG, std::to_string(reader.remaining()) +
+                                      " trailing bytes after the " + opcode_name(op) + " message");
   }
-  return CodecStatus::Ok();
+  return Status::Ok();
 }
 
 std::uint32_t peek_tag(std::span<const std::uint8_t> bytes) {
   return bytes.size() >= 8 ? get_le(bytes, 4, 4) : 0;
 }
 
-Frame error_frame(std::uint32_t tag, const CodecStatus& status) {
+Frame error_frame(std::uint32_t tag, const Status& status) {
   ErrorReply reply;
   reply.status = ReplyStatus::Error(status.ok() ? EBADMSG : status.code(), status.message());
   return Frame{tag, std::move(reply)};

@@ -17,8 +17,8 @@
 #include <span>
 #include <vector>
 
-#include "protocol/codec_status.h"
 #include "protocol/messages.h"
+#include "util/status.h"
 
 namespace perfqos::protocol {
 
@@ -27,18 +27,18 @@ enum class Direction { kToServer, kToClient };
 
 // Replaces *out with the encoding of `frame`. Fails with EINVAL when a field breaks its limit and
 // EMSGSIZE when the frame would exceed kMaxFrameSize (paginate: see fit_page()).
-CodecStatus encode(const Frame& frame, std::vector<std::uint8_t>* out);
+Status encode(const Frame& frame, std::vector<std::uint8_t>* out);
 
 // Decodes one whole frame. On error *out is unspecified. Codes: EBADMSG malformed, EMSGSIZE too
 // large, EPROTONOSUPPORT other version.
-CodecStatus decode(std::span<const std::uint8_t> bytes, Direction direction, Frame* out);
+Status decode(std::span<const std::uint8_t> bytes, Direction direction, Frame* out);
 
 // The tag of a frame whose header is at least partly readable (for the ERROR reply to a frame
 // decode() refused); 0 when the tag bytes are missing.
 std::uint32_t peek_tag(std::span<const std::uint8_t> bytes);
 
 // The ERROR frame a server sends for a frame it could not parse, before closing the connection.
-Frame error_frame(std::uint32_t tag, const CodecStatus& status);
+Frame error_frame(std::uint32_t tag, const Status& status);
 
 // Bytes one list entry adds to a page.
 std::size_t encoded_size(const DeviceInfo& device);

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <string>
 
-#include "protocol/codec_status.h"
+#include "util/status.h"
 
 namespace perfqos::protocol {
 
@@ -18,7 +18,7 @@ class FieldPath {
   static constexpr std::size_t kNoIndex = static_cast<std::size_t>(-1);
 
   bool failed() const { return !status_.ok(); }
-  const CodecStatus& status() const { return status_; }
+  const Status& status() const { return status_; }
 
   // The full name of `field` under the current path. Built by appending to one string only:
   // `"[" + std::to_string(i) + "]"` (operator+ on a literal and a temporary, which inserts at
@@ -41,7 +41,7 @@ class FieldPath {
   }
   // Keeps only the first error: later ones are consequences of it.
   void fail(int code, std::string message) {
-    if (status_.ok()) status_ = CodecStatus::Error(code, std::move(message));
+    if (status_.ok()) status_ = Status::Error(code, std::move(message));
   }
 
   // Enters a nested struct (or, with an index, a list element) for the scope's lifetime.
@@ -70,7 +70,7 @@ class FieldPath {
   };
   std::array<Part, kMaxDepth> parts_{};
   std::size_t depth_ = 0;
-  CodecStatus status_;
+  Status status_;
 };
 
 }  // namespace perfqos::protocol

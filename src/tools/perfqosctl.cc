@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "model/knob.h"
+#include "model/value_text.h"
 #include "perfqos/client.h"
-#include "perfqos/knob.h"
-#include "perfqos/value_text.h"
 #include "tools/json_writer.h"
 #include "tools/request_spec.h"
 #include "tools/text_table.h"

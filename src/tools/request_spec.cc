@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstdint>
 
-#include "perfqos/knob.h"
+#include "model/knob.h"
 
 namespace perfqos::tools {
 

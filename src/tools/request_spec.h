@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "perfqos/status.h"
+#include "util/status.h"
 
 namespace perfqos::tools {
 

@@ -7,8 +7,8 @@
 #include <map>
 #include <tuple>
 
+#include "model/device_specs.h"
 #include "model/recording_backend.h"
-#include "perfqos/device_specs.h"
 
 namespace perfqos::admission {
 namespace {

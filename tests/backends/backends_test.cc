@@ -8,17 +8,17 @@
 #include <climits>
 #include <random>
 
-#include "backends/cooling_backend.h"
-#include "backends/cpu_latency_backend.h"
-#include "backends/cpufreq_backend.h"
-#include "backends/devfreq_backend.h"
 #include "backends/knob_dispatch.h"
-#include "backends/rapl_backend.h"
-#include "backends/resume_latency_backend.h"
-#include "backends/runtime_pm_backend.h"
+#include "backends/knobs/cooling_backend.h"
+#include "backends/knobs/cpu_latency_backend.h"
+#include "backends/knobs/cpufreq_backend.h"
+#include "backends/knobs/devfreq_backend.h"
+#include "backends/knobs/rapl_backend.h"
+#include "backends/knobs/resume_latency_backend.h"
+#include "backends/knobs/runtime_pm_backend.h"
 #include "backends/sysfs_tree.h"
-#include "perfqos/broker.h"
-#include "perfqos/device_specs.h"
+#include "model/broker.h"
+#include "model/device_specs.h"
 
 namespace perfqos::backends {
 namespace {

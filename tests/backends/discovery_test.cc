@@ -7,7 +7,7 @@
 #include <climits>
 
 #include "backends/sysfs_tree.h"
-#include "perfqos/broker.h"
+#include "model/broker.h"
 
 namespace perfqos::backends {
 namespace {

@@ -4,7 +4,7 @@
 // Trust (issue #13, finding 8): knob paths confined to /sys and /dev of the sysfs root, the
 // state directory and the journal file checked before they are used, the temp file never
 // followed. perfqosd itself under the same attacks: tests/faults/startup_test.cc.
-#include "daemon/restore_journal.h"
+#include "backends/journal/restore_journal.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -17,10 +17,10 @@
 #include <sstream>
 
 #include "backends/discovery.h"
+#include "backends/journal/journal_file.h"
+#include "backends/journal/knob_path.h"
 #include "backends/sysfs_tree.h"
-#include "daemon/journal_file.h"
-#include "daemon/knob_path.h"
-#include "perfqos/broker.h"
+#include "model/broker.h"
 
 namespace perfqos::daemon {
 namespace {

@@ -13,10 +13,10 @@
 #include <cstring>
 #include <optional>
 
-#include "backends/cpu_latency_backend.h"
-#include "backends/resume_latency_backend.h"
-#include "perfqos/broker.h"
-#include "perfqos/device_specs.h"
+#include "backends/knobs/cpu_latency_backend.h"
+#include "backends/knobs/resume_latency_backend.h"
+#include "model/broker.h"
+#include "model/device_specs.h"
 
 namespace perfqos::backends {
 namespace {

@@ -1,6 +1,7 @@
 // DiskSysfs against a generated tree: trimmed reads, whole-value writes that never create
 // files, faithful errno, sorted listings, symlink resolution inside the root, and the helpers.
 #include "backends/sysfs.h"
+#include "util/errno_status.h"
 
 #include <gtest/gtest.h>
 

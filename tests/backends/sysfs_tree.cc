@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/errno_status.h"
+
 namespace perfqos::testing {
 
 namespace fs = std::filesystem;
@@ -221,8 +223,8 @@ Status RecordingSysfs::open_node(std::string_view path, std::unique_ptr<backends
 
 Status FaultInjectingSysfs::read(std::string_view path, std::string* text) {
   if (auto it = read_faults_.find(path); it != read_faults_.end()) {
-    return Status::Error(it->second, "read " + std::string(path) + ": " +
-                                         backends::errno_text(it->second) + " (injected)");
+    return Status::Error(
+        it->second, "read " + std::string(path) + ": " + errno_text(it->second) + " (injected)");
   }
   return inner_->read(path, text);
 }
@@ -234,7 +236,7 @@ Status FaultInjectingSysfs::write(std::string_view path, std::string_view value)
     code = it->second;
   if (code != 0) {
     return Status::Error(code, "write '" + std::string(value) + "' to " + std::string(path) + ": " +
-                                   backends::errno_text(code) + " (injected)");
+                                   errno_text(code) + " (injected)");
   }
   return inner_->write(path, value);
 }
@@ -250,8 +252,8 @@ bool FaultInjectingSysfs::exists(std::string_view path) {
 Status FaultInjectingSysfs::open_node(std::string_view path,
                                       std::unique_ptr<backends::HeldNode>* node) {
   if (auto it = write_faults_.find(path); it != write_faults_.end()) {
-    return Status::Error(it->second, "open " + std::string(path) + ": " +
-                                         backends::errno_text(it->second) + " (injected)");
+    return Status::Error(
+        it->second, "open " + std::string(path) + ": " + errno_text(it->second) + " (injected)");
   }
   return inner_->open_node(path, node);
 }

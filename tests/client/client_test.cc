@@ -256,7 +256,7 @@ TEST(Client, ErrorFrameFromServerBreaksTheConnection) {
     std::uint32_t tag = 0;
     c.server.receive_as<DescribeRequest>(&tag);
     c.server.send(error_frame(
-        tag, CodecStatus::Error(EPROTONOSUPPORT, "unsupported version 2 (this side speaks 1)")));
+        tag, Status::Error(EPROTONOSUPPORT, "unsupported version 2 (this side speaks 1)")));
   });
   perfqos_device_info info{};
   EXPECT_EQ(perfqos_describe(c.client, "gpu", &info), -EPROTONOSUPPORT);

@@ -45,7 +45,7 @@ class FakeServer {
     if (n <= 0) return std::nullopt;
     buf.resize(static_cast<std::size_t>(n));
     protocol::Frame frame;
-    protocol::CodecStatus s = protocol::decode(buf, protocol::Direction::kToServer, &frame);
+    Status s = protocol::decode(buf, protocol::Direction::kToServer, &frame);
     EXPECT_TRUE(s.ok()) << s.message();
     if (!s.ok()) return std::nullopt;
     return frame;
@@ -65,7 +65,7 @@ class FakeServer {
 
   void send(const protocol::Frame& frame) {
     std::vector<std::uint8_t> bytes;
-    protocol::CodecStatus s = protocol::encode(frame, &bytes);
+    Status s = protocol::encode(frame, &bytes);
     ASSERT_TRUE(s.ok()) << s.message();
     send_raw(bytes);
   }

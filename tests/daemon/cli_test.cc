@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "daemon/daemon_process.h"
-#include "daemon/log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/daemon_process.h"
+#include "util/log.h"
 
 namespace perfqos::daemon {
 namespace {

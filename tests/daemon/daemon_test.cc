@@ -8,9 +8,9 @@
 #include <cstring>
 #include <random>
 
-#include "daemon/daemon_process.h"
 #include "perfqos/client.h"
 #include "protocol/codec.h"
+#include "support/daemon_process.h"
 
 namespace perfqos {
 namespace {

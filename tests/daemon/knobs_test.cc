@@ -8,8 +8,8 @@
 #include <tuple>
 
 #include "backends/sysfs_tree.h"
-#include "daemon/daemon_process.h"
 #include "perfqos/client.h"
+#include "support/daemon_process.h"
 
 namespace perfqos {
 namespace {

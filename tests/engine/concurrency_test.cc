@@ -23,8 +23,8 @@
 #include <utility>
 #include <vector>
 
-#include "perfqos/constraint_list.h"
-#include "perfqos/range_constraint.h"
+#include "engine/constraint_list.h"
+#include "engine/range_constraint.h"
 
 namespace perfqos {
 namespace {

@@ -12,8 +12,8 @@
 #include <memory>
 
 #include "backends/sysfs_tree.h"
-#include "daemon/daemon_process.h"
 #include "faults/fault_support.h"
+#include "support/daemon_process.h"
 
 namespace perfqos {
 namespace {

@@ -3,7 +3,7 @@
 // replaced by a symbolic link to /dev/full, which fails every write with ENOSPC even for root;
 // putting the file back makes writes work again.
 //
-// Contract checked (include/perfqos/broker.h): an add or update whose write fails gets the
+// Contract checked (src/model/broker.h): an add or update whose write fails gets the
 // errno with a message naming device.knob and the file, and is rolled back, the previous
 // effective value being written again (which fails too and counts as a second failure); a
 // request that does not change the effective value writes nothing and succeeds; the device
@@ -15,8 +15,8 @@
 #include <filesystem>
 
 #include "backends/sysfs_tree.h"
-#include "daemon/daemon_process.h"
 #include "faults/fault_support.h"
+#include "support/daemon_process.h"
 #include "tools/run_perfqosctl.h"
 
 namespace perfqos {

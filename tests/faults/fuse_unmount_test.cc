@@ -15,10 +15,10 @@
 #include <fstream>
 #include <memory>
 
-#include "daemon/daemon_process.h"
-#include "daemon/fuse_mount_dir.h"
 #include "faults/fault_support.h"
 #include "perfqos/perf_qos_ioctl.h"
+#include "support/daemon_process.h"
+#include "support/fuse_mount_dir.h"
 
 namespace perfqos {
 namespace {

@@ -10,8 +10,8 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/daemon_process.h"
 #include "faults/fault_support.h"
+#include "support/daemon_process.h"
 
 namespace perfqos {
 namespace {

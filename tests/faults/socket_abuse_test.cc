@@ -17,9 +17,9 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/daemon_process.h"
 #include "faults/fault_support.h"
 #include "protocol/codec.h"
+#include "support/daemon_process.h"
 #include "tools/run_perfqosctl.h"
 
 namespace perfqos {
@@ -122,7 +122,8 @@ TEST(SocketAbuse, ConnectCloseStormAtTheFdLimitDoesNotWedgeTheDaemon) {
   // Root's connection is served throughout (before the fix the loop spun in accept and every
   // call timed out).
   for (int k = 0; k < 200; ++k) {
-    ASSERT_EQ(perfqos_update(root.get(), id, 1 + (k & 1), nullptr), 0) << "round trip " << k << "\n" << daemon.log();
+    ASSERT_EQ(perfqos_update(root.get(), id, 1 + (k & 1), nullptr), 0) << "round trip " << k << "\n"
+                                                                       << daemon.log();
   }
   EXPECT_TRUE(eventually([&] { return log_has(daemon, "not accepting connections for a while"); }))
       << daemon.log();

@@ -23,9 +23,9 @@
 #include <sstream>
 
 #include "backends/sysfs_tree.h"
-#include "daemon/daemon_process.h"
-#include "daemon/fuse_mount_dir.h"
 #include "faults/fault_support.h"
+#include "support/daemon_process.h"
+#include "support/fuse_mount_dir.h"
 
 namespace perfqos {
 namespace {

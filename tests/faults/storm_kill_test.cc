@@ -7,8 +7,8 @@
 #include <atomic>
 #include <thread>
 
-#include "daemon/daemon_process.h"
 #include "faults/fault_support.h"
+#include "support/daemon_process.h"
 
 namespace perfqos {
 namespace {

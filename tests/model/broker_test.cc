@@ -1,13 +1,13 @@
 // The broker: registry, holders, requests, hierarchy, backends, timed requests, unregistering.
-#include "perfqos/broker.h"
+#include "model/broker.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <climits>
 
+#include "model/device_specs.h"
 #include "model/recording_backend.h"
-#include "perfqos/device_specs.h"
 
 namespace perfqos {
 namespace {

@@ -3,8 +3,8 @@
 
 #include <climits>
 
-#include "perfqos/broker.h"
-#include "perfqos/device_specs.h"
+#include "model/broker.h"
+#include "model/device_specs.h"
 
 namespace perfqos {
 namespace {

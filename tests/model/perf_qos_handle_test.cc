@@ -1,10 +1,10 @@
 // The perf QoS RFC's per-holder rules (DESIGN §5), each error with its errno.
-#include "perfqos/perf_qos_handle.h"
+#include "model/perf_qos_handle.h"
 
 #include <gtest/gtest.h>
 
+#include "model/device_specs.h"
 #include "model/recording_backend.h"
-#include "perfqos/device_specs.h"
 
 namespace perfqos {
 namespace {

@@ -8,9 +8,9 @@
 #include <map>
 #include <random>
 
+#include "model/broker.h"
+#include "model/device_specs.h"
 #include "model/recording_backend.h"
-#include "perfqos/broker.h"
-#include "perfqos/device_specs.h"
 
 namespace perfqos {
 namespace {

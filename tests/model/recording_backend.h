@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "perfqos/device.h"
+#include "model/device.h"
 
 namespace perfqos::testing {
 

@@ -3,8 +3,8 @@
 
 #include <climits>
 
-#include "perfqos/device_specs.h"
-#include "perfqos/value_text.h"
+#include "model/device_specs.h"
+#include "model/value_text.h"
 
 namespace perfqos {
 namespace {

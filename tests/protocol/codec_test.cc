@@ -21,7 +21,7 @@ Direction direction_of(const Frame& frame) {
 
 Bytes encoded(const Frame& frame) {
   Bytes bytes;
-  CodecStatus s = encode(frame, &bytes);
+  Status s = encode(frame, &bytes);
   EXPECT_TRUE(s.ok()) << s.message();
   return bytes;
 }
@@ -45,12 +45,12 @@ void append_str(Bytes* b, const std::string& s) {
   b->insert(b->end(), s.begin(), s.end());
 }
 
-CodecStatus decode_as_server(const Bytes& b) {
+Status decode_as_server(const Bytes& b) {
   Frame f;
   return decode(b, Direction::kToServer, &f);
 }
 
-CodecStatus decode_as_client(const Bytes& b) {
+Status decode_as_client(const Bytes& b) {
   Frame f;
   return decode(b, Direction::kToClient, &f);
 }
@@ -66,7 +66,7 @@ TEST(Codec, EveryMessageRoundTrips) {
     SCOPED_TRACE(opcode_name(opcode_of(frame.message)));
     Bytes bytes = encoded(frame);
     Frame back;
-    CodecStatus s = decode(bytes, direction_of(frame), &back);
+    Status s = decode(bytes, direction_of(frame), &back);
     ASSERT_TRUE(s.ok()) << s.message();
     EXPECT_EQ(back, frame);
   }
@@ -92,7 +92,7 @@ TEST(Codec, FailedReplyCarriesNoBody) {
   // A body after a failed status is trailing garbage.
   bytes.push_back(1);
   set_payload_size(&bytes, bytes.size() - kHeaderSize);
-  CodecStatus s = decode_as_client(bytes);
+  Status s = decode_as_client(bytes);
   EXPECT_EQ(s.code(), EBADMSG);
   EXPECT_EQ(s.message(), "1 trailing bytes after the REMOVE reply message");
 }
@@ -104,7 +104,7 @@ TEST(Codec, TruncationAtEveryOffsetIsAnError) {
     for (std::size_t n = 0; n < bytes.size(); ++n) {
       Bytes cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
       Frame out;
-      CodecStatus s = decode(cut, direction_of(frame), &out);
+      Status s = decode(cut, direction_of(frame), &out);
       ASSERT_FALSE(s.ok()) << "prefix of " << n << " bytes decoded";
       EXPECT_EQ(s.code(), EBADMSG);
       // With the header's payload size patched to match, the field decoder has to find the cut.
@@ -126,7 +126,7 @@ TEST(Codec, TruncatedFieldIsNamed) {
   b.push_back(0x10);  // two bytes of the four of value
   b.push_back(0x00);
   set_payload_size(&b, b.size() - kHeaderSize);
-  CodecStatus s = decode_as_server(b);
+  Status s = decode_as_server(b);
   EXPECT_EQ(s.message(), "frame truncated in field 'value'");
 
   Bytes header_only = {1, 4, 0};
@@ -148,7 +148,7 @@ TEST(Codec, OversizedFrameIsRefused) {
   Bytes big(kMaxFrameSize + 1, 0);
   big[0] = kVersion;
   big[1] = 0x04;
-  CodecStatus s = decode_as_server(big);
+  Status s = decode_as_server(big);
   EXPECT_EQ(s.code(), EMSGSIZE);
   EXPECT_EQ(s.message(), "frame of 65537 bytes exceeds the maximum 65536");
 }
@@ -159,14 +159,14 @@ TEST(Codec, EncoderRefusesAPageThatDoesNotFit) {
   for (int i = 0; i < 100; ++i)
     reply.devices.push_back(testing::largest_device("dev" + std::to_string(i)));
   Bytes bytes;
-  CodecStatus s = encode(Frame{1, reply}, &bytes);
+  Status s = encode(Frame{1, reply}, &bytes);
   EXPECT_EQ(s.code(), EMSGSIZE);
   EXPECT_NE(s.message().find("exceeds the maximum 65536"), std::string::npos) << s.message();
 }
 
 TEST(Codec, EncoderRefusesOversizedString) {
   Bytes bytes;
-  CodecStatus s =
+  Status s =
       encode(Frame{1, AddRequest{std::string(64, 'a'), "latency", End::kNone, 5, 0}}, &bytes);
   EXPECT_EQ(s.code(), EINVAL);
   EXPECT_EQ(s.message(), "field 'device' longer than 63 bytes (64)");
@@ -179,7 +179,7 @@ TEST(Codec, EncoderRefusesOversizedString) {
 
 TEST(Codec, EncoderRefusesBadNameAndBadEnum) {
   Bytes bytes;
-  CodecStatus s = encode(Frame{1, DescribeRequest{"../etc"}}, &bytes);
+  Status s = encode(Frame{1, DescribeRequest{"../etc"}}, &bytes);
   EXPECT_EQ(s.message(), "field 'device' contains byte 0x2f; allowed [A-Za-z0-9_.:-]");
   s = encode(Frame{1, AddRequest{"gpu", "range", static_cast<End>(3), 1, 0}}, &bytes);
   EXPECT_EQ(s.message(), "field 'end' has invalid value 3 (allowed 0..2)");
@@ -209,14 +209,14 @@ TEST(Codec, DecoderRefusesOversizedString) {
 TEST(Codec, DecoderRefusesBadVersion) {
   Bytes b = encoded(Frame{1, RescanRequest{}});
   b[0] = 9;
-  CodecStatus s = decode_as_server(b);
+  Status s = decode_as_server(b);
   EXPECT_EQ(s.code(), EPROTONOSUPPORT);
   EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1)");
 }
 
 TEST(Codec, DecoderRefusesUnknownOpcode) {
   Bytes b = raw_frame(0x7f, {});
-  CodecStatus s = decode_as_server(b);
+  Status s = decode_as_server(b);
   EXPECT_EQ(s.code(), EBADMSG);
   EXPECT_EQ(s.message(), "unknown opcode 0x7f");
 }
@@ -241,7 +241,7 @@ TEST(Codec, DecoderRefusesReservedBitsAndSizeMismatch) {
 
 TEST(Codec, DecoderRefusesTrailingBytes) {
   Bytes b = raw_frame(0x06, {3, 0, 0, 0, 0xaa, 0xbb});  // REMOVE id 3 + 2 bytes
-  CodecStatus s = decode_as_server(b);
+  Status s = decode_as_server(b);
   EXPECT_EQ(s.code(), EBADMSG);
   EXPECT_EQ(s.message(), "2 trailing bytes after the REMOVE message");
 }
@@ -256,7 +256,7 @@ TEST(Codec, DecoderRefusesCountsTheFrameCannotHold) {
   EXPECT_EQ(decode_as_server(c).message(), "field 'devices' count 65535 exceeds the maximum 256");
   // A page of 1000 devices in a tiny frame.
   Bytes d = raw_frame(0x82, {0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xe8, 0x03});
-  CodecStatus s = decode_as_client(d);
+  Status s = decode_as_client(d);
   EXPECT_EQ(s.code(), EBADMSG);
   EXPECT_NE(s.message().find("field 'devices' count 1000 needs at least"), std::string::npos)
       << s.message();
@@ -291,7 +291,7 @@ TEST(Codec, DecoderRefusesBadEnumBoolCharsetAndNul) {
 
 TEST(Codec, ErrorFrameCarriesTagAndCode) {
   Bytes garbage = {1, 4, 0, 0, 0x2a, 0, 0, 0, 99};
-  CodecStatus s = decode_as_server(garbage);
+  Status s = decode_as_server(garbage);
   ASSERT_FALSE(s.ok());
   Frame reply = error_frame(peek_tag(garbage), s);
   EXPECT_EQ(reply.tag, 42u);

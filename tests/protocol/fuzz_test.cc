@@ -20,7 +20,7 @@ int check_decode(const Bytes& bytes) {
   int accepted = 0;
   for (Direction d : {Direction::kToServer, Direction::kToClient}) {
     Frame frame;
-    CodecStatus s = decode(bytes, d, &frame);
+    Status s = decode(bytes, d, &frame);
     if (!s.ok()) {
       EXPECT_GT(s.code(), 0);
       EXPECT_FALSE(s.message().empty());
@@ -28,7 +28,7 @@ int check_decode(const Bytes& bytes) {
     }
     ++accepted;
     Bytes again;
-    CodecStatus e = encode(frame, &again);
+    Status e = encode(frame, &again);
     EXPECT_TRUE(e.ok()) << e.message();
     EXPECT_EQ(again, bytes);
   }

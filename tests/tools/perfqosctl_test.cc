@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "daemon/daemon_process.h"
 #include "perfqos/client.h"
+#include "support/daemon_process.h"
 #include "tools/run_perfqosctl.h"
 
 namespace perfqos {

@@ -1,0 +1,105 @@
+// CgroupBindings: cgroup-bound requests (DESIGN §8). A binding is a request held by a cgroup
+// v2 cgroup rather than a connection: it is in force while the cgroup is populated, dropped
+// when the cgroup empties or is removed, and placed again when it fills (or is created and
+// filled) again. Bindings come from the config ([[bind]]) or from clients (BIND); a client's
+// binding outlives its connection and lasts until UNBIND. Each active binding is one Holder of
+// kind kCgroupBinding (identity: the binder's uid/gid, pid 0, comm "cgroup-binding", the bound
+// cgroup), so `status` shows it like any request.
+//
+// Authorization: admission decides the value against the binder's grants before bind()
+// (Admission::admit_binding, called by the Service); bind() itself decides which cgroup the
+// binder may bind and how many bindings it may make (cgroup_bind_access.h: a non-root binder
+// only a cgroup delegated to it or its own, within quotas.max_bindings_per_uid and
+// quotas.max_bindings of the current policy). unbind() lets root remove any binding and others
+// only the ones they made, and gives the slot back. The request a binding places when its
+// cgroup fills (and drops when it empties) goes to the Broker directly: that is the binding's
+// holder acting on what was admitted at BIND time (or written by the administrator).
+//
+// A binding whose device is gone when its cgroup fills, or whose request the broker refuses,
+// stays inactive and logs why; it is tried again on the next fill.
+//
+// Thread safety: confined to the loop thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cgroup/cgroup_watcher.h"
+#include "model/broker.h"
+#include "policy/config.h"
+#include "policy/policy_store.h"
+#include "util/log.h"
+
+namespace perfqos::daemon {
+
+class CgroupBindings {
+ public:
+  struct Binding {
+    std::uint32_t id = 0;
+    std::string cgroup;
+    RequestTarget target;
+    std::int32_t value = -1;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string origin;  // "file:line" for the config's, "" for a client's
+    bool active() const { return holder != nullptr && holder->size() > 0; }
+
+   private:
+    friend class CgroupBindings;
+    std::uint64_t watch_id = 0;
+    std::unique_ptr<Holder> holder;
+  };
+
+  // `watcher` null: no cgroup2 here; bind() answers EOPNOTSUPP and config bindings are ignored
+  // with a warning. `policy` null: no binding quotas. REQUIRES: broker, watcher, log and policy
+  // outlive this object.
+  CgroupBindings(Broker& broker, CgroupWatcher* watcher, const Logger& log,
+                 const PolicyStore* policy = nullptr);
+  ~CgroupBindings();
+  CgroupBindings(const CgroupBindings&) = delete;
+  CgroupBindings& operator=(const CgroupBindings&) = delete;
+
+  // Binds `target`=`value` to `cgroup` for `binder`. EINVAL: bad cgroup path; ENOENT: no such
+  // cgroup; EACCES: not a cgroup this binder may bind; EDQUOT: over a binding quota;
+  // EOPNOTSUPP: no cgroup2; the broker's errors when the cgroup is populated and the request
+  // cannot be placed. On any error nothing is bound. `*out` tells whether it took effect now.
+  Status bind(const HolderIdentity& binder, const std::string& cgroup, const RequestTarget& target,
+              std::int32_t value, std::uint32_t* id, RequestOutcome* out);
+  // ENOENT: no such binding; EPERM: not root and not the binder, or a binding of the config.
+  Status unbind(std::uint32_t id, uid_t who, RequestOutcome* out);
+
+  // Makes the config's bindings those of `config`: identical ones are kept as they are, others
+  // are removed or added. Bindings of clients are not touched. Bad entries are logged, skipped.
+  void set_config_bindings(const std::vector<BindingConfig>& bindings);
+
+  std::vector<const Binding*> bindings() const;
+  // Client bindings (those of BIND, not of the config) in force: of `uid`, and in all.
+  std::size_t client_bindings(uid_t uid) const;
+  std::size_t client_bindings() const { return client_total_; }
+  // Drops every binding (and so every bound request); for shutdown.
+  void clear();
+
+ private:
+  void on_state(std::uint32_t id, CgroupState state);
+  Status activate(Binding& b, RequestOutcome* out);
+  Status resolve(const BindingConfig& c, RequestTarget* target) const;
+  // Forgets a client binding in the counts of the quotas.
+  void uncount(const Binding& b);
+
+  Broker& broker_;
+  CgroupWatcher* watcher_;
+  const Logger& log_;
+  const PolicyStore* policy_;
+  std::uint32_t next_id_ = 1;
+  std::map<std::uint32_t, std::unique_ptr<Binding>> bindings_;
+  std::map<uid_t, std::size_t> client_by_uid_;  // client bindings per binder uid, none at 0
+  std::size_t client_total_ = 0;
+};
+
+// EINVAL unless `cgroup` is an absolute cgroup v2 path without "." or ".." components.
+Status check_cgroup_path(const std::string& cgroup);
+
+}  // namespace perfqos::daemon

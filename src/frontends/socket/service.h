@@ -1,0 +1,140 @@
+// Service: the socket protocol's operations (docs/protocol.md) carried out on the Broker.
+// It knows frames and the model, nothing of sockets: SocketServer feeds it decoded requests and
+// sends what it returns.
+//
+// Admission decides (admission/admission.h): every ADD, UPDATE, REMOVE and BIND, and the knob a
+// READ names, go through the Admission the daemon wires (set_admission), with the caller as a
+// Requester: the frame's sender when given (SCM_CREDENTIALS), else the connection's identity
+// (SO_PEERCRED). The Service decides nothing itself: root may do anything, others only what a
+// grant allows (EACCES names the grant needed), requests per connection over quota are EDQUOT,
+// and every decision is counted in the caller's per-cgroup data, all in the Admission.
+// Quotas the Service keeps itself: connections per uid through the ConnectionQuota it shares
+// with the FUSE tree (a connection over the quota is kept open but every request on it gets
+// EUSERS), subscribed connections per uid and in all (SUBSCRIBE gets EDQUOT;
+// subscription_quota.h).
+//
+// Notifications: every knob of every registered device is watched; a change goes, as a
+// Notification frame, to each client subscribed to that device (or to all devices).
+//
+// Thread safety: confined to the daemon's loop thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "admission/admission.h"
+#include "cgroup/cgroup_bindings.h"
+#include "cgroup/cgroup_data_tracker.h"
+#include "model/broker.h"
+#include "policy/connection_quota.h"
+#include "policy/policy_store.h"
+#include "policy/subscription_quota.h"
+#include "protocol/messages.h"
+#include "util/log.h"
+
+namespace perfqos::daemon {
+
+class Service;
+
+// One connection's state: its holder (its requests) and its subscriptions.
+class Client {
+ public:
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const HolderIdentity& identity() const { return holder_->identity(); }
+  std::size_t requests() const { return holder_->size(); }
+
+ private:
+  friend class Service;
+  Client(Service& service, std::unique_ptr<Holder> holder,
+         std::function<void(const protocol::Frame&)> notify)
+      : service_(service), holder_(std::move(holder)), notify_(std::move(notify)) {}
+
+  Service& service_;
+  std::unique_ptr<Holder> holder_;
+  Status refused_;                    // not ok: over the connections-per-uid quota
+  ConnectionQuota::Slot quota_slot_;  // admitted: counts against its uid while connected
+  std::function<void(const protocol::Frame&)> notify_;
+  bool subscribed_all_ = false;
+  std::set<std::string> subscriptions_;
+  SubscriptionQuota::Slot subscription_slot_;  // admitted while any subscription is in force
+};
+
+class Service {
+ public:
+  // Rediscovers devices for RESCAN: fills how many were added and removed.
+  using Rescan = std::function<Status(std::uint32_t* added, std::uint32_t* removed)>;
+
+  Service(Broker& broker, const Logger& log, Rescan rescan = {});
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Optional collaborators, wired by the daemon. REQUIRES: they outlive the service.
+  // The admission every request goes through; without one, the service keeps its own over the
+  // policy below (and the cgroup data's counter). Null: back to its own.
+  void set_admission(admission::Admission* admission) {
+    admission_ = admission != nullptr ? admission : own_admission_.get();
+  }
+  // The policy of the quotas kept here (and of the service's own admission, when none is
+  // wired). Without a policy: root writes, others read.
+  void set_policy(const PolicyStore* policy);
+  // Without bindings, BIND and UNBIND answer EOPNOTSUPP.
+  // The quota shared with other front ends; without one, the service keeps its own with the
+  // policy above. REQUIRES: it outlives the service.
+  void set_connection_quota(ConnectionQuota* quota) { quota_ = quota; }
+  void set_bindings(CgroupBindings* bindings) { bindings_ = bindings; }
+  // Without it, CGROUP_DATA answers an empty list (and the service's own admission, when it is
+  // the one in use, counts nothing).
+  void set_cgroup_data(CgroupDataTracker* cgroup_data) {
+    cgroup_data_ = cgroup_data;
+    own_admission_->set_counter(cgroup_data);
+  }
+
+  // `notify` sends one notification frame to the client; it must not call back into Service.
+  std::unique_ptr<Client> connect(HolderIdentity identity,
+                                  std::function<void(const protocol::Frame&)> notify);
+
+  // The reply to one request frame (same tag). Never fails: errors are replies.
+  // `sender`: the process that sent this frame when it is not the client's own (a connection
+  // passed to another process): its uid, gid, groups and cgroup authorize the frame (as the
+  // FUSE tree does per call); the client stays the holder. Null: the client's identity.
+  protocol::Frame handle(Client& client, const protocol::Frame& request, Deadline now,
+                         const HolderIdentity* sender = nullptr);
+
+ private:
+  friend class Client;
+  void forget(Client& client);
+  void watch_device(const std::shared_ptr<Device>& device);
+  void unwatch_device(const Device& device);
+  void notify(const Device& device, const Knob& knob, Range old_value, Range new_value);
+
+  protocol::Message dispatch(Client& client, const protocol::Message& request, Deadline now,
+                             const HolderIdentity* sender);
+
+  Broker& broker_;
+  const Logger& log_;
+  Rescan rescan_;
+  PolicyStore default_policy_;
+  const PolicyStore* policy_ = &default_policy_;
+  ConnectionQuota default_quota_{&default_policy_};
+  ConnectionQuota* quota_ = &default_quota_;
+  SubscriptionQuota subscription_quota_{&default_policy_};
+  CgroupBindings* bindings_ = nullptr;
+  CgroupDataTracker* cgroup_data_ = nullptr;
+  std::unique_ptr<admission::Admission> own_admission_;  // over *policy_, with cgroup_data_
+  admission::Admission* admission_ = nullptr;            // own_admission_ unless wired
+  std::uint64_t registry_listener_ = 0;
+  std::set<Client*> clients_;
+  std::map<const Device*, std::vector<std::pair<Knob*, SubscriptionId>>> watched_;
+  std::set<Client*> subscribers_all_;
+  std::map<std::string, std::set<Client*>, std::less<>> subscribers_;
+};
+
+}  // namespace perfqos::daemon

@@ -1,0 +1,56 @@
+// The standard devices and knobs of DESIGN §4, with their exact units, list types, defaults and
+// valid ranges, so that every front end and backend builds them the same way.
+//
+//   class               unit    list  default = no constraint  valid requests
+//   cpu_dma_latency     us      MIN   2000000000               0..2000000000, -1
+//   network_latency     us      MIN   2000000000               0..2000000000, -1
+//   network_throughput  kbit/s  MAX   0                        0..INT32_MAX, -1
+//   memory_bandwidth    Mbit/s  SUM   0                        0..INT32_MAX, -1
+//
+//   resume_latency      us      MIN   no constraint INT32_MAX ("any"); -1 = INT32_MAX
+//   latency_tolerance   us      MIN   empty reads -1 ("auto"); -1 requests 0; "any" = INT32_MAX
+//   flags               flags   FLAGS 0; bit 0 no_power_off
+//   range (min/max)     unit    RANGE [limit_min, limit_max]
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/device.h"
+#include "model/knob.h"
+#include "util/status.h"
+
+namespace perfqos {
+
+inline constexpr std::int32_t kCpuLatencyDefault = 2000000000;  // µs: 2000 s
+
+enum class PmQosClass : std::uint8_t {
+  kCpuDmaLatency,
+  kNetworkLatency,
+  kNetworkThroughput,
+  kMemoryBandwidth,
+};
+inline constexpr PmQosClass kPmQosClasses[] = {
+    PmQosClass::kCpuDmaLatency, PmQosClass::kNetworkLatency, PmQosClass::kNetworkThroughput,
+    PmQosClass::kMemoryBandwidth};
+
+// "cpu_dma_latency", ...: the device name and the FUSE node name.
+const char* to_string(PmQosClass c);
+// The class as a device (kind "class") with its one knob.
+DeviceSpec pm_qos_class_spec(PmQosClass c);
+
+KnobSpec resume_latency_knob();
+KnobSpec latency_tolerance_knob();
+KnobSpec flags_knob();  // no_power_off
+// REQUIRES: limit_min <= limit_max (Broker::register_device checks it again).
+KnobSpec range_knob(std::string unit, std::int32_t limit_min, std::int32_t limit_max);
+
+// A perf QoS device (the RFC's abstraction): unit normal (limits within 0..1024) or kbps, hard
+// limits limit_min <= limit_max. EINVAL names the offending limit and the allowed range.
+Status perf_device_spec(const std::string& name, PerfUnit unit, std::int32_t limit_min,
+                        std::int32_t limit_max, DeviceSpec* out);
+
+}  // namespace perfqos

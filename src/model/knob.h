@@ -1,0 +1,92 @@
+// Knob: one aggregated quantity of a device (DESIGN §1, §4): a ConstraintList for one-valued
+// knobs, a RangeConstraint for `range` (requested as `min` and `max`).
+//
+// Knob names as users write them: latency, throughput, bandwidth, resume_latency,
+// latency_tolerance, flags, and min / max for the two ends of a range.
+//
+// Thread safety: effective() and effective_range() are lock-free and may be called from any
+// thread; everything else belongs to the thread that owns the model.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/constraint_list.h"
+#include "engine/range_constraint.h"
+#include "engine/request.h"
+
+namespace perfqos {
+
+enum class KnobId : std::uint8_t {
+  kLatency,           // µs, MIN (cpu_dma_latency, network_latency)
+  kThroughput,        // kbit/s, MAX (network_throughput)
+  kBandwidth,         // Mbit/s, SUM (memory_bandwidth)
+  kResumeLatency,     // µs, MIN; INT32_MAX = no constraint, 0 = no power saving at all
+  kLatencyTolerance,  // µs, MIN; empty = -1 "auto", INT32_MAX = "any"
+  kFlags,             // FLAGS; bit 0 = no_power_off
+  kRange,             // [min, max] in the device's unit
+};
+
+inline constexpr std::int32_t kFlagNoPowerOff = 1 << 0;
+
+// "latency", "throughput", ..., "range".
+const char* knob_name(KnobId id);
+// The name of a request's target as users write it: the knob name, or "min"/"max" for a range.
+const char* knob_request_name(KnobId id, RangeEnd end);
+// Parses a knob name as users write it; "min" and "max" give kRange with that end.
+// Returns false for an unknown name.
+bool parse_knob_name(std::string_view name, KnobId* id, RangeEnd* end);
+
+struct KnobSpec {
+  KnobId id = KnobId::kLatency;
+  std::string unit;  // "us", "kbit/s", "Mbit/s", "kHz", "Hz", "normal", "kbps", "uW", "flags"
+  ListSpec list;     // one-valued knobs
+  Range limits;      // kRange: the hard limits [limit_min, limit_max]
+};
+
+class Knob {
+ public:
+  // REQUIRES: spec.id == kRange implies spec.limits.min <= spec.limits.max.
+  explicit Knob(const KnobSpec& spec);
+  Knob(const Knob&) = delete;
+  Knob& operator=(const Knob&) = delete;
+
+  KnobId id() const { return id_; }
+  const std::string& unit() const { return unit_; }
+  bool is_range() const { return range_ != nullptr; }
+
+  // The list spec a request on `end` is checked against (`end` is ignored for one-valued knobs).
+  ListSpec spec(RangeEnd end = RangeEnd::kMin) const;
+  // kRange: the hard limits; one-valued: {no_constraint, no_constraint}.
+  Range limits() const;
+
+  // Lock-free. REQUIRES: !is_range() (use effective_range() for ranges).
+  std::int32_t effective() const { return list_->effective(); }
+  // Lock-free. A one-valued knob reads {value, value}.
+  Range effective_range() const {
+    if (range_) return range_->effective();
+    const std::int32_t v = list_->effective();
+    return Range{v, v};
+  }
+
+  // Active requests on `end` (both ends' sum when is_range() and end is not given).
+  std::size_t size() const;
+  std::size_t size(RangeEnd end) const;
+
+  // As ConstraintList::add / RangeConstraint::add (`end` ignored for one-valued knobs).
+  Result add(Request& request, RangeEnd end, std::int32_t value);
+
+  // Subscribes to effective changes; one-valued knobs report {v, v} ranges.
+  SubscriptionId subscribe(std::function<void(Range old_value, Range new_value)> notifier);
+  bool unsubscribe(SubscriptionId id);
+
+ private:
+  KnobId id_;
+  std::string unit_;
+  std::unique_ptr<ConstraintList> list_;
+  std::unique_ptr<RangeConstraint> range_;
+};
+
+}  // namespace perfqos

@@ -1,0 +1,81 @@
+// Config: perfqosd's TOML configuration (DESIGN §8), read from a main file plus the *.toml files
+// of the `conf.d` directory beside it, in name order; later files add grants, limits, devices
+// and bindings, and override [daemon] and [quotas] keys one by one.
+//
+//   [daemon]                     socket, state_dir, mount (strings), log_level (error, warning,
+//                                info, debug); the command line wins over these
+//   [quotas]                     the integers of struct Quotas by their names (>= 0,
+//                                0 = unlimited), apply_to_root (bool, default false)
+//   [[device]]                   an extra perf QoS device: name, unit (normal, kbps),
+//                                limit_min, limit_max
+//   [[grant]]                    users (names or uids), groups (names or gids), cgroups
+//                                (globs): at least one; device (glob, required), knob (default
+//                                "*"), min, max (default the whole int32 range >= 0)
+//   [[cgroup]]                   per-cgroup caps and floors: path (glob), device (glob), knob
+//                                (default "*"), floor and/or cap
+//   [[bind]]                     a cgroup-bound request: cgroup (absolute v2 path), device,
+//                                knob (default: the device's only knob), value
+//
+// Every error names file:line, the key, and the allowed values; a config with any error is
+// rejected whole. Keys and values are ASCII: other text only in comments (config.cc says why).
+// docs/config.md is the user documentation.
+//
+// Thread safety: functions of values; load_config() reads files and the user/group databases.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/device.h"
+#include "policy/policy.h"
+#include "util/status.h"
+
+namespace perfqos::daemon {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/perfqos/perfqosd.toml";
+
+struct DaemonSettings {
+  std::optional<std::string> socket;
+  std::optional<std::string> state_dir;
+  std::optional<std::string> mount;
+  std::optional<std::string> log_level;
+};
+
+struct BindingConfig {
+  std::string cgroup;  // "/games.slice"
+  std::string device;
+  std::string knob;  // "" = the device's only knob
+  std::int32_t value = -1;
+  std::string origin;  // "file:line"
+};
+
+struct Config {
+  DaemonSettings daemon;
+  std::vector<DeviceSpec> devices;
+  std::vector<Grant> grants;
+  std::vector<CgroupLimit> cgroup_limits;
+  Quotas quotas;
+  std::vector<BindingConfig> bindings;
+  std::vector<std::string> files;  // what was read, in order
+
+  Policy policy() const { return Policy(grants, cgroup_limits, quotas); }
+};
+
+// Parses one file's text into `config` (adding to what is there). `file` names it in errors.
+// Returns the first error; parsing goes on past it, one error per bad top-level key or
+// [[table]] entry, and `errors` (if not null) gets every message in file order. After an error,
+// `*config` holds whatever the good parts added: callers discard it.
+Status parse_config(std::string_view text, const std::string& file, Config* config,
+                    std::vector<std::string>* errors = nullptr);
+
+// Reads `path` and then `dirname(path)/conf.d/*.toml` in name order. A missing `path` is an
+// error only when `required`; without it, the result is the built-in default (no grants, no
+// quotas). Returns the first error; with `errors`, every file is read and every error of all
+// of them appended (perfqosd --check-config). On error `*config` is untouched.
+Status load_config(const std::string& path, bool required, Config* config,
+                   std::vector<std::string>* errors = nullptr);
+
+}  // namespace perfqos::daemon

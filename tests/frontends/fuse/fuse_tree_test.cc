@@ -1,0 +1,422 @@
+// perfqosd's FUSE device tree end to end: a real perfqosd mounted in a temporary directory,
+// real C programs (tests/fuse/*.c) doing open/ioctl/write/read/close on its nodes, and what
+// perfqosd holds checked through the C client library at the programs' sync points (probe.h).
+//
+// Skipped, with the reason, where /dev/fuse is missing or mounting fails for lack of privilege.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include "perfqos/client.h"
+#include "support/daemon_process.h"
+#include "support/fuse_mount_dir.h"
+
+namespace perfqos {
+namespace {
+
+using testing::DaemonProcess;
+using testing::eventually;
+using testing::FuseMountDir;
+using testing::mounted;
+
+constexpr std::int32_t kLatencyDefault = 2000000000;
+
+bool is_perf(const char* device) {
+  return std::strcmp(device, "gpu") == 0 || std::strcmp(device, "nic") == 0;
+}
+
+std::string probe_path(const char* name) {
+  return std::string(FUSE_PROBE_DIR) + "/" + name;
+}
+
+// A test program speaking the sync-point protocol of probe.h over its stdin and stdout.
+class Probe {
+ public:
+  explicit Probe(std::vector<std::string> argv) {
+    int in[2], out[2];
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(in[0], 0);
+      ::dup2(out[1], 1);
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    to_ = in[1];
+    from_ = out[0];
+  }
+  ~Probe() {
+    if (to_ >= 0) ::close(to_);
+    if (from_ >= 0) ::close(from_);
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+
+  // The next line the program prints must be `name` (within 30 s).
+  ::testing::AssertionResult at(const std::string& name) {
+    std::string line;
+    for (;;) {
+      pollfd p{from_, POLLIN, 0};
+      if (::poll(&p, 1, 30000) != 1) return ::testing::AssertionFailure() << "no " << name;
+      char c;
+      if (::read(from_, &c, 1) != 1) {
+        return ::testing::AssertionFailure() << "the program ended before " << name;
+      }
+      if (c == '\n') break;
+      line += c;
+    }
+    if (line == name) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "at \"" << line << "\", expected \"" << name << "\"";
+  }
+  void go() { (void)!::write(to_, "\n", 1); }
+
+  // The exit status (as for WEXITSTATUS; 128 + signal if killed).
+  int wait() {
+    ::close(to_);
+    to_ = -1;
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int to_ = -1, from_ = -1;
+};
+
+class FuseTreeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access("/dev/fuse", R_OK | W_OK) != 0) {
+      GTEST_SKIP() << "/dev/fuse is missing or not accessible: no FUSE here";
+    }
+    mount_ = mount_dir_.path();
+    start_daemon();
+    if (!daemon_->ready()) {
+      const std::string log = daemon_->log();
+      if (log.find("cannot mount") != std::string::npos) {
+        GTEST_SKIP() << "mounting FUSE failed (lack of privilege?): " << log;
+      }
+      FAIL() << log;
+    }
+    ASSERT_EQ(perfqos_connect(daemon_->socket().c_str(), 5000, &client_), 0);
+  }
+
+  void TearDown() override {
+    perfqos_close(client_);
+    daemon_.reset();  // mount_dir_ then detaches what is left and removes the directory
+  }
+
+  void start_daemon() {
+    daemon_ = std::make_unique<DaemonProcess>(
+        std::vector<std::string>{"--mount", mount_, "--test-perf-device", "gpu:normal:100:900",
+                                 "--test-perf-device", "nic:kbps:0:100000"});
+  }
+
+  std::string node(const char* name) const { return mount_ + "/" + name; }
+
+  std::vector<perfqos_holder_info> holders(const char* device) {
+    perfqos_holder_info* h = nullptr;
+    std::size_t n = 0;
+    EXPECT_EQ(perfqos_status(client_, device, &h, &n), 0) << perfqos_last_error(client_);
+    std::vector<perfqos_holder_info> out(h, h + n);
+    perfqos_free(h);
+    return out;
+  }
+  // Active requests on a device (status folds same-pid holders' entries; this does not).
+  std::uint32_t active(const char* device) {
+    perfqos_device_info info{};
+    if (perfqos_describe(client_, device, &info) != 0) return UINT32_MAX;
+    std::uint32_t n = 0;
+    for (std::size_t i = 0; i < info.knob_count; ++i) n += info.knobs[i].active_requests;
+    return n;
+  }
+  perfqos_effective effective(const char* device) {
+    perfqos_effective e{};
+    EXPECT_EQ(perfqos_read(client_, device, is_perf(device) ? "range" : nullptr, &e), 0)
+        << perfqos_last_error(client_);
+    return e;
+  }
+
+  FuseMountDir mount_dir_;
+  std::string mount_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  perfqos_client* client_ = nullptr;
+};
+
+// --- class nodes ------------------------------------------------------------------------------
+
+TEST_F(FuseTreeTest, ClassNodeBinaryWriteReadAndLastClose) {
+  Probe p({probe_path("fuse_class_node_probe"), "binary", node("cpu_dma_latency")});
+  ASSERT_TRUE(p.at("opened"));
+  auto h = holders("cpu_dma_latency");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].holder_kind, PERFQOS_HOLDER_FUSE);
+  EXPECT_EQ(h[0].value, kLatencyDefault);  // open adds a request at the default
+  EXPECT_EQ(h[0].pid, p.pid());
+  EXPECT_EQ(h[0].uid, 0u);
+  EXPECT_STREQ(h[0].comm, "fuse_class_node");
+  p.go();
+  ASSERT_TRUE(p.at("set-100"));
+  EXPECT_EQ(effective("cpu_dma_latency").value, 100);
+  p.go();
+  ASSERT_TRUE(p.at("closed"));
+  EXPECT_TRUE(eventually([&] { return active("cpu_dma_latency") == 0; }));
+  EXPECT_EQ(effective("cpu_dma_latency").value, kLatencyDefault);
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+TEST_F(FuseTreeTest, ClassNodeTextIsHexadecimalAsTheKernels) {
+  Probe p({probe_path("fuse_class_node_probe"), "text", node("cpu_dma_latency")});
+  ASSERT_TRUE(p.at("text-done"));
+  EXPECT_EQ(effective("cpu_dma_latency").value, 0x1234);
+  EXPECT_EQ(active("cpu_dma_latency"), 1u);
+  p.go();
+  ASSERT_TRUE(p.at("closed"));
+  EXPECT_TRUE(eventually([&] { return active("cpu_dma_latency") == 0; }));
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+TEST_F(FuseTreeTest, EveryClassNodeIsThere) {
+  for (const char* name :
+       {"cpu_dma_latency", "network_latency", "network_throughput", "memory_bandwidth"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(node(name).c_str(), &st), 0) << name;
+    EXPECT_TRUE(S_ISREG(st.st_mode)) << name;
+  }
+  struct stat st {};
+  EXPECT_EQ(::stat(node("perf_qos/gpu").c_str(), &st), 0);
+  EXPECT_EQ(::stat(node("perf_qos/nic").c_str(), &st), 0);
+  EXPECT_NE(::stat(node("perf_qos/cpu_dma_latency").c_str(), &st), 0);
+  EXPECT_NE(::stat(node("nothing").c_str(), &st), 0);
+}
+
+TEST_F(FuseTreeTest, ReadOnlyOpenAddsNoRequestAndReadsTheEffectiveValue) {
+  std::uint32_t id = 0;
+  ASSERT_EQ(perfqos_add(client_, "cpu_dma_latency", nullptr, 300, &id, nullptr), 0);
+  Probe p({probe_path("fuse_class_node_probe"), "readonly", node("cpu_dma_latency"), "300"});
+  ASSERT_TRUE(p.at("opened-ro"));
+  auto h = holders("cpu_dma_latency");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].holder_kind, PERFQOS_HOLDER_CONNECTION);
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+// --- sharing an open file description ------------------------------------------------------------
+
+TEST_F(FuseTreeTest, DupSharesTheRequestUntilTheLastClose) {
+  Probe p({probe_path("fuse_class_node_probe"), "dup", node("cpu_dma_latency")});
+  ASSERT_TRUE(p.at("original-closed"));
+  EXPECT_EQ(active("cpu_dma_latency"), 1u);
+  EXPECT_EQ(effective("cpu_dma_latency").value, 70);
+  p.go();
+  ASSERT_TRUE(p.at("set-71"));
+  EXPECT_EQ(effective("cpu_dma_latency").value, 71);
+  p.go();
+  ASSERT_TRUE(p.at("closed"));
+  EXPECT_TRUE(eventually([&] { return active("cpu_dma_latency") == 0; }));
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+TEST_F(FuseTreeTest, ForkSharesTheRequestUntilTheLastClose) {
+  Probe p({probe_path("fuse_class_node_probe"), "fork", node("cpu_dma_latency")});
+  ASSERT_TRUE(p.at("parent-closed"));
+  EXPECT_EQ(active("cpu_dma_latency"), 1u);
+  EXPECT_EQ(effective("cpu_dma_latency").value, 80);
+  p.go();
+  ASSERT_TRUE(p.at("child-exited"));
+  EXPECT_TRUE(eventually([&] { return active("cpu_dma_latency") == 0; }));
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+TEST_F(FuseTreeTest, ScmRightsPassesTheRequest) {
+  Probe p({probe_path("fuse_class_node_probe"), "scm_rights", node("cpu_dma_latency")});
+  ASSERT_TRUE(p.at("passed"));
+  EXPECT_EQ(active("cpu_dma_latency"), 1u);
+  EXPECT_EQ(effective("cpu_dma_latency").value, 90);
+  p.go();
+  ASSERT_TRUE(p.at("receiver-exited"));
+  EXPECT_TRUE(eventually([&] { return active("cpu_dma_latency") == 0; }));
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+TEST_F(FuseTreeTest, AThousandConcurrentOpens) {
+  Probe p({probe_path("fuse_many_opens"), node("cpu_dma_latency"), "1000", "8"});
+  ASSERT_TRUE(p.at("all-open"));
+  EXPECT_EQ(active("cpu_dma_latency"), 1000u);
+  EXPECT_EQ(effective("cpu_dma_latency").value, 1000);
+  p.go();
+  ASSERT_TRUE(p.at("all-closed"));
+  EXPECT_TRUE(eventually([&] { return active("cpu_dma_latency") == 0; }));
+  EXPECT_EQ(effective("cpu_dma_latency").value, kLatencyDefault);
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+// --- perf QoS nodes
+// --------------------------------------------------------------------------------
+
+TEST_F(FuseTreeTest, PerfNodeKeepsEveryRfcRule) {
+  Probe p({probe_path("fuse_perf_qos_probe"), "rules", mount_});
+  ASSERT_TRUE(p.at("min-300"));
+  auto h = holders("gpu");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].holder_kind, PERFQOS_HOLDER_FUSE);
+  EXPECT_EQ(h[0].end, PERFQOS_END_MIN);
+  EXPECT_EQ(h[0].value, 300);
+  p.go();
+  ASSERT_TRUE(p.at("two-files"));
+  EXPECT_EQ(active("gpu"), 3u);  // two mins and a max
+  perfqos_effective e = effective("gpu");
+  EXPECT_EQ(e.min, 500);
+  EXPECT_EQ(e.max, 600);
+  p.go();
+  ASSERT_TRUE(p.at("other-closed"));
+  EXPECT_TRUE(eventually([&] { return active("gpu") == 2; }));
+  EXPECT_EQ(effective("gpu").min, 200);
+  p.go();
+  ASSERT_TRUE(p.at("closed"));
+  EXPECT_TRUE(eventually([&] { return active("gpu") == 0; }));
+  e = effective("gpu");
+  EXPECT_EQ(e.min, 100);
+  EXPECT_EQ(e.max, 900);
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+TEST_F(FuseTreeTest, PerfNodeEncodingsAndEnotty) {
+  Probe p({probe_path("fuse_perf_qos_probe"), "encodings", mount_});
+  ASSERT_TRUE(p.at("rfc-set"));
+  perfqos_effective e = effective("gpu");
+  EXPECT_EQ(e.min, 400);
+  EXPECT_EQ(e.max, 800);
+  p.go();
+  ASSERT_TRUE(p.at("closed"));
+  EXPECT_TRUE(eventually([&] { return active("gpu") == 0; }));
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+TEST_F(FuseTreeTest, DeviceThatVanishesAnswersEnodevToItsOpenFiles) {
+  Probe p({probe_path("fuse_perf_qos_probe"), "vanish", mount_});
+  ASSERT_TRUE(p.at("set"));
+  EXPECT_EQ(active("gpu"), 1u);
+  ::kill(daemon_->pid(), SIGUSR1);  // --test-perf-device devices go
+  perfqos_device_info info{};
+  EXPECT_TRUE(eventually([&] { return perfqos_describe(client_, "gpu", &info) == -ENODEV; }));
+  p.go();
+  ASSERT_TRUE(p.at("gone"));
+  ::kill(daemon_->pid(), SIGUSR1);  // and come back
+  EXPECT_TRUE(eventually([&] { return perfqos_describe(client_, "gpu", &info) == 0; }));
+  p.go();
+  ASSERT_TRUE(p.at("back"));
+  auto h = holders("gpu");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].value, 250);
+  p.go();
+  ASSERT_TRUE(p.at("closed"));
+  EXPECT_TRUE(eventually([&] { return active("gpu") == 0; }));
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+// --- permissions
+// ----------------------------------------------------------------------------------
+
+TEST_F(FuseTreeTest, UnprivilegedCallersReadButCannotWrite) {
+  Probe p({probe_path("fuse_class_node_probe"), "unprivileged", node("cpu_dma_latency"),
+           node("perf_qos/gpu")});
+  ASSERT_TRUE(p.at("unprivileged-done"));
+  auto h = holders("cpu_dma_latency");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].value, 40);  // what root placed before the drop, unchanged by uid 65534
+  EXPECT_EQ(active("gpu"), 0u);
+  EXPECT_NE(daemon_->log().find("not granted to uid 65534"),
+            std::string::npos)
+      << daemon_->log();  // a refusal is logged
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+  EXPECT_TRUE(eventually([&] { return active("cpu_dma_latency") == 0; }));
+}
+
+// --- life cycle
+// -----------------------------------------------------------------------------------
+
+TEST_F(FuseTreeTest, SigtermUnmounts) {
+  ASSERT_TRUE(mounted(mount_));
+  const int status = daemon_->stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_FALSE(mounted(mount_));
+}
+
+TEST_F(FuseTreeTest, StaleMountOfAKilledInstanceIsReplaced) {
+  daemon_->stop(SIGKILL);
+  struct stat st {};
+  EXPECT_NE(::stat(node("cpu_dma_latency").c_str(), &st), 0);
+  EXPECT_EQ(::stat(mount_.c_str(), &st) == 0 ? 0 : errno, ENOTCONN);
+  perfqos_close(client_);
+  client_ = nullptr;
+  start_daemon();
+  ASSERT_TRUE(daemon_->ready()) << daemon_->log();
+  ASSERT_EQ(perfqos_connect(daemon_->socket().c_str(), 5000, &client_), 0);
+  EXPECT_NE(daemon_->log().find("stale mount"), std::string::npos) << daemon_->log();
+  Probe p({probe_path("fuse_class_node_probe"), "binary", node("cpu_dma_latency")});
+  for (const char* point : {"opened", "set-100", "closed"}) {
+    ASSERT_TRUE(p.at(point));
+    p.go();
+  }
+  EXPECT_EQ(p.wait(), 0);
+  daemon_->stop(SIGTERM);
+  EXPECT_FALSE(mounted(mount_));  // nothing stacked: the stale mount went too
+}
+
+// An unmodified program written for the kernel's /dev/cpu_dma_latency, run with our node
+// bind-mounted over it in a private mount namespace.
+TEST_F(FuseTreeTest, ProgramForDevCpuDmaLatencyWorksOverABindMount) {
+  struct stat st {};
+  if (::stat("/dev/cpu_dma_latency", &st) != 0) {
+    GTEST_SKIP() << "no /dev/cpu_dma_latency to bind over";
+  }
+  if (std::system("unshare -m true >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "unshare -m fails here (needs CAP_SYS_ADMIN and util-linux)";
+  }
+  const std::string script = "mount --bind '" + node("cpu_dma_latency") +
+                             "' /dev/cpu_dma_latency && exec '" + probe_path("fuse_latency_tool") +
+                             "' 42";
+  Probe p({"unshare", "-m", "--propagation", "private", "sh", "-c", script});
+  ASSERT_TRUE(p.at("holding 42"));
+  auto h = holders("cpu_dma_latency");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].holder_kind, PERFQOS_HOLDER_FUSE);
+  EXPECT_EQ(h[0].value, 42);
+  EXPECT_EQ(h[0].pid, p.pid());  // unshare and sh exec'd into the tool
+  EXPECT_STREQ(h[0].comm, "fuse_latency_to");
+  EXPECT_EQ(effective("cpu_dma_latency").value, 42);
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+  EXPECT_TRUE(eventually([&] { return active("cpu_dma_latency") == 0; }));
+  EXPECT_EQ(effective("cpu_dma_latency").value, kLatencyDefault);
+}
+
+}  // namespace
+}  // namespace perfqos
