@@ -122,6 +122,11 @@ Status Admission::remove(Holder& holder, RequestId id, RequestOutcome* outcome) 
   return broker_.remove(holder, id, outcome);
 }
 
+Status Admission::place_bound(Holder& holder, const RequestTarget& target, std::int32_t value,
+                              RequestOutcome* outcome) {
+  return broker_.add(holder, target, value, std::nullopt, outcome);
+}
+
 Status Admission::set_perf(const Requester& who, PerfQosHandle& handle, RangeEnd end,
                            std::int32_t value, bool* changed) {
   const std::shared_ptr<const Policy> policy = policy_.current();

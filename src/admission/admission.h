@@ -118,6 +118,12 @@ class Admission {
   // bindings' own rules (which cgroups, how many) are CgroupBindings'.
   Status admit_binding(const Requester& who, const RequestTarget& target, std::int32_t value);
 
+  // Places the request of a cgroup binding when its cgroup fills. Its policy check was made
+  // when it was bound (admit_binding, or the administrator's config for [[bind]]); what is
+  // left is the Broker's own checks. `*outcome` is filled on success.
+  Status place_bound(Holder& holder, const RequestTarget& target, std::int32_t value,
+                     RequestOutcome* outcome);
+
   // How many requests in force the policy now in force would refuse (after a reload). Bound
   // requests of the config and in-process holders are not counted.
   std::size_t refused_in_force() const;

@@ -21,9 +21,9 @@ Status check_cgroup_path(const std::string& cgroup) {
                                    "cgroup2 mount) without . or .. components");
 }
 
-CgroupBindings::CgroupBindings(Broker& broker, CgroupWatcher* watcher, const Logger& log,
-                               const PolicyStore* policy)
-    : broker_(broker), watcher_(watcher), log_(log), policy_(policy) {}
+CgroupBindings::CgroupBindings(Broker& broker, admission::Admission& admission,
+                               CgroupWatcher* watcher, const Logger& log, const PolicyStore* policy)
+    : broker_(broker), admission_(admission), watcher_(watcher), log_(log), policy_(policy) {}
 
 CgroupBindings::~CgroupBindings() {
   clear();
@@ -40,7 +40,7 @@ Status CgroupBindings::activate(Binding& b, RequestOutcome* out) {
     b.holder = broker_.make_holder(std::move(identity));
   }
   if (b.holder->size() > 0) return Status::Ok();
-  Status s = broker_.add(*b.holder, b.target, b.value, std::nullopt, out);
+  Status s = admission_.place_bound(*b.holder, b.target, b.value, out);
   if (!s.ok()) b.holder.reset();
   return s;
 }
@@ -130,7 +130,7 @@ Status CgroupBindings::unbind(std::uint32_t id, uid_t who, RequestOutcome* out) 
   *out = RequestOutcome{};
   if (b.holder && b.holder->size() > 0) {
     const RequestId request = b.holder->requests().front()->id();
-    (void)broker_.remove(*b.holder, request, out);
+    (void)admission_.remove(*b.holder, request, out);
   }
   watcher_->unwatch(b.watch_id);
   uncount(b);

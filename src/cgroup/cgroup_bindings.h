@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "admission/admission.h"
 #include "cgroup/cgroup_watcher.h"
 #include "model/broker.h"
 #include "policy/config.h"
@@ -54,10 +55,11 @@ class CgroupBindings {
   };
 
   // `watcher` null: no cgroup2 here; bind() answers EOPNOTSUPP and config bindings are ignored
-  // with a warning. `policy` null: no binding quotas. REQUIRES: broker, watcher, log and policy
-  // outlive this object.
-  CgroupBindings(Broker& broker, CgroupWatcher* watcher, const Logger& log,
-                 const PolicyStore* policy = nullptr);
+  // with a warning. `policy` null: no binding quotas. Requests are placed and dropped through
+  // `admission` (Admission::place_bound, remove); the broker gives holders and devices.
+  // REQUIRES: broker, admission, watcher, log and policy outlive this object.
+  CgroupBindings(Broker& broker, admission::Admission& admission, CgroupWatcher* watcher,
+                 const Logger& log, const PolicyStore* policy = nullptr);
   ~CgroupBindings();
   CgroupBindings(const CgroupBindings&) = delete;
   CgroupBindings& operator=(const CgroupBindings&) = delete;
@@ -90,6 +92,7 @@ class CgroupBindings {
   void uncount(const Binding& b);
 
   Broker& broker_;
+  admission::Admission& admission_;
   CgroupWatcher* watcher_;
   const Logger& log_;
   const PolicyStore* policy_;

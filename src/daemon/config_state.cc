@@ -1,5 +1,7 @@
 #include "daemon/config_state.h"
 
+#include <cerrno>
+
 #include "cgroup/cgroup_mount.h"
 
 namespace perfqos::daemon {
@@ -35,6 +37,7 @@ Status ConfigState::apply_devices(const Config& config, bool fatal) {
 }
 
 Status ConfigState::start() {
+  if (admission_ == nullptr) return Status::Error(EINVAL, "config: no admission wired");
   Config config;
   if (Status s = load_config(path_, required_, &config); !s.ok()) return s;
   if (Status s = apply_devices(config, true); !s.ok()) return s;
@@ -49,7 +52,8 @@ Status ConfigState::start() {
   } else {
     log_.warning(s.message() + ": no cgroup-bound requests");
   }
-  bindings_ = std::make_unique<CgroupBindings>(broker_, watcher_.get(), log_, &policy_);
+  bindings_ =
+      std::make_unique<CgroupBindings>(broker_, *admission_, watcher_.get(), log_, &policy_);
   bindings_->set_config_bindings(config.bindings);
   cgroup_data_ =
       std::make_unique<CgroupDataTracker>(broker_.registry(), policy_, watcher_.get(), log_);

@@ -10,8 +10,8 @@
 // placed are NOT dropped, even when the new policy would refuse them: they stay until their
 // holder removes them or goes away; any UPDATE is judged by the new policy. The reload logs how
 // many requests the new policy would refuse. Admission decides that too, as it decides every
-// request (Admission::refused_in_force of the admission set_admission wires; none wired, nothing
-// is reported): ConfigState only swaps the policy it judges by. [daemon] settings need a
+// request (Admission::refused_in_force of the admission set_admission wires): ConfigState only
+// swaps the policy it judges by. Bindings place and drop their requests through it too. [daemon] settings need a
 // restart.
 //
 // Thread safety: confined to the loop thread; policy() may be used from any thread.
@@ -43,14 +43,15 @@ class ConfigState {
 
   // Loads the config, registers its devices, finds cgroup2 and places the config's bindings.
   // A bad config or a device that cannot be registered is an error; no cgroup2 is a warning.
+  // REQUIRES: set_admission() was called.
   Status start();
   // Reloads (see above); returns what kept the new config out, if anything.
   Status reload();
   // Drops every binding; the devices stay registered.
   void stop();
-  // The admission over policy() whose judgement a reload reports. REQUIRES: it outlives this
-  // object (or is reset to null first).
-  void set_admission(const admission::Admission* admission) { admission_ = admission; }
+  // The admission over policy(): bindings place their requests through it, and a reload
+  // reports its judgement. REQUIRES: it outlives this object.
+  void set_admission(admission::Admission* admission) { admission_ = admission; }
 
   const PolicyStore& policy() const { return policy_; }
   CgroupBindings* bindings() { return bindings_.get(); }
@@ -71,7 +72,7 @@ class ConfigState {
   std::unique_ptr<CgroupWatcher> watcher_;
   std::unique_ptr<CgroupBindings> bindings_;
   std::unique_ptr<CgroupDataTracker> cgroup_data_;
-  const admission::Admission* admission_ = nullptr;
+  admission::Admission* admission_ = nullptr;
 };
 
 }  // namespace perfqos::daemon

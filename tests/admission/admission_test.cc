@@ -157,6 +157,28 @@ TEST_F(AdmissionTest, RefusalsChangeNothingButTheRefusalCount) {
   EXPECT_TRUE(admission.update(user(0), *holder, out.id, 5, nullptr).ok());
 }
 
+TEST_F(AdmissionTest, ABindingIsJudgedWhenBoundAndPlacedWhenItsCgroupFills) {
+  RequestTarget t;
+  ASSERT_TRUE(admission.resolve("cpu_dma_latency", "", std::nullopt, &t).ok());
+  // Judged at bind time, against the binder's grant, and counted like an add.
+  EXPECT_EQ(admission.admit_binding(user(1000), t, 20).code(), EACCES);
+  ASSERT_TRUE(admission.admit_binding(user(1000), t, 150).ok());
+  EXPECT_EQ((counter.counts[{"cpu_dma_latency", "/user.slice/app", false}]), 1);
+  EXPECT_EQ((counter.counts[{"cpu_dma_latency", "/user.slice/app", true}]), 1);
+  EXPECT_EQ(effective("cpu_dma_latency", KnobId::kLatency).min, 2000000000);  // nothing placed
+
+  // Placed later, when the cgroup fills: the Broker's checks only, nothing counted again.
+  auto holder = broker.make_holder(holder_of(HolderKind::kCgroupBinding));
+  RequestOutcome out;
+  ASSERT_TRUE(admission.place_bound(*holder, t, 150, &out).ok());
+  EXPECT_TRUE(out.changed);
+  EXPECT_EQ(effective("cpu_dma_latency", KnobId::kLatency).min, 150);
+  EXPECT_EQ((counter.counts[{"cpu_dma_latency", "/user.slice/app", true}]), 1);
+  EXPECT_EQ(admission.place_bound(*holder, t, -5, &out).code(), EINVAL);  // the Broker's range
+  ASSERT_TRUE(admission.remove(*holder, out.id, nullptr).ok());
+  EXPECT_EQ(effective("cpu_dma_latency", KnobId::kLatency).min, 2000000000);
+}
+
 TEST_F(AdmissionTest, QuotaPerHolderIsEnforcedAndRootIsExempt) {
   auto holder = broker.make_holder(holder_of(HolderKind::kConnection));
   RequestTarget t;
