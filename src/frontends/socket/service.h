@@ -19,6 +19,7 @@
 // Thread safety: confined to the daemon's loop thread.
 #pragma once
 
+#include <cerrno>
 #include <functional>
 #include <map>
 #include <memory>
@@ -115,8 +116,43 @@ class Service {
   void unwatch_device(const Device& device);
   void notify(const Device& device, const Knob& knob, Range old_value, Range new_value);
 
-  protocol::Message dispatch(Client& client, const protocol::Message& request, Deadline now,
-                             const HolderIdentity* sender);
+  // Drops `client`'s subscriptions to `devices` (empty: all of them, "all devices" too); the
+  // subscription quota's place goes with the last one. UNSUBSCRIBE and disconnect.
+  void unsubscribe(Client& client, const std::vector<std::string>& devices);
+
+  // One request being answered: who asks and how the daemon knows (service_requests.cc).
+  struct Call {
+    Client& client;
+    const HolderIdentity& who;  // the frame's sender, or the connection's identity
+    admission::Vouch vouched_by;
+    Deadline now;
+    admission::Requester requester() const { return admission::Requester::of(who, vouched_by); }
+  };
+  // The dispatch table: one handler per request type, each returning that request's reply
+  // type, which is also what a refused connection's request is answered with.
+  protocol::HelloReply answer(const Call& call, const protocol::HelloRequest& r);
+  protocol::ListDevicesReply answer(const Call& call, const protocol::ListDevicesRequest& r);
+  protocol::DescribeReply answer(const Call& call, const protocol::DescribeRequest& r);
+  protocol::AddReply answer(const Call& call, const protocol::AddRequest& r);
+  protocol::UpdateReply answer(const Call& call, const protocol::UpdateRequest& r);
+  protocol::RemoveReply answer(const Call& call, const protocol::RemoveRequest& r);
+  protocol::ReadReply answer(const Call& call, const protocol::ReadRequest& r);
+  protocol::SubscribeReply answer(const Call& call, const protocol::SubscribeRequest& r);
+  protocol::UnsubscribeReply answer(const Call& call, const protocol::UnsubscribeRequest& r);
+  protocol::StatusReply answer(const Call& call, const protocol::StatusRequest& r);
+  protocol::BindReply answer(const Call& call, const protocol::BindRequest& r);
+  protocol::UnbindReply answer(const Call& call, const protocol::UnbindRequest& r);
+  protocol::CgroupDataReply answer(const Call& call, const protocol::CgroupDataRequest& r);
+  protocol::RescanReply answer(const Call& call, const protocol::RescanRequest& r);
+  // Replies and notifications are not requests: decode() lets none through, so this answers
+  // only a caller's bug.
+  template <class M>
+  protocol::ErrorReply answer(const Call&, const M&) {
+    return protocol::failed_reply<protocol::ErrorReply>(EBADMSG, "not a request");
+  }
+  // The device `name`, or ENODEV "WHAT: no device 'NAME'".
+  Status find_device(std::string_view what, const std::string& name,
+                     std::shared_ptr<Device>* device) const;
 
   Broker& broker_;
   const Logger& log_;

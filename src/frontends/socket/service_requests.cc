@@ -1,0 +1,286 @@
+// Service's dispatch table (service.h): one handler per request of docs/protocol.md. Each
+// decodes nothing and decides nothing about rights: the codec has checked the frame, and
+// Admission judges every request that places, changes or binds.
+#include <algorithm>
+#include <cerrno>
+#include <optional>
+#include <variant>
+
+#include "frontends/socket/service.h"
+#include "frontends/socket/wire_types.h"
+#include "model/value_text.h"
+#include "protocol/pagination.h"
+
+namespace perfqos::daemon {
+
+namespace p = protocol;
+using wire::change_of;
+using wire::range_end_of;
+using wire::reply_status;
+
+namespace {
+
+// Ends `page`, which began at `offset`, into a reply's entries and next_offset.
+template <class Entry>
+void close_page(std::uint32_t offset, p::PageBuilder<Entry>&& page, std::uint32_t* next_offset,
+                std::vector<Entry>* entries) {
+  *next_offset = offset + static_cast<std::uint32_t>(page.size());
+  *entries = std::move(page).take();
+}
+
+Status unavailable(std::string_view what) {
+  return Status::Error(EOPNOTSUPP, std::string(what) +
+                                       ": cgroup-bound requests are not available in this "
+                                       "perfqosd");
+}
+
+}  // namespace
+
+p::Frame Service::handle(Client& client, const p::Frame& request, Deadline now,
+                         const HolderIdentity* sender) {
+  // Who asks: the frame's sender; the client (the holder) only carries the requests.
+  const Call call{client, sender != nullptr ? *sender : client.holder_->identity(),
+                  sender != nullptr ? admission::Vouch::kFrameCred : admission::Vouch::kPeerCred,
+                  now};
+  return p::Frame{request.tag, std::visit(
+                                   [&](const auto& message) -> p::Message {
+                                     using Reply = decltype(answer(call, message));
+                                     if (!client.refused_.ok()) {
+                                       return p::failed_reply<Reply>(client.refused_.code(),
+                                                                     client.refused_.message());
+                                     }
+                                     return answer(call, message);
+                                   },
+                                   request.message)};
+}
+
+Status Service::find_device(std::string_view what, const std::string& name,
+                            std::shared_ptr<Device>* device) const {
+  *device = broker_.registry().find(name);
+  if (*device) return Status::Ok();
+  return Status::Error(ENODEV,
+                       (what.empty() ? "" : std::string(what) + ": ") + "no device '" + name + "'");
+}
+
+p::HelloReply Service::answer(const Call&, const p::HelloRequest& hello) {
+  p::HelloReply reply;
+  if (hello.max_version < p::kVersion) {
+    reply.status = p::ReplyStatus::Error(
+        EPROTONOSUPPORT, "max_version " + std::to_string(hello.max_version) +
+                             " too old: this server speaks version " + std::to_string(p::kVersion));
+  }
+  reply.server_name = "perfqosd";
+  return reply;
+}
+
+p::ListDevicesReply Service::answer(const Call&, const p::ListDevicesRequest& list) {
+  const auto devices = broker_.registry().devices();
+  p::ListDevicesReply reply;
+  reply.total = static_cast<std::uint32_t>(devices.size());
+  p::PageBuilder<p::DeviceInfo> page(list.max_entries);
+  for (std::size_t i = list.offset; i < devices.size() && page.open(); ++i) {
+    page.add(wire::describe(*devices[i]));
+  }
+  close_page(list.offset, std::move(page), &reply.next_offset, &reply.devices);
+  return reply;
+}
+
+p::DescribeReply Service::answer(const Call&, const p::DescribeRequest& d) {
+  p::DescribeReply reply;
+  std::shared_ptr<Device> device;
+  const Status s = find_device("", d.device, &device);
+  reply.status = reply_status(s);
+  if (s.ok()) reply.device = wire::describe(*device);
+  return reply;
+}
+
+p::AddReply Service::answer(const Call& call, const p::AddRequest& add) {
+  p::AddReply reply;
+  RequestTarget target;
+  RequestOutcome out;
+  Status s = admission_->resolve(add.device, add.knob, range_end_of(add.end), &target);
+  if (s.ok()) {
+    std::optional<Deadline> expiry;
+    if (add.duration_ms > 0) expiry = call.now + std::chrono::milliseconds(add.duration_ms);
+    s = admission_->add(call.requester(), *call.client.holder_, target, add.value, expiry, &out);
+  }
+  reply.status = reply_status(s);
+  if (s.ok()) {
+    reply.request_id = out.id;
+    reply.change = change_of(out);
+    if (log_.enabled(LogLevel::kDebug)) {
+      log_.debug("pid " + std::to_string(call.who.pid) + " (" + call.who.comm + ") " + add.device +
+                 "." + knob_request_name(target.knob, target.end) + "=" +
+                 std::to_string(add.value) +
+                 (add.duration_ms ? " for " + std::to_string(add.duration_ms) + " ms" : ""));
+    }
+  }
+  return reply;
+}
+
+p::UpdateReply Service::answer(const Call& call, const p::UpdateRequest& update) {
+  p::UpdateReply reply;
+  RequestOutcome out;
+  const Status s = admission_->update(call.requester(), *call.client.holder_, update.request_id,
+                                      update.value, &out);
+  reply.status = reply_status(s);
+  if (s.ok()) reply.change = change_of(out);
+  return reply;
+}
+
+p::RemoveReply Service::answer(const Call& call, const p::RemoveRequest& remove) {
+  p::RemoveReply reply;
+  RequestOutcome out;
+  const Status s = admission_->remove(*call.client.holder_, remove.request_id, &out);
+  reply.status = reply_status(s);
+  if (s.ok()) reply.change = change_of(out);
+  return reply;
+}
+
+p::ReadReply Service::answer(const Call&, const p::ReadRequest& read) {
+  p::ReadReply reply;
+  // Reading a range needs no end: "range", "min" and "max" all read both ends.
+  const std::optional<RangeEnd> read_end =
+      read.knob == "range" ? std::optional<RangeEnd>(RangeEnd::kMin) : std::nullopt;
+  RequestTarget target;
+  Status s = admission_->resolve(read.device, read.knob, read_end, &target);
+  std::shared_ptr<Device> device;
+  if (s.ok()) s = find_device("", read.device, &device);
+  const Knob* knob = device ? device->knob(target.knob) : nullptr;
+  if (s.ok() && knob == nullptr) s = Status::Error(ENODEV, "no device '" + read.device + "'");
+  reply.status = reply_status(s);
+  if (s.ok()) reply.effective = wire::effective_of(*knob);
+  return reply;
+}
+
+p::SubscribeReply Service::answer(const Call& call, const p::SubscribeRequest& sub) {
+  p::SubscribeReply reply;
+  Client& client = call.client;
+  for (const std::string& name : sub.devices) {
+    std::shared_ptr<Device> device;
+    if (Status s = find_device("subscribe", name, &device); !s.ok()) {
+      reply.status = reply_status(s);
+      return reply;
+    }
+  }
+  // The quota counts connections, not devices: only the first subscription takes a place.
+  if (!client.subscription_slot_.admitted()) {
+    if (Status s = subscription_quota_.admit(call.who.uid, &client.subscription_slot_); !s.ok()) {
+      log_.info("pid " + std::to_string(call.who.pid) + " (" + call.who.comm +
+                ") refused: " + s.message());
+      reply.status = reply_status(s);
+      return reply;
+    }
+  }
+  if (sub.devices.empty()) {
+    client.subscribed_all_ = true;
+    subscribers_all_.insert(&client);
+  }
+  for (const std::string& name : sub.devices) {
+    client.subscriptions_.insert(name);
+    subscribers_[name].insert(&client);
+  }
+  return reply;
+}
+
+p::UnsubscribeReply Service::answer(const Call& call, const p::UnsubscribeRequest& unsub) {
+  unsubscribe(call.client, unsub.devices);
+  return p::UnsubscribeReply{};
+}
+
+p::StatusReply Service::answer(const Call& call, const p::StatusRequest& status) {
+  p::StatusReply reply;
+  std::vector<std::shared_ptr<Device>> devices;
+  if (status.device.empty()) {
+    devices = broker_.registry().devices();
+  } else {
+    std::shared_ptr<Device> device;
+    if (Status s = find_device("", status.device, &device); !s.ok()) {
+      reply.status = reply_status(s);
+      return reply;
+    }
+    devices.push_back(std::move(device));
+  }
+  // Whole devices are skipped by their request counts and the page starts with a seek into
+  // the first device it covers: a page costs O(devices + log n + page), not O(requests held)
+  // (issue #13: a STATUS flood from any user starved root's UPDATEs).
+  std::uint64_t total = 0;
+  for (const auto& device : devices) total += device->request_count();
+  p::PageBuilder<p::HolderEntry> page(status.max_entries);
+  std::uint64_t start = 0;  // the listing position of this device's oldest request
+  for (const auto& device : devices) {
+    if (!page.open()) break;
+    const std::uint64_t count = device->request_count();
+    if (status.offset < start + count) {
+      const std::uint64_t first = status.offset > start ? status.offset - start : 0;
+      device->visit_requests(
+          first, [&](const HeldRequest& r) { return page.add(wire::holder_entry(r, call.now)); });
+    }
+    start += count;
+  }
+  reply.total = static_cast<std::uint32_t>(std::min<std::uint64_t>(total, UINT32_MAX));
+  close_page(status.offset, std::move(page), &reply.next_offset, &reply.entries);
+  return reply;
+}
+
+p::BindReply Service::answer(const Call& call, const p::BindRequest& bind) {
+  p::BindReply reply;
+  RequestTarget target;
+  Status s = bindings_ ? Status::Ok() : unavailable("bind");
+  if (s.ok()) s = admission_->resolve(bind.device, bind.knob, range_end_of(bind.end), &target);
+  if (s.ok()) s = admission_->admit_binding(call.requester(), target, bind.value);
+  RequestOutcome out;
+  if (s.ok()) {
+    s = bindings_->bind(call.who, bind.cgroup, target, bind.value, &reply.binding_id, &out);
+  }
+  reply.status = reply_status(s);
+  if (s.ok()) reply.change = change_of(out);
+  return reply;
+}
+
+p::UnbindReply Service::answer(const Call& call, const p::UnbindRequest& unbind) {
+  p::UnbindReply reply;
+  RequestOutcome out;
+  const Status s =
+      bindings_ ? bindings_->unbind(unbind.binding_id, call.who.uid, &out) : unavailable("unbind");
+  reply.status = reply_status(s);
+  if (s.ok()) reply.change = change_of(out);
+  return reply;
+}
+
+p::CgroupDataReply Service::answer(const Call&, const p::CgroupDataRequest& data) {
+  p::CgroupDataReply reply;
+  if (!data.device.empty()) {
+    std::shared_ptr<Device> device;
+    if (Status s = find_device("", data.device, &device); !s.ok()) {
+      reply.status = reply_status(s);
+      return reply;
+    }
+  }
+  // Seeks to the offset by the devices' sizes and stops when the page is full (issue #13).
+  p::PageBuilder<p::CgroupDataEntry> page(data.max_entries);
+  if (cgroup_data_ != nullptr) {
+    reply.total = static_cast<std::uint32_t>(cgroup_data_->table().count(data.device));
+    if (page.open()) {
+      cgroup_data_->table().visit_from(data.device, data.offset, [&](const CgroupData& e) {
+        return page.add(wire::cgroup_data_entry(e));
+      });
+    }
+  }
+  close_page(data.offset, std::move(page), &reply.next_offset, &reply.entries);
+  return reply;
+}
+
+p::RescanReply Service::answer(const Call& call, const p::RescanRequest&) {
+  p::RescanReply reply;
+  Status s = call.who.uid == 0
+                 ? Status::Ok()
+                 : Status::Error(EACCES, "rescan: uid " + std::to_string(call.who.uid) +
+                                             " may not rescan: root only");
+  if (s.ok() && !rescan_) s = Status::Error(EOPNOTSUPP, "rescan: no discovery configured");
+  if (s.ok()) s = rescan_(&reply.devices_added, &reply.devices_removed);
+  reply.status = reply_status(s);
+  return reply;
+}
+
+}  // namespace perfqos::daemon
