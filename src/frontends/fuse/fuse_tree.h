@@ -56,6 +56,7 @@
 
 #include "admission/admission.h"
 #include "daemon/loop_executor.h"
+#include "frontends/fuse/inode_table.h"
 #include "model/broker.h"
 #include "policy/connection_quota.h"
 #include "policy/policy_store.h"
@@ -63,6 +64,10 @@
 #include "util/unique_fd.h"
 
 struct fuse_session;
+
+namespace perfqos::daemon {
+struct FuseOpenFile;
+}
 
 namespace perfqos::daemon {
 
@@ -100,19 +105,10 @@ class FuseTree {
   const std::string& mountpoint() const { return options_.mountpoint; }
 
  private:
-  using Ino = std::uint64_t;  // fuse_ino_t
-  struct Node;
-  struct OpenFile;
   friend struct FuseHandlers;
 
   Status prepare_mountpoint();
   void worker();
-  void add_device(const std::shared_ptr<Device>& device);
-  void remove_device(const std::shared_ptr<Device>& device);
-  std::shared_ptr<Node> find(Ino ino) const;
-  std::shared_ptr<Node> find_child(Ino parent, const std::string& name) const;
-  // (name, node) of the children of a directory, in name order.
-  std::vector<std::pair<std::string, std::shared_ptr<Node>>> children(Ino dir) const;
 
   Broker& broker_;
   LoopExecutor& executor_;
@@ -131,12 +127,10 @@ class FuseTree {
   // Workers not yet out of their loop: the last one out of a lost session drops the open files.
   std::atomic<int> running_workers_{0};
 
-  mutable std::mutex table_mutex_;
-  std::map<Ino, std::shared_ptr<Node>> nodes_;  // guarded by table_mutex_
-  Ino next_perf_ino_ = 16;                      // loop thread only
+  InodeTable table_;  // follows the registry on the loop thread; read by the workers
 
   // Loop thread only (and stop() after the workers are joined).
-  std::unordered_map<const OpenFile*, std::unique_ptr<OpenFile>> files_;
+  std::unordered_map<const FuseOpenFile*, std::unique_ptr<FuseOpenFile>> files_;
 };
 
 }  // namespace perfqos::daemon

@@ -1,0 +1,88 @@
+#include "frontends/fuse/inode_table.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "model/device_specs.h"
+
+namespace perfqos::daemon {
+
+void InodeTable::reset() {
+  auto root = std::make_shared<FuseNode>();
+  root->ino = kRootIno;
+  root->parent = kRootIno;
+  auto perf_dir = std::make_shared<FuseNode>();
+  perf_dir->ino = kPerfDirIno;
+  perf_dir->parent = kRootIno;
+  perf_dir->name = kPerfDirName;
+  std::lock_guard<std::mutex> lock(mutex_);
+  nodes_.clear();
+  nodes_[kRootIno] = std::move(root);
+  nodes_[kPerfDirIno] = std::move(perf_dir);
+}
+
+void InodeTable::add_device(const std::shared_ptr<Device>& device) {
+  auto node = std::make_shared<FuseNode>();
+  node->name = device->name();
+  node->device = device;
+  if (device->kind() == "class") {
+    for (std::size_t i = 0; i < std::size(kPmQosClasses); ++i) {
+      if (device->name() != to_string(kPmQosClasses[i])) continue;
+      const std::vector<const Knob*> knobs = device->knobs();
+      if (knobs.size() != 1) return;
+      node->kind = FuseNode::Kind::kClass;
+      node->ino = kFirstClassIno + i;
+      node->parent = kRootIno;
+      node->knob = knobs[0];
+      node->knob_id = knobs[0]->id();
+    }
+  } else if (const Knob* range = device->knob(KnobId::kRange)) {
+    node->kind = FuseNode::Kind::kPerf;
+    node->ino = next_perf_ino_++;
+    node->parent = kPerfDirIno;
+    node->knob = range;
+    node->knob_id = KnobId::kRange;
+  }
+  if (node->kind == FuseNode::Kind::kDir) return;  // nothing to show for this device
+  std::lock_guard<std::mutex> lock(mutex_);
+  nodes_[node->ino] = std::move(node);
+}
+
+void InodeTable::remove_device(const std::shared_ptr<Device>& device) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = nodes_.begin(); it != nodes_.end(); ++it) {
+    if (it->second->device == device) {
+      it->second->gone.store(true, std::memory_order_release);
+      nodes_.erase(it);
+      return;
+    }
+  }
+}
+
+std::shared_ptr<FuseNode> InodeTable::find(Ino ino) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = nodes_.find(ino);
+  return it == nodes_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<FuseNode> InodeTable::find_child(Ino parent, const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [ino, node] : nodes_) {
+    if (ino != kRootIno && node->parent == parent && node->name == name) return node;
+  }
+  return nullptr;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<FuseNode>>> InodeTable::children(Ino dir) const {
+  std::vector<std::pair<std::string, std::shared_ptr<FuseNode>>> out;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [ino, node] : nodes_) {
+      if (ino != kRootIno && node->parent == dir) out.emplace_back(node->name, node);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+}  // namespace perfqos::daemon

@@ -1,0 +1,68 @@
+// InodeTable: the FUSE tree's nodes by inode number (fuse_tree.h, "Inode table"): fixed
+// numbers for the root (1), perf_qos (2) and the four PM QoS classes (3..6); perf devices get
+// numbers from a 64-bit counter that is never reused, so a number an open file or the kernel's
+// cache still holds can never name another device.
+//
+// Thread safety: add_device() and remove_device() on the loop thread (they follow Registry
+// events); find(), find_child() and children() from any thread (the FUSE workers). A mutex
+// guards the table; a node itself is immutable once published, but for `gone`.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/device.h"
+
+namespace perfqos::daemon {
+
+using Ino = std::uint64_t;          // fuse_ino_t
+inline constexpr Ino kRootIno = 1;  // FUSE_ROOT_ID
+inline constexpr Ino kPerfDirIno = 2;
+inline constexpr Ino kFirstClassIno = 3;
+inline constexpr const char* kPerfDirName = "perf_qos";
+
+struct FuseNode {
+  enum class Kind : std::uint8_t { kDir, kClass, kPerf };
+  Kind kind = Kind::kDir;
+  Ino ino = 0;
+  Ino parent = kRootIno;
+  std::string name;
+  std::shared_ptr<Device> device;  // null for directories
+  const Knob* knob = nullptr;      // the class's knob, or the range knob
+  KnobId knob_id = KnobId::kLatency;
+  // Set on the loop thread when the device leaves the registry; read anywhere.
+  std::atomic<bool> gone{false};
+};
+
+class InodeTable {
+ public:
+  // The root and perf_qos, no device yet.
+  InodeTable() { reset(); }
+  // Back to the root and perf_qos only: the tree stopped. Loop thread.
+  void reset();
+
+  // A node for `device` if the tree shows it: a PM QoS class (with its one knob) or a device
+  // with a range knob; others are ignored.
+  void add_device(const std::shared_ptr<Device>& device);
+  // Marks the device's node gone and drops it; open files keep their node.
+  void remove_device(const std::shared_ptr<Device>& device);
+
+  // Null when no node has that number (any more).
+  std::shared_ptr<FuseNode> find(Ino ino) const;
+  std::shared_ptr<FuseNode> find_child(Ino parent, const std::string& name) const;
+  // (name, node) of the children of a directory, in name order.
+  std::vector<std::pair<std::string, std::shared_ptr<FuseNode>>> children(Ino dir) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<Ino, std::shared_ptr<FuseNode>> nodes_;  // guarded by mutex_
+  Ino next_perf_ino_ = 16;                          // loop thread only
+};
+
+}  // namespace perfqos::daemon
