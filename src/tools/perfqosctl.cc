@@ -20,6 +20,7 @@
 #include "tools/json_writer.h"
 #include "tools/request_spec.h"
 #include "tools/text_table.h"
+#include "tools/value_input.h"
 
 #ifndef PERFQOS_VERSION
 #define PERFQOS_VERSION "unknown"  // cmake/PerfqosInstall.cmake defines it
