@@ -11,13 +11,15 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "perfqos/client.h"
+#include <nlohmann/json.hpp>
+
+#include "perfqos/client.hpp"
 #include "perfqos/knob.h"
 #include "perfqos/value_text.h"
-#include "tools/json_writer.h"
 #include "tools/request_spec.h"
 #include "tools/text_table.h"
 #include "tools/value_input.h"
@@ -31,6 +33,9 @@ namespace {
 
 constexpr int kExitError = 1;
 
+using client::Client;
+using Json = nlohmann::ordered_json;  // keys in the order written, as the output always had
+
 struct Options {
   std::string socket;  // "" = $PERFQOS_SOCKET or the default
   int timeout_ms = PERFQOS_DEFAULT_TIMEOUT_MS;
@@ -42,51 +47,17 @@ int fail(const std::string& message) {
   return kExitError;
 }
 
-// Owns one connection.
-class Connection {
- public:
-  ~Connection() { perfqos_close(client_); }
-  int open(const Options& options) {
-    const int rc = perfqos_connect(options.socket.empty() ? nullptr : options.socket.c_str(),
-                                   options.timeout_ms, &client_);
-    if (rc < 0) {
-      return fail(std::string("cannot reach perfqosd: ") + perfqos_last_error(nullptr));
-    }
-    return 0;
-  }
-  perfqos_client* get() const { return client_; }
-  std::string error() const { return perfqos_last_error(client_); }
-
- private:
-  perfqos_client* client_ = nullptr;
-};
-
-KnobId knob_id_of(const char* name) {
-  KnobId id = KnobId::kLatency;
-  RangeEnd end;
-  if (std::string_view(name) == "range" || !parse_knob_name(name, &id, &end)) id = KnobId::kRange;
-  return id;
+// One JSON value per line; strings that are not UTF-8 (a comm) are repaired, not fatal.
+void print_json(const Json& j) {
+  std::printf("%s\n", j.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
+  std::fflush(stdout);
 }
 
-std::string effective_text(const perfqos_knob_info& k) {
-  const KnobId id = knob_id_of(k.name);
-  if (k.effective.is_range) {
-    return std::to_string(k.effective.min) + ".." + std::to_string(k.effective.max);
-  }
-  return format_value(id, k.effective.value);
-}
-
-std::string effective_text(const perfqos_effective& e, const char* knob) {
-  if (e.is_range) return std::to_string(e.min) + ".." + std::to_string(e.max);
-  return format_value(knob_id_of(knob), e.value);
-}
-
-std::string allowed_text(const perfqos_knob_info& k) {
-  if (k.list_type == PERFQOS_LIST_RANGE) {
-    return std::to_string(k.limit_min) + ".." + std::to_string(k.limit_max);
-  }
-  if (k.list_type == PERFQOS_LIST_FLAGS) return "no_power_off, none";
-  return std::to_string(k.min_request) + ".." + std::to_string(k.max_request);
+int connect(const Options& o, Client* c) {
+  client::Status s =
+      Client::connect(c, o.socket.empty() ? nullptr : o.socket.c_str(), o.timeout_ms);
+  if (!s.ok()) return fail("cannot reach perfqosd: " + s.message());
+  return 0;
 }
 
 const char* list_type_name(perfqos_list_type t) {
@@ -94,69 +65,93 @@ const char* list_type_name(perfqos_list_type t) {
   return static_cast<unsigned>(t) < 5 ? kNames[t] : "?";
 }
 
-void json_knob(JsonWriter& j, const perfqos_knob_info& k) {
-  j.begin_object()
-      .field("name", k.name)
-      .field("type", list_type_name(k.list_type))
-      .field("unit", k.unit);
-  if (k.effective.is_range) {
-    j.field("effective_min", k.effective.min).field("effective_max", k.effective.max);
-    j.field("limit_min", k.limit_min).field("limit_max", k.limit_max);
-  } else {
-    j.field("effective", k.effective.value)
-        .field("default", k.default_value)
-        .field("no_constraint", k.no_constraint_value)
-        .field("min_request", k.min_request)
-        .field("max_request", k.max_request);
-  }
-  j.field("requests", k.active_requests).end_object();
+// The valid requests of a knob in words, in its unit.
+std::string allowed_text(const perfqos_knob_info& k) {
+  if (k.list_type == PERFQOS_LIST_FLAGS) return "no_power_off, none";
+  const KnobValues v = KnobValues::of(k);
+  return std::to_string(v.min_request) + ".." + std::to_string(v.max_request);
 }
 
-void json_device(JsonWriter& j, const perfqos_device_info& d) {
-  j.begin_object().field("name", d.name).field("kind", d.kind).field("parent", d.parent);
-  j.field("perf_unit", d.perf_unit).field("error_count", d.error_count);
-  j.field("last_errno", d.last_errno).field("last_error", d.last_error);
-  j.key("knobs").begin_array();
-  for (std::size_t i = 0; i < d.knob_count; ++i) json_knob(j, d.knobs[i]);
-  j.end_array().end_object();
+// The units of the knobs of every device, to show values of status and monitor.
+class KnobUnits {
+ public:
+  void add(const perfqos_device_info& d) {
+    for (std::size_t k = 0; k < d.knob_count; ++k) {
+      knobs_[std::string(d.name) + "." + d.knobs[k].name] = KnobValues::of(d.knobs[k]);
+    }
+  }
+  // `knob` as the daemon names it ("range" for both ends). Unknown knobs: no unit.
+  KnobValues of(const std::string& device, const char* knob) const {
+    auto it = knobs_.find(device + "." + knob);
+    if (it != knobs_.end()) return it->second;
+    KnobValues v;
+    RangeEnd end;
+    if (!parse_knob_name(knob, &v.id, &end)) v.id = KnobId::kRange;
+    return v;
+  }
+
+ private:
+  std::map<std::string, KnobValues> knobs_;
+};
+
+Json json_knob(const perfqos_knob_info& k) {
+  Json j{{"name", k.name}, {"type", list_type_name(k.list_type)}, {"unit", k.unit}};
+  if (k.effective.is_range) {
+    j["effective_min"] = k.effective.min;
+    j["effective_max"] = k.effective.max;
+    j["limit_min"] = k.limit_min;
+    j["limit_max"] = k.limit_max;
+  } else {
+    j["effective"] = k.effective.value;
+    j["default"] = k.default_value;
+    j["no_constraint"] = k.no_constraint_value;
+    j["min_request"] = k.min_request;
+    j["max_request"] = k.max_request;
+  }
+  j["requests"] = k.active_requests;
+  return j;
+}
+
+Json json_device(const perfqos_device_info& d) {
+  Json j{{"name", d.name},           {"kind", d.kind},
+         {"parent", d.parent},       {"perf_unit", d.perf_unit},
+         {"error_count", d.error_count}, {"last_errno", d.last_errno},
+         {"last_error", d.last_error}, {"knobs", Json::array()}};
+  for (std::size_t i = 0; i < d.knob_count; ++i) j["knobs"].push_back(json_knob(d.knobs[i]));
+  return j;
 }
 
 int cmd_list(const Options& o) {
-  Connection c;
-  if (int rc = c.open(o)) return rc;
-  perfqos_device_info* devices = nullptr;
-  std::size_t n = 0;
-  if (perfqos_list(c.get(), &devices, &n) < 0) return fail("list: " + c.error());
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
+  std::vector<perfqos_device_info> devices;
+  if (client::Status s = c.list(&devices); !s.ok()) return fail("list: " + s.message());
   if (o.json) {
-    JsonWriter j;
-    j.begin_array();
-    for (std::size_t i = 0; i < n; ++i) json_device(j, devices[i]);
-    j.end_array().print(stdout);
-  } else {
-    TextTable t({"DEVICE", "KIND", "KNOB", "EFFECTIVE", "UNIT", "REQUESTS", "ALLOWED"});
-    for (std::size_t i = 0; i < n; ++i) {
-      const perfqos_device_info& d = devices[i];
-      for (std::size_t k = 0; k < d.knob_count; ++k) {
-        const perfqos_knob_info& knob = d.knobs[k];
-        t.add({k == 0 ? d.name : "", k == 0 ? d.kind : "", knob.name, effective_text(knob),
-               knob.unit, std::to_string(knob.active_requests), allowed_text(knob)});
-      }
-    }
-    t.print(stdout);
+    Json j = Json::array();
+    for (const perfqos_device_info& d : devices) j.push_back(json_device(d));
+    print_json(j);
+    return 0;
   }
-  perfqos_free(devices);
+  TextTable t({"DEVICE", "KIND", "KNOB", "EFFECTIVE", "UNIT", "REQUESTS", "ALLOWED"});
+  for (const perfqos_device_info& d : devices) {
+    for (std::size_t k = 0; k < d.knob_count; ++k) {
+      const perfqos_knob_info& knob = d.knobs[k];
+      t.add({k == 0 ? d.name : "", k == 0 ? d.kind : "", knob.name,
+             show_effective(KnobValues::of(knob), knob.effective, false), knob.unit,
+             std::to_string(knob.active_requests), allowed_text(knob)});
+    }
+  }
+  t.print(stdout);
   return 0;
 }
 
 int cmd_get(const Options& o, const std::string& device) {
-  Connection c;
-  if (int rc = c.open(o)) return rc;
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
   perfqos_device_info d;
-  if (perfqos_describe(c.get(), device.c_str(), &d) < 0) return fail(c.error());
+  if (client::Status s = c.describe(device, &d); !s.ok()) return fail(s.message());
   if (o.json) {
-    JsonWriter j;
-    json_device(j, d);
-    j.print(stdout);
+    print_json(json_device(d));
     return 0;
   }
   std::printf("%s (%s)%s%s\n", d.name, d.kind, d.parent[0] ? ", parent " : "", d.parent);
@@ -168,11 +163,14 @@ int cmd_get(const Options& o, const std::string& device) {
   TextTable t({"KNOB", "TYPE", "EFFECTIVE", "UNIT", "DEFAULT", "ALLOWED", "REQUESTS"});
   for (std::size_t k = 0; k < d.knob_count; ++k) {
     const perfqos_knob_info& knob = d.knobs[k];
+    const KnobValues v = KnobValues::of(knob);
     const std::string def = knob.list_type == PERFQOS_LIST_RANGE
-                                ? "no limit"
-                                : format_value(knob_id_of(knob.name), knob.no_constraint_value);
-    t.add({knob.name, list_type_name(knob.list_type), effective_text(knob), knob.unit, def,
-           allowed_text(knob) + " or -1", std::to_string(knob.active_requests)});
+                                ? "none"
+                                : show_value(v, knob.no_constraint_value);
+    const std::string units = accepted_units(v);
+    t.add({knob.name, list_type_name(knob.list_type), show_effective(v, knob.effective, false),
+           knob.unit, def, allowed_text(knob) + " or none" + (units.empty() ? "" : " (" + units + ")"),
+           std::to_string(knob.active_requests)});
   }
   t.print(stdout);
   return 0;
@@ -182,25 +180,27 @@ int cmd_get(const Options& o, const std::string& device) {
 struct ResolvedSpec {
   RequestSpec spec;
   std::string knob;  // the knob name to send ("" = the device's only knob)
-  std::string unit;
+  KnobValues values;
   std::int32_t value = 0;
+  std::string target() const { return spec.device + (knob.empty() ? "" : "." + knob); }
 };
 
-int resolve_specs(Connection& c, const std::vector<std::string>& texts,
+int resolve_specs(Client& c, const std::vector<std::string>& texts,
                   std::vector<ResolvedSpec>* out) {
   for (const std::string& text : texts) {
     ResolvedSpec r;
     if (Status s = parse_request_spec(text, &r.spec); !s.ok()) return fail(s.message());
     perfqos_device_info d;
-    if (perfqos_describe(c.get(), r.spec.device.c_str(), &d) < 0) {
+    if (client::Status s = c.describe(r.spec.device, &d); !s.ok()) {
       const std::size_t dot = r.spec.device.rfind('.');
-      if (dot == std::string::npos) return fail(c.error());
-      return fail(c.error() + " (nor is '" + r.spec.device.substr(dot + 1) +
+      if (dot == std::string::npos) return fail(s.message());
+      return fail(s.message() + " (nor is '" + r.spec.device.substr(dot + 1) +
                   "' a knob: knobs are latency, throughput, bandwidth, resume_latency, "
                   "latency_tolerance, flags, min, max)");
     }
     KnobId id = KnobId::kLatency;
     RangeEnd end = RangeEnd::kMin;
+    const perfqos_knob_info* knob = nullptr;
     if (r.spec.knob.empty()) {
       if (d.knob_count != 1 || d.knobs[0].list_type == PERFQOS_LIST_RANGE) {
         std::string names;
@@ -211,17 +211,24 @@ int resolve_specs(Connection& c, const std::vector<std::string>& texts,
         return fail("'" + text + "': name the knob as " + r.spec.device + ".KNOB=VALUE (" +
                     r.spec.device + " has " + names + ")");
       }
-      id = knob_id_of(d.knobs[0].name);
-      r.unit = d.knobs[0].unit;
+      knob = &d.knobs[0];
+      id = KnobValues::of(*knob).id;
     } else {
       parse_knob_name(r.spec.knob, &id, &end);
       r.knob = r.spec.knob;
       for (std::size_t k = 0; k < d.knob_count; ++k) {
-        if (knob_id_of(d.knobs[k].name) == id) r.unit = d.knobs[k].unit;
+        if (KnobValues::of(d.knobs[k]).id == id) knob = &d.knobs[k];
       }
     }
+    if (knob != nullptr) r.values = KnobValues::of(*knob);
+    r.values.id = id;
     const std::string what = r.spec.device + "." + knob_request_name(id, end);
-    if (Status s = parse_request_value(id, r.spec.value, what, &r.value); !s.ok()) {
+    if (knob == nullptr) {
+      // The daemon names the problem; a value it cannot have is still refused.
+      if (Status s = parse_request_value(id, r.spec.value, what, &r.value); !s.ok()) {
+        return fail(s.message());
+      }
+    } else if (Status s = parse_knob_value(r.values, r.spec.value, what, &r.value); !s.ok()) {
       return fail(s.message());
     }
     out->push_back(std::move(r));
@@ -229,23 +236,23 @@ int resolve_specs(Connection& c, const std::vector<std::string>& texts,
   return 0;
 }
 
-// Adds every SPEC on `c`, timed when `duration` > 0; prints what it holds.
-int add_specs(const Options& o, Connection& c, const std::vector<std::string>& texts,
-              std::chrono::milliseconds duration) {
+// Adds every SPEC on `c`, timed when `duration` > 0, into `held`; says what it holds.
+int add_specs(const Options& o, Client& c, const std::vector<std::string>& texts,
+              std::chrono::milliseconds duration, std::vector<client::HeldRequest>* held) {
   std::vector<ResolvedSpec> specs;
   if (int rc = resolve_specs(c, texts, &specs)) return rc;
   for (const ResolvedSpec& r : specs) {
-    std::uint32_t id = 0;
     perfqos_change change{};
-    const int rc = perfqos_add_timed(c.get(), r.spec.device.c_str(), r.knob.c_str(), r.value,
-                                     static_cast<std::uint32_t>(duration.count()), &id, &change);
-    if (rc < 0) return fail(c.error());
+    client::HeldRequest request;
+    client::Status s = c.add(r.spec.device, r.knob, r.value, &request, &change,
+                             static_cast<std::uint32_t>(duration.count()));
+    if (!s.ok()) return fail(s.message());
     if (!o.json) {
-      std::fprintf(stderr, "perfqosctl: holding %s=%s (request %u; effective now %s %s)\n",
-                   (r.spec.device + (r.knob.empty() ? "" : "." + r.knob)).c_str(),
-                   r.spec.value.c_str(), id,
-                   effective_text(change.effective, r.knob.c_str()).c_str(), r.unit.c_str());
+      std::fprintf(stderr, "perfqosctl: holding %s=%s (request %u; effective now %s)\n",
+                   r.target().c_str(), r.spec.value.c_str(), request.id(),
+                   show_effective(r.values, change.effective, true).c_str());
     }
+    held->push_back(std::move(request));
   }
   return 0;
 }
@@ -266,19 +273,23 @@ int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std:
   sigset_t signals = forwarded_signals();
   sigprocmask(SIG_BLOCK, &signals, nullptr);
   const int sfd = signalfd(-1, &signals, SFD_CLOEXEC);
-  Connection c;
-  if (int rc = c.open(o)) return rc;
-  if (int rc = add_specs(o, c, specs, duration)) return rc;
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
+  std::vector<client::HeldRequest> held;
+  if (int rc = add_specs(o, c, specs, duration, &held)) return rc;
   const auto until = std::chrono::steady_clock::now() + duration;
   for (;;) {
     int wait_ms = -1;
     if (duration.count() > 0) {
       const auto left =
           std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return 0;  // the daemon has dropped the timed requests
+      if (left.count() <= 0) {  // the daemon has dropped the timed requests
+        for (client::HeldRequest& r : held) r.release();
+        return 0;
+      }
       wait_ms = static_cast<int>(left.count());
     }
-    pollfd fds[2] = {{sfd, POLLIN, 0}, {perfqos_fd(c.get()), POLLIN, 0}};
+    pollfd fds[2] = {{sfd, POLLIN, 0}, {c.fd(), POLLIN, 0}};
     if (poll(fds, 2, wait_ms) < 0 && errno != EINTR)
       return fail("poll: " + std::string(strerror(errno)));
     if (fds[0].revents & POLLIN) {
@@ -287,8 +298,8 @@ int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std:
     }
     if (fds[1].revents) {
       perfqos_event ev;
-      const int rc = perfqos_next_event(c.get(), &ev, 0);
-      if (rc < 0 && rc != -EAGAIN) return fail("lost perfqosd: " + c.error());
+      client::Status s = c.next_event(&ev, 0);
+      if (!s.ok() && s.code() != EAGAIN) return fail("lost perfqosd: " + s.message());
     }
   }
 }
@@ -300,9 +311,10 @@ int cmd_run(const Options& o, const std::vector<std::string>& specs,
   sigset_t old_mask;
   sigprocmask(SIG_BLOCK, &signals, &old_mask);
   const int sfd = signalfd(-1, &signals, SFD_CLOEXEC);
-  Connection c;
-  if (int rc = c.open(o)) return rc;
-  if (int rc = add_specs(o, c, specs, std::chrono::milliseconds(0))) return rc;
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
+  std::vector<client::HeldRequest> held;
+  if (int rc = add_specs(o, c, specs, std::chrono::milliseconds(0), &held)) return rc;
 
   int exec_error[2];
   if (pipe2(exec_error, O_CLOEXEC) != 0) return fail("pipe: " + std::string(strerror(errno)));
@@ -352,128 +364,156 @@ std::string now_text() {
   return std::string(buf) + "." + std::to_string(1000 + ms.count()).substr(1);
 }
 
+// The units of every device's knobs (one LIST), for status and monitor.
+int knob_units(Client& c, KnobUnits* units) {
+  std::vector<perfqos_device_info> devices;
+  if (client::Status s = c.list(&devices); !s.ok()) return fail("list: " + s.message());
+  for (const perfqos_device_info& d : devices) units->add(d);
+  return 0;
+}
+
 int cmd_monitor(const Options& o, const std::vector<std::string>& devices) {
-  Connection c;
-  if (int rc = c.open(o)) return rc;
-  std::vector<const char*> names;
-  for (const std::string& d : devices) names.push_back(d.c_str());
-  if (perfqos_subscribe(c.get(), names.data(), names.size()) < 0) return fail(c.error());
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
+  KnobUnits units;
+  if (int rc = knob_units(c, &units)) return rc;
+  if (client::Status s = c.subscribe(devices); !s.ok()) return fail(s.message());
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   for (;;) {
     perfqos_event ev;
-    const int rc = perfqos_next_event(c.get(), &ev, -1);
-    if (rc < 0) return fail("lost perfqosd: " + c.error());
+    if (client::Status s = c.next_event(&ev, -1); !s.ok()) {
+      return fail("lost perfqosd: " + s.message());
+    }
+    const KnobValues knob = units.of(ev.device, ev.knob);
     if (o.json) {
-      JsonWriter j;
-      j.begin_object().field("time", now_text()).field("device", ev.device).field("knob", ev.knob);
+      Json j{{"time", now_text()}, {"device", ev.device}, {"knob", ev.knob}};
       if (ev.new_value.is_range) {
-        j.field("old_min", ev.old_value.min).field("old_max", ev.old_value.max);
-        j.field("new_min", ev.new_value.min).field("new_max", ev.new_value.max);
+        j["old_min"] = ev.old_value.min;
+        j["old_max"] = ev.old_value.max;
+        j["new_min"] = ev.new_value.min;
+        j["new_max"] = ev.new_value.max;
       } else {
-        j.field("old", ev.old_value.value).field("new", ev.new_value.value);
+        j["old"] = ev.old_value.value;
+        j["new"] = ev.new_value.value;
       }
-      j.field("dropped", ev.dropped).end_object().print(stdout);
+      j["unit"] = knob.unit;
+      j["dropped"] = ev.dropped;
+      print_json(j);
     } else {
       if (ev.dropped) std::printf("(%u events dropped)\n", ev.dropped);
       std::printf("%s %s.%s %s -> %s\n", now_text().c_str(), ev.device, ev.knob,
-                  effective_text(ev.old_value, ev.knob).c_str(),
-                  effective_text(ev.new_value, ev.knob).c_str());
+                  show_effective(knob, ev.old_value, true).c_str(),
+                  show_effective(knob, ev.new_value, true).c_str());
     }
   }
 }
 
-// "floor 100, cap 300" for the limits of one knob; "" when it has none.
-std::string limits_text(const perfqos_cgroup_info& d) {
+// "min: floor 100, cap 300 normal" for the limits of one cgroup; "" when it has none.
+std::string limits_text(const perfqos_cgroup_info& d, const KnobUnits& units) {
   std::string text;
   for (std::size_t i = 0; i < d.limit_count; ++i) {
     const perfqos_cgroup_limit& l = d.limits[i];
-    const KnobId id = knob_id_of(l.knob);
+    const bool end = std::string_view(l.knob) == "min" || std::string_view(l.knob) == "max";
+    const KnobValues knob = units.of(d.device, end ? "range" : l.knob);
     std::string one = std::string(l.knob) + ":";
-    if (l.has_floor) one += " floor " + format_value(id, l.floor);
-    if (l.has_cap) one += std::string(l.has_floor ? "," : "") + " cap " + format_value(id, l.cap);
+    if (l.has_floor) one += " floor " + show_value_with_unit(knob, l.floor);
+    if (l.has_cap) {
+      one += std::string(l.has_floor ? "," : "") + " cap " + show_value_with_unit(knob, l.cap);
+    }
     text += (text.empty() ? "" : "; ") + one;
   }
   return text;
 }
 
+constexpr const char* kHolderKinds[] = {"connection", "fuse", "cgroup", "internal"};
+
+const char* end_name(perfqos_end end) {
+  return end == PERFQOS_END_MIN ? "min" : end == PERFQOS_END_MAX ? "max" : "";
+}
+
+Json json_status(const std::vector<perfqos_holder_info>& holders,
+                 const std::vector<perfqos_cgroup_info>& groups, const KnobUnits& units) {
+  Json requests = Json::array();
+  for (const perfqos_holder_info& h : holders) {
+    requests.push_back(Json{{"device", h.device},
+                            {"knob", h.knob},
+                            {"end", end_name(h.end)},
+                            {"value", h.value},
+                            {"unit", units.of(h.device, h.knob).unit},
+                            {"request_id", h.request_id},
+                            {"binding", h.binding != 0},
+                            {"holder", kHolderKinds[h.holder_kind & 3]},
+                            {"pid", h.pid},
+                            {"uid", h.uid},
+                            {"gid", h.gid},
+                            {"comm", h.comm},
+                            {"cgroup", h.cgroup},
+                            {"label", h.label},
+                            {"remaining_ms", h.remaining_ms}});
+  }
+  Json data = Json::array();
+  for (const perfqos_cgroup_info& d : groups) {
+    Json limits = Json::array();
+    for (std::size_t k = 0; k < d.limit_count; ++k) {
+      const perfqos_cgroup_limit& l = d.limits[k];
+      Json one{{"knob", l.knob}};
+      if (l.has_floor) one["floor"] = l.floor;
+      if (l.has_cap) one["cap"] = l.cap;
+      limits.push_back(std::move(one));
+    }
+    data.push_back(Json{{"device", d.device},
+                        {"cgroup", d.cgroup},
+                        {"limits", std::move(limits)},
+                        {"admitted", d.admitted},
+                        {"refused", d.refused}});
+  }
+  return Json{{"requests", std::move(requests)}, {"cgroup_data", std::move(data)}};
+}
+
 int cmd_status(const Options& o, const std::string& device) {
-  Connection c;
-  if (int rc = c.open(o)) return rc;
-  perfqos_holder_info* holders = nullptr;
-  std::size_t n = 0;
-  if (perfqos_status(c.get(), device.c_str(), &holders, &n) < 0) return fail(c.error());
-  perfqos_cgroup_info* groups = nullptr;
-  std::size_t g = 0;
-  if (perfqos_cgroup_data(c.get(), device.c_str(), &groups, &g) < 0) {
-    perfqos_free(holders);
-    return fail(c.error());
-  }
-  static constexpr const char* kKinds[] = {"connection", "fuse", "cgroup", "internal"};
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
+  std::vector<perfqos_holder_info> holders;
+  if (client::Status s = c.holders(device, &holders); !s.ok()) return fail(s.message());
+  std::vector<perfqos_cgroup_info> groups;
+  if (client::Status s = c.cgroup_data(device, &groups); !s.ok()) return fail(s.message());
+  KnobUnits units;
+  if (int rc = knob_units(c, &units)) return rc;
   if (o.json) {
-    JsonWriter j;
-    j.begin_object().key("requests").begin_array();
-    for (std::size_t i = 0; i < n; ++i) {
-      const perfqos_holder_info& h = holders[i];
-      j.begin_object().field("device", h.device).field("knob", h.knob);
-      j.field("end", h.end == PERFQOS_END_MIN ? "min" : h.end == PERFQOS_END_MAX ? "max" : "");
-      j.field("value", h.value).field("request_id", h.request_id).field("binding", h.binding != 0);
-      j.field("holder", kKinds[h.holder_kind & 3]).field("pid", h.pid).field("uid", h.uid);
-      j.field("gid", h.gid).field("comm", h.comm).field("cgroup", h.cgroup).field("label", h.label);
-      j.field("remaining_ms", h.remaining_ms).end_object();
-    }
-    j.end_array().key("cgroup_data").begin_array();
-    for (std::size_t i = 0; i < g; ++i) {
-      const perfqos_cgroup_info& d = groups[i];
-      j.begin_object().field("device", d.device).field("cgroup", d.cgroup);
-      j.key("limits").begin_array();
-      for (std::size_t k = 0; k < d.limit_count; ++k) {
-        const perfqos_cgroup_limit& l = d.limits[k];
-        j.begin_object().field("knob", l.knob);
-        if (l.has_floor) j.field("floor", l.floor);
-        if (l.has_cap) j.field("cap", l.cap);
-        j.end_object();
-      }
-      j.end_array().field("admitted", d.admitted).field("refused", d.refused).end_object();
-    }
-    j.end_array().end_object().print(stdout);
-  } else {
-    TextTable t({"DEVICE", "KNOB", "VALUE", "BINDING", "HOLDER", "PID", "UID", "COMM", "CGROUP",
-                 "EXPIRES"});
-    for (std::size_t i = 0; i < n; ++i) {
-      const perfqos_holder_info& h = holders[i];
-      const char* knob = h.end == PERFQOS_END_MIN   ? "min"
-                         : h.end == PERFQOS_END_MAX ? "max"
-                                                    : h.knob;
-      t.add({h.device, knob, format_value(knob_id_of(h.knob), h.value), h.binding ? "yes" : "",
-             kKinds[h.holder_kind & 3], std::to_string(h.pid), std::to_string(h.uid), h.comm,
-             h.cgroup, h.remaining_ms ? std::to_string(h.remaining_ms) + " ms" : ""});
-    }
-    t.print(stdout);
-    if (g > 0) {
-      std::printf("\nper-cgroup data:\n");
-      TextTable d({"DEVICE", "CGROUP", "ADMITTED", "REFUSED", "CAPS AND FLOORS"});
-      for (std::size_t i = 0; i < g; ++i) {
-        d.add({groups[i].device, groups[i].cgroup, std::to_string(groups[i].admitted),
-               std::to_string(groups[i].refused), limits_text(groups[i])});
-      }
-      d.print(stdout);
-    }
+    print_json(json_status(holders, groups, units));
+    return 0;
   }
-  perfqos_free(holders);
-  perfqos_free(groups);
+  TextTable t({"DEVICE", "KNOB", "VALUE", "SETS", "HOLDER", "PID", "UID", "COMM", "CGROUP",
+               "EXPIRES"});
+  for (const perfqos_holder_info& h : holders) {
+    const char* knob = h.end != PERFQOS_END_NONE ? end_name(h.end) : h.knob;
+    t.add({h.device, knob, show_value_with_unit(units.of(h.device, h.knob), h.value),
+           h.binding ? "yes" : "", kHolderKinds[h.holder_kind & 3], std::to_string(h.pid),
+           std::to_string(h.uid), h.comm, h.cgroup,
+           h.remaining_ms ? std::to_string(h.remaining_ms) + " ms" : ""});
+  }
+  t.print(stdout);
+  if (!groups.empty()) {
+    std::printf("\nper-cgroup data:\n");
+    TextTable d({"DEVICE", "CGROUP", "ADMITTED", "REFUSED", "CAPS AND FLOORS"});
+    for (const perfqos_cgroup_info& g : groups) {
+      d.add({g.device, g.cgroup, std::to_string(g.admitted), std::to_string(g.refused),
+             limits_text(g, units)});
+    }
+    d.print(stdout);
+  }
   return 0;
 }
 
 int cmd_bind(const Options& o, const std::string& cgroup, const std::vector<std::string>& texts) {
-  Connection c;
-  if (int rc = c.open(o)) return rc;
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
   std::vector<ResolvedSpec> specs;
   if (int rc = resolve_specs(c, texts, &specs)) return rc;
   for (const ResolvedSpec& r : specs) {
     std::uint32_t id = 0;
-    if (perfqos_bind(c.get(), cgroup.c_str(), r.spec.device.c_str(), r.knob.c_str(), r.value, &id,
-                     nullptr) < 0) {
-      return fail(c.error());
+    if (client::Status s = c.bind(cgroup, r.spec.device, r.knob, r.value, &id); !s.ok()) {
+      return fail(s.message());
     }
     std::printf("%u\n", id);
   }
@@ -481,17 +521,17 @@ int cmd_bind(const Options& o, const std::string& cgroup, const std::vector<std:
 }
 
 int cmd_unbind(const Options& o, std::uint32_t id) {
-  Connection c;
-  if (int rc = c.open(o)) return rc;
-  if (perfqos_unbind(c.get(), id, nullptr) < 0) return fail(c.error());
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
+  if (client::Status s = c.unbind(id); !s.ok()) return fail(s.message());
   return 0;
 }
 
 int cmd_rescan(const Options& o) {
-  Connection c;
-  if (int rc = c.open(o)) return rc;
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
   std::uint32_t added = 0, removed = 0;
-  if (perfqos_rescan(c.get(), &added, &removed) < 0) return fail(c.error());
+  if (client::Status s = c.rescan(&added, &removed); !s.ok()) return fail(s.message());
   std::printf("%u devices added, %u removed\n", added, removed);
   return 0;
 }
