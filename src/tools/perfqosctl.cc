@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -21,6 +22,7 @@
 #include "perfqos/knob.h"
 #include "perfqos/value_text.h"
 #include "tools/request_spec.h"
+#include "tools/suggest.h"
 #include "tools/text_table.h"
 #include "tools/value_input.h"
 
@@ -53,11 +55,72 @@ void print_json(const Json& j) {
   std::fflush(stdout);
 }
 
+// The socket perfqosctl tries: --socket, else $PERFQOS_SOCKET, else the default.
+std::string socket_path(const Options& o) {
+  if (!o.socket.empty()) return o.socket;
+  const char* env = std::getenv(PERFQOS_SOCKET_ENV);
+  return env != nullptr && env[0] != '\0' ? env : PERFQOS_DEFAULT_SOCKET;
+}
+
 int connect(const Options& o, Client* c) {
-  client::Status s =
-      Client::connect(c, o.socket.empty() ? nullptr : o.socket.c_str(), o.timeout_ms);
-  if (!s.ok()) return fail("cannot reach perfqosd: " + s.message());
-  return 0;
+  const std::string path = socket_path(o);
+  client::Status s = Client::connect(c, path.c_str(), o.timeout_ms);
+  if (s.ok()) return 0;
+  std::string message = "cannot reach perfqosd: " + s.message();
+  if (s.code() == ENOENT || s.code() == ECONNREFUSED) {
+    message += "\nperfqosctl: is perfqosd running? Start it with `systemctl start perfqosd`, or "
+               "run `perfqosd --socket " + path + "` (from a source tree: `./dev run`); or name "
+               "the socket of a running one with --socket or $" PERFQOS_SOCKET_ENV;
+  }
+  return fail(message);
+}
+
+std::vector<std::string> device_names(Client& c) {
+  std::vector<perfqos_device_info> devices;
+  std::vector<std::string> names;
+  if (c.list(&devices).ok()) {
+    for (const perfqos_device_info& d : devices) names.emplace_back(d.name);
+  }
+  return names;
+}
+
+// The daemon's "no device 'NAME'" with the nearest device names, or how to list them.
+std::string no_device(Client& c, const std::string& name, const std::string& message) {
+  const std::string hint = did_you_mean(suggestions(name, device_names(c)));
+  return message + ": " + (hint.empty() ? "`perfqosctl list` shows the devices" : hint);
+}
+
+// A failure about `device`: ENODEV gets the nearest device names.
+int fail_on(Client& c, const std::string& device, const client::Status& s) {
+  if (s.code() == ENODEV && !device.empty()) return fail(no_device(c, device, s.message()));
+  return fail(s.message());
+}
+
+// The knob names of `d` as a SPEC writes them: "latency", "min, max" for a range.
+std::vector<std::string> spec_knob_names(const perfqos_device_info& d) {
+  std::vector<std::string> names;
+  for (std::size_t k = 0; k < d.knob_count; ++k) {
+    if (d.knobs[k].list_type == PERFQOS_LIST_RANGE) {
+      names.insert(names.end(), {"min", "max"});
+    } else {
+      names.emplace_back(d.knobs[k].name);
+    }
+  }
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string text;
+  for (const std::string& s : v) text += (text.empty() ? "" : ", ") + s;
+  return text;
+}
+
+// "DEVICE has no knob 'KNOB': did you mean K? (DEVICE has K1, K2)".
+std::string no_knob(const perfqos_device_info& d, const std::string& knob) {
+  const std::vector<std::string> names = spec_knob_names(d);
+  const std::string hint = did_you_mean(suggestions(knob, names));
+  return std::string(d.name) + " has no knob '" + knob + "'" + (hint.empty() ? "" : ": " + hint) +
+         " (" + d.name + " has " + joined(names) + ")";
 }
 
 const char* list_type_name(perfqos_list_type t) {
@@ -149,7 +212,7 @@ int cmd_get(const Options& o, const std::string& device) {
   Client c;
   if (int rc = connect(o, &c)) return rc;
   perfqos_device_info d;
-  if (client::Status s = c.describe(device, &d); !s.ok()) return fail(s.message());
+  if (client::Status s = c.describe(device, &d); !s.ok()) return fail_on(c, device, s);
   if (o.json) {
     print_json(json_device(d));
     return 0;
@@ -192,11 +255,13 @@ int resolve_specs(Client& c, const std::vector<std::string>& texts,
     if (Status s = parse_request_spec(text, &r.spec); !s.ok()) return fail(s.message());
     perfqos_device_info d;
     if (client::Status s = c.describe(r.spec.device, &d); !s.ok()) {
+      // DEVICE.NOTAKNOB=V reads as a device named "DEVICE.NOTAKNOB": try it as a knob typo.
       const std::size_t dot = r.spec.device.rfind('.');
-      if (dot == std::string::npos) return fail(s.message());
-      return fail(s.message() + " (nor is '" + r.spec.device.substr(dot + 1) +
-                  "' a knob: knobs are latency, throughput, bandwidth, resume_latency, "
-                  "latency_tolerance, flags, min, max)");
+      if (s.code() == ENODEV && dot != std::string::npos &&
+          c.describe(r.spec.device.substr(0, dot), &d).ok()) {
+        return fail("'" + text + "': " + no_knob(d, r.spec.device.substr(dot + 1)));
+      }
+      return fail_on(c, r.spec.device, s);
     }
     KnobId id = KnobId::kLatency;
     RangeEnd end = RangeEnd::kMin;
@@ -219,16 +284,11 @@ int resolve_specs(Client& c, const std::vector<std::string>& texts,
       for (std::size_t k = 0; k < d.knob_count; ++k) {
         if (KnobValues::of(d.knobs[k]).id == id) knob = &d.knobs[k];
       }
+      if (knob == nullptr) return fail("'" + text + "': " + no_knob(d, r.spec.knob));
     }
-    if (knob != nullptr) r.values = KnobValues::of(*knob);
-    r.values.id = id;
+    r.values = KnobValues::of(*knob);
     const std::string what = r.spec.device + "." + knob_request_name(id, end);
-    if (knob == nullptr) {
-      // The daemon names the problem; a value it cannot have is still refused.
-      if (Status s = parse_request_value(id, r.spec.value, what, &r.value); !s.ok()) {
-        return fail(s.message());
-      }
-    } else if (Status s = parse_knob_value(r.values, r.spec.value, what, &r.value); !s.ok()) {
+    if (Status s = parse_knob_value(r.values, r.spec.value, what, &r.value); !s.ok()) {
       return fail(s.message());
     }
     out->push_back(std::move(r));
@@ -377,7 +437,13 @@ int cmd_monitor(const Options& o, const std::vector<std::string>& devices) {
   if (int rc = connect(o, &c)) return rc;
   KnobUnits units;
   if (int rc = knob_units(c, &units)) return rc;
-  if (client::Status s = c.subscribe(devices); !s.ok()) return fail(s.message());
+  if (client::Status s = c.subscribe(devices); !s.ok()) {
+    for (const std::string& d : devices) {  // which one the daemon does not know
+      perfqos_device_info info;
+      if (c.describe(d, &info).code() == ENODEV) return fail(no_device(c, d, s.message()));
+    }
+    return fail(s.message());
+  }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   for (;;) {
     perfqos_event ev;
@@ -474,7 +540,7 @@ int cmd_status(const Options& o, const std::string& device) {
   Client c;
   if (int rc = connect(o, &c)) return rc;
   std::vector<perfqos_holder_info> holders;
-  if (client::Status s = c.holders(device, &holders); !s.ok()) return fail(s.message());
+  if (client::Status s = c.holders(device, &holders); !s.ok()) return fail_on(c, device, s);
   std::vector<perfqos_cgroup_info> groups;
   if (client::Status s = c.cgroup_data(device, &groups); !s.ok()) return fail(s.message());
   KnobUnits units;
