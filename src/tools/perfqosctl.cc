@@ -34,6 +34,7 @@ namespace perfqos::tools {
 namespace {
 
 constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;  // CLI11's parse errors, a missing command after `run --`
 
 using client::Client;
 using Json = nlohmann::ordered_json;  // keys in the order written, as the output always had
@@ -42,6 +43,7 @@ struct Options {
   std::string socket;  // "" = $PERFQOS_SOCKET or the default
   int timeout_ms = PERFQOS_DEFAULT_TIMEOUT_MS;
   bool json = false;
+  bool quiet = false;  // hold, run: nothing on stderr but errors
 };
 
 int fail(const std::string& message) {
@@ -307,7 +309,7 @@ int add_specs(const Options& o, Client& c, const std::vector<std::string>& texts
     client::Status s = c.add(r.spec.device, r.knob, r.value, &request, &change,
                              static_cast<std::uint32_t>(duration.count()));
     if (!s.ok()) return fail(s.message());
-    if (!o.json) {
+    if (!o.json && !o.quiet) {
       std::fprintf(stderr, "perfqosctl: holding %s=%s (request %u; effective now %s)\n",
                    r.target().c_str(), r.spec.value.c_str(), request.id(),
                    show_effective(r.values, change.effective, true).c_str());
@@ -366,7 +368,10 @@ int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std:
 
 int cmd_run(const Options& o, const std::vector<std::string>& specs,
             const std::vector<std::string>& command) {
-  if (command.empty()) return fail("run: give a command after --");
+  if (command.empty()) {
+    fail("run: give a command after --");
+    return kExitUsage;
+  }
   sigset_t signals = forwarded_signals();
   sigset_t old_mask;
   sigprocmask(SIG_BLOCK, &signals, &old_mask);
@@ -602,6 +607,22 @@ int cmd_rescan(const Options& o) {
   return 0;
 }
 
+// The first argument that is neither an option nor the value of --socket/--timeout: the word
+// meant as the subcommand. "" when there is none.
+std::string first_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--socket" || a == "--timeout") {
+      ++i;
+    } else if (a == "--") {
+      break;
+    } else if (!a.starts_with("-")) {
+      return std::string(a);
+    }
+  }
+  return "";
+}
+
 }  // namespace
 }  // namespace perfqos::tools
 
@@ -611,13 +632,19 @@ int main(int argc, char** argv) {
   CLI::App app{
       "perfqosctl - talk to perfqosd, the perfqos QoS broker.\n\n"
       "SPEC is DEVICE=VALUE for a device's only knob (cpu_dma_latency=20) or DEVICE.KNOB=VALUE "
-      "(cpu0.resume_latency=20, gpu.min=600, policy0.max=1800000, eth0.flags=no_power_off). "
-      "VALUE is a number in the knob's unit (see `perfqosctl get DEVICE`), 'default' (-1), "
-      "'any' for latency knobs, or flag names.\n\n"
+      "(cpu0.resume_latency=20, gpu.min=600, policy0.max=1.8GHz, eth0.flags=no_power_off). "
+      "VALUE is a number in the knob's unit (see `perfqosctl get DEVICE`) or with a unit suffix "
+      "converted to it when the result is whole: us, ms, s (latencies); Hz, kHz, MHz, GHz "
+      "(frequencies); uW, mW, W (power); % (normal perf units, of 1024); kbit/s, Mbit/s, Gbit/s. "
+      "'none', 'default' and 'any' mean no constraint (the knob's default; 'any' is INT32_MAX "
+      "for resume_latency and latency_tolerance); flags knobs take flag names.\n\n"
       "Every request lives as long as the perfqosctl process that placed it.\n\n"
+      "Global options (--json, --socket, --timeout) go before or after the subcommand.\n\n"
       "Environment: PERFQOS_SOCKET, the daemon's socket (default " PERFQOS_DEFAULT_SOCKET
       ").\n"
-      "Exit status: 0 on success, 1 on an error, the command's status for `run`.",
+      "Exit status: 0 on success, 1 on an error, 2 on a usage error (an unknown subcommand or "
+      "option, a missing argument); `run` exits with the command's status (128 + N when a "
+      "signal N killed it, 127 when it could not be run).",
       "perfqosctl"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "perfqosctl " PERFQOS_VERSION, "Print the version and exit");
@@ -626,41 +653,72 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", o.timeout_ms, "Milliseconds to wait for the daemon's replies")
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();
+  app.add_flag("--json", o.json,
+               "JSON output: list, get, status print one value, monitor one object per line; "
+               "hold and run then say nothing on stderr");
+  const std::string globals =
+      "\nGlobal options, before or after the subcommand: --json, --socket PATH, --timeout MS "
+      "(see perfqosctl --help).\n";
 
   auto* list = app.add_subcommand("list", "List the devices, their knobs and effective values");
-  list->add_flag("--json", o.json, "One JSON array");
 
   std::string device;
   auto* get = app.add_subcommand("get", "Describe one device: knobs, units, allowed values");
   get->add_option("DEVICE", device, "Device name")->required();
-  get->add_flag("--json", o.json, "One JSON object");
 
   std::vector<std::string> specs;
   std::string for_text;
+  bool quiet = false;
   auto* hold = app.add_subcommand(
       "hold", "Place requests and hold them until SIGINT/SIGTERM/SIGHUP (or --for elapses)");
   hold->add_option("SPEC", specs, "DEVICE=VALUE or DEVICE.KNOB=VALUE")->required();
-  hold->add_option("--for", for_text, "Hold for DURATION (250ms, 10s, 5m, 1h): timed requests");
+  hold->add_option("--for", for_text,
+                   "Hold for DURATION (250ms, 1.5s, 1m30s, 2h, or seconds): timed requests");
+  hold->add_flag("-q,--quiet", quiet, "Do not say what is held (errors are still printed)");
 
   std::vector<std::string> command;
   auto* run = app.add_subcommand(
       "run", "Hold requests while CMD runs; forward signals to it; exit with its status");
   run->add_option("SPEC", specs, "DEVICE=VALUE or DEVICE.KNOB=VALUE")->required();
   run->add_option("CMD", command, "The command and its arguments, after --");
+  run->add_flag("-q,--quiet", quiet, "Do not say what is held (errors are still printed)");
   run->positionals_at_end();
 
   std::vector<std::string> devices;
   auto* monitor = app.add_subcommand("monitor", "Print every change of effective values");
   monitor->add_option("DEVICE", devices, "Devices to watch (default: all)");
-  monitor->add_flag("--json", o.json, "One JSON object per line");
+  monitor->footer(
+      "\nText: one line per change, 'HH:MM:SS.mmm DEVICE.KNOB OLD -> NEW' (values as in "
+      "status).\n--json: one object per change: time, device, knob, old and new (ranges: old_min, "
+      "old_max, new_min, new_max; integers in the knob's unit), unit, dropped (changes lost "
+      "just before this one)." +
+      globals);
 
   auto* status = app.add_subcommand(
       "status",
       "List every request with its holder, then the per-cgroup data (each device's counters, "
-      "caps and floors for every cgroup whose members asked it for something); --json prints "
-      "{\"requests\": [...], \"cgroup_data\": [...]}");
+      "caps and floors for every cgroup whose members asked it for something)");
   status->add_option("DEVICE", device, "Only this device");
-  status->add_flag("--json", o.json, "One JSON array");
+  status->footer(
+      "\nColumns of the request table:\n"
+      "  DEVICE    the device\n"
+      "  KNOB      the knob; min or max for an end of a range\n"
+      "  VALUE     the request, in the knob's unit (none = no constraint)\n"
+      "  SETS      yes when this request currently sets the effective value\n"
+      "  HOLDER    what keeps it: connection, fuse, cgroup (a binding), internal\n"
+      "  PID, UID  the holder's process and user\n"
+      "  COMM      the holder's command name\n"
+      "  CGROUP    the holder's cgroup\n"
+      "  EXPIRES   time left of a timed request (--for)\n"
+      "Columns of the per-cgroup data: DEVICE, CGROUP, ADMITTED and REFUSED (the requests of "
+      "its members the policy admitted and refused), CAPS AND FLOORS.\n\n"
+      "--json prints one object {\"requests\": [...], \"cgroup_data\": [...]}. Each request: "
+      "device, knob (\"range\" for either end), end (\"min\", \"max\" or \"\"), value (integer in "
+      "the knob's unit, -1 = default), unit, request_id, binding (true when it sets the "
+      "effective value: SETS), holder, pid, uid, gid, comm, cgroup, label, remaining_ms (0 = "
+      "untimed). Each cgroup_data entry: device, cgroup, limits ([{knob, floor, cap}], floor "
+      "and cap only when set), admitted, refused." +
+      globals);
 
   std::string cgroup;
   auto* bind = app.add_subcommand("bind", "Hold requests while a cgroup (v2) is populated");
@@ -670,6 +728,12 @@ int main(int argc, char** argv) {
   auto* unbind = app.add_subcommand("unbind", "Remove a cgroup binding");
   unbind->add_option("ID", binding, "The id `bind` printed")->required();
   auto* rescan = app.add_subcommand("rescan", "Ask perfqosd to rediscover devices");
+
+  // The global options are the app's; a subcommand passes what it does not know up to it.
+  for (CLI::App* sub : {list, get, hold, run, monitor, status, bind, unbind, rescan}) {
+    sub->fallthrough();
+    if (sub->get_footer().empty()) sub->footer(globals);
+  }
 
   // `run SPEC... -- CMD...`: CLI11 gives everything after "--" to the last positional.
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -682,8 +746,20 @@ int main(int argc, char** argv) {
   try {
     app.parse(args);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (app.get_subcommands().empty() && e.get_exit_code() != 0) {
+      if (std::string word = first_word(argc, argv); !word.empty()) {
+        std::vector<std::string> names;
+        for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+        const std::string hint = did_you_mean(suggestions(word, names));
+        fail("unknown subcommand '" + word + "'" + (hint.empty() ? "" : ": " + hint) + " (" +
+             joined(names) + "; see perfqosctl --help)");
+        return kExitUsage;
+      }
+    }
+    const int rc = app.exit(e);  // prints help, the version, or the error
+    return rc == 0 ? 0 : kExitUsage;
   }
+  if (quiet) o.quiet = true;
 
   if (*list) return cmd_list(o);
   if (*get) return cmd_get(o, device);
@@ -694,5 +770,5 @@ int main(int argc, char** argv) {
   if (*bind) return cmd_bind(o, cgroup, specs);
   if (*unbind) return cmd_unbind(o, binding);
   if (*rescan) return cmd_rescan(o);
-  return 2;
+  return kExitUsage;
 }
