@@ -3,8 +3,9 @@
 // Reading (parse_knob_value): a number in the knob's unit, or a decimal number with a unit
 // suffix converted to the knob's unit when the result is a whole number:
 //   us knobs        us (µs), ms, s, and ns            20us, 1.5ms, 2s
-//   kHz/Hz knobs    Hz, kHz, MHz, GHz (any case)      1.5GHz, 800MHz
-//   uW knobs        uW (µW), mW, W                    15W, 1500mW
+//   kHz/Hz knobs    Hz, kHz, MHz, GHz (any case)      1.5GHz, 800MHz (cpufreq and devfreq
+//                                                     devices are described in kHz)
+//   uW/mW knobs     uW (µW), mW, W                    15W, 1500mW (powercap zones are mW)
 //   normal knobs    % of 1024                         50%
 //   kbit/s, Mbit/s, kbps                              kbit/s, Mbit/s, Gbit/s (kbps, Mbps, Gbps)
 // plus the words of "no constraint": `default` (-1, the knob's default request), `none` (flags:
@@ -33,7 +34,7 @@ namespace perfqos::tools {
 // What one knob accepts, from the daemon's description of it.
 struct KnobValues {
   KnobId id = KnobId::kLatency;
-  std::string unit;                // "us", "kbit/s", "Mbit/s", "kHz", "Hz", "normal", "kbps", "uW"
+  std::string unit;  // "us", "kbit/s", "Mbit/s", "kHz", "Hz", "normal", "kbps", "uW", "mW"
   std::int32_t no_constraint = 0;  // one-valued knobs: the effective value with no request
   std::int32_t min_request = 0;    // valid requests: min_request..max_request, or -1
   std::int32_t max_request = 0;

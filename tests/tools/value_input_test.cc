@@ -25,6 +25,7 @@ const KnobValues kTolerance = knob(KnobId::kLatencyTolerance, "us", -1, 0, INT32
 const KnobValues kCpufreq = knob(KnobId::kRange, "kHz", 400000, 400000, 3000000);
 const KnobValues kDevfreq = knob(KnobId::kRange, "Hz", 100000000, 100000000, 800000000);
 const KnobValues kRapl = knob(KnobId::kRange, "uW", 0, 0, 100000000);
+const KnobValues kPowercap = knob(KnobId::kRange, "mW", 0, 0, 50000);
 const KnobValues kNormal = knob(KnobId::kRange, "normal", 0, 0, 1024);
 const KnobValues kThroughput = knob(KnobId::kThroughput, "kbit/s", 0, 0, INT32_MAX);
 const KnobValues kFlags = knob(KnobId::kFlags, "flags", 0, 0, 1);
@@ -61,6 +62,9 @@ TEST(ValueInput, UnitsConvertToTheKnobsUnit) {
       {&kRapl, "1500mW", 1500000},
       {&kRapl, "2.5W", 2500000},
       {&kRapl, "7uW", 7},
+      {&kPowercap, "10W", 10000},
+      {&kPowercap, "2.5W", 2500},
+      {&kPowercap, "3000uW", 3},
       {&kNormal, "50%", 512},
       {&kNormal, "100%", 1024},
       {&kNormal, "25%", 256},
@@ -124,6 +128,8 @@ TEST(ValueInput, RefusalsSayWhatIsWrong) {
        "dev.knob: '1.0000005GHz' is not a whole number of kHz (between 1000000 and 1000001)"},
       {&kCpufreq, "1W", "dev.knob: unknown unit 'W' for a kHz knob: use kHz, MHz, GHz, Hz or none"},
       {&kRapl, "1.5uW", "dev.knob: '1.5uW' is not a whole number of uW (between 1 and 2)"},
+      {&kPowercap, "60W",
+       "dev.knob: value 60W (60000 mW) out of range: allowed 0..50000 mW or -1"},
       {&kFlags, "fast",
        "dev.knob: cannot read 'fast': expected a decimal integer or 'default' or flag names "
        "(no_power_off, none) joined by ','"},
