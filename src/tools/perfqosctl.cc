@@ -649,9 +649,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "perfqosctl " PERFQOS_VERSION, "Print the version and exit");
   app.add_option("--socket", o.socket,
-                 "perfqosd's socket (default: $PERFQOS_SOCKET or " PERFQOS_DEFAULT_SOCKET ")");
+                 "perfqosd's socket (default: $PERFQOS_SOCKET or " PERFQOS_DEFAULT_SOCKET ")")
+      ->take_last();
   app.add_option("--timeout", o.timeout_ms, "Milliseconds to wait for the daemon's replies")
       ->check(CLI::Range(1, 600000))
+      ->take_last()
       ->capture_default_str();
   app.add_flag("--json", o.json,
                "JSON output: list, get, status print one value, monitor one object per line; "
@@ -706,7 +708,8 @@ int main(int argc, char** argv) {
       "  VALUE     the request, in the knob's unit (none = no constraint)\n"
       "  SETS      yes when this request currently sets the effective value\n"
       "  HOLDER    what keeps it: connection, fuse, cgroup (a binding), internal\n"
-      "  PID, UID  the holder's process and user\n"
+      "  PID       the holder's process\n"
+      "  UID       the holder's user\n"
       "  COMM      the holder's command name\n"
       "  CGROUP    the holder's cgroup\n"
       "  EXPIRES   time left of a timed request (--for)\n"
