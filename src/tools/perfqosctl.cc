@@ -70,9 +70,12 @@ int connect(const Options& o, Client* c) {
   if (s.ok()) return 0;
   std::string message = "cannot reach perfqosd: " + s.message();
   if (s.code() == ENOENT || s.code() == ECONNREFUSED) {
-    message += "\nperfqosctl: is perfqosd running? Start it with `systemctl start perfqosd`, or "
-               "run `perfqosd --socket " + path + "` (from a source tree: `./dev run`); or name "
-               "the socket of a running one with --socket or $" PERFQOS_SOCKET_ENV;
+    message +=
+        "\nperfqosctl: is perfqosd running? Start it with `systemctl start perfqosd`, or "
+        "run `perfqosd --socket " +
+        path +
+        "` (from a source tree: `./dev run`); or name "
+        "the socket of a running one with --socket or $" PERFQOS_SOCKET_ENV;
   }
   return fail(message);
 }
@@ -178,10 +181,14 @@ Json json_knob(const perfqos_knob_info& k) {
 }
 
 Json json_device(const perfqos_device_info& d) {
-  Json j{{"name", d.name},           {"kind", d.kind},
-         {"parent", d.parent},       {"perf_unit", d.perf_unit},
-         {"error_count", d.error_count}, {"last_errno", d.last_errno},
-         {"last_error", d.last_error}, {"knobs", Json::array()}};
+  Json j{{"name", d.name},
+         {"kind", d.kind},
+         {"parent", d.parent},
+         {"perf_unit", d.perf_unit},
+         {"error_count", d.error_count},
+         {"last_errno", d.last_errno},
+         {"last_error", d.last_error},
+         {"knobs", Json::array()}};
   for (std::size_t i = 0; i < d.knob_count; ++i) j["knobs"].push_back(json_knob(d.knobs[i]));
   return j;
 }
@@ -229,12 +236,12 @@ int cmd_get(const Options& o, const std::string& device) {
   for (std::size_t k = 0; k < d.knob_count; ++k) {
     const perfqos_knob_info& knob = d.knobs[k];
     const KnobValues v = KnobValues::of(knob);
-    const std::string def = knob.list_type == PERFQOS_LIST_RANGE
-                                ? "none"
-                                : show_value(v, knob.no_constraint_value);
+    const std::string def =
+        knob.list_type == PERFQOS_LIST_RANGE ? "none" : show_value(v, knob.no_constraint_value);
     const std::string units = accepted_units(v);
     t.add({knob.name, list_type_name(knob.list_type), show_effective(v, knob.effective, false),
-           knob.unit, def, allowed_text(knob) + " or none" + (units.empty() ? "" : " (" + units + ")"),
+           knob.unit, def,
+           allowed_text(knob) + " or none" + (units.empty() ? "" : " (" + units + ")"),
            std::to_string(knob.active_requests)});
   }
   t.print(stdout);
@@ -554,8 +561,8 @@ int cmd_status(const Options& o, const std::string& device) {
     print_json(json_status(holders, groups, units));
     return 0;
   }
-  TextTable t({"DEVICE", "KNOB", "VALUE", "SETS", "HOLDER", "PID", "UID", "COMM", "CGROUP",
-               "EXPIRES"});
+  TextTable t(
+      {"DEVICE", "KNOB", "VALUE", "SETS", "HOLDER", "PID", "UID", "COMM", "CGROUP", "EXPIRES"});
   for (const perfqos_holder_info& h : holders) {
     const char* knob = h.end != PERFQOS_END_NONE ? end_name(h.end) : h.knob;
     t.add({h.device, knob, show_value_with_unit(units.of(h.device, h.knob), h.value),

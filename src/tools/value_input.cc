@@ -85,7 +85,7 @@ std::string quoted(std::string_view text) {
 struct Decimal {
   bool negative = false;
   u128 mantissa = 0;
-  int scale = 0;         // digits after the point that matter
+  int scale = 0;          // digits after the point that matter
   bool too_long = false;  // more than 18 significant digits
 };
 
@@ -191,9 +191,10 @@ Status parse_knob_value(const KnobValues& knob, std::string_view text, std::stri
   if (used == 0) {
     const std::string units = accepted_units(knob);
     return Status::Error(
-        EINVAL, std::string(what) + ": cannot read " + quoted(text) + ": expected a number" +
-                    (units.empty() ? "" : " (with " + units + " or no unit for " + knob.unit + ")") +
-                    ", or none/default" + (is_latency_type(knob.id) ? " or any" : ""));
+        EINVAL,
+        std::string(what) + ": cannot read " + quoted(text) + ": expected a number" +
+            (units.empty() ? "" : " (with " + units + " or no unit for " + knob.unit + ")") +
+            ", or none/default" + (is_latency_type(knob.id) ? " or any" : ""));
   }
   std::string_view suffix = text.substr(used);
   while (!suffix.empty() && suffix.front() == ' ') suffix.remove_prefix(1);
@@ -229,9 +230,9 @@ Status parse_knob_value(const KnobValues& knob, std::string_view text, std::stri
                                      " is not a whole number of " + knob.unit + " (between " + lo +
                                      " and " + hi + ")");
   }
-  const std::string in_unit =
-      suffix.empty() ? "" : " (" + std::string(d.negative ? "-" : "") + to_text(whole) + " " +
-                                knob.unit + ")";
+  const std::string in_unit = suffix.empty() ? ""
+                                             : " (" + std::string(d.negative ? "-" : "") +
+                                                   to_text(whole) + " " + knob.unit + ")";
   if (d.negative) {
     if (whole == 1 && suffix.empty()) {
       *out = PERFQOS_DEFAULT_VALUE;
@@ -274,7 +275,8 @@ std::string show_value_with_unit(const KnobValues& knob, std::int32_t value) {
 }
 
 std::string show_effective(const KnobValues& knob, const perfqos_effective& e, bool with_unit) {
-  if (!e.is_range) return with_unit ? show_value_with_unit(knob, e.value) : show_value(knob, e.value);
+  if (!e.is_range)
+    return with_unit ? show_value_with_unit(knob, e.value) : show_value(knob, e.value);
   std::string text = std::to_string(e.min) + ".." + std::to_string(e.max);
   if (with_unit && !knob.unit.empty()) text += " " + knob.unit;
   return text;
@@ -315,8 +317,8 @@ Status parse_duration(std::string_view text, std::chrono::milliseconds* out) {
     const u128 numerator = d.mantissa * unit_ms;
     const u128 denominator = pow10(d.scale);
     if (numerator % denominator != 0) {
-      return Status::Error(EINVAL, "duration " + quoted(text) +
-                                       ": not a whole number of milliseconds");
+      return Status::Error(EINVAL,
+                           "duration " + quoted(text) + ": not a whole number of milliseconds");
     }
     total += numerator / denominator;
     if (total > kMaxMs) return bad();

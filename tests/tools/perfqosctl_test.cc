@@ -183,7 +183,8 @@ TEST_F(PerfqosctlTest, ValuesTakeUnitSuffixesAndWords) {
     EXPECT_TRUE(contains(r.out, c.json)) << c.spec << "\n" << r.out;
   }
   CtlRun r = run_perfqosctl(daemon.socket(), "run cpu_dma_latency=1.5ms -- true");
-  EXPECT_EQ(r.out, "perfqosctl: holding cpu_dma_latency=1.5ms (request 1; effective now 1500 us)\n");
+  EXPECT_EQ(r.out,
+            "perfqosctl: holding cpu_dma_latency=1.5ms (request 1; effective now 1500 us)\n");
   r = run_perfqosctl(daemon.socket(), "run cpu_dma_latency=none -- true");
   EXPECT_EQ(r.out, "perfqosctl: holding cpu_dma_latency=none (request 1; effective now none)\n");
 }
@@ -265,14 +266,15 @@ TEST_F(PerfqosctlTest, DidYouMeanForDevicesKnobsAndSubcommands) {
 }
 
 TEST_F(PerfqosctlTest, AMissingDaemonIsAnsweredWithHowToStartIt) {
-  for (const std::string& path : {std::string("/nonexistent/perfqosd.sock"),
-                                  daemon.dir() + "/not-a-socket"}) {
+  for (const std::string& path :
+       {std::string("/nonexistent/perfqosd.sock"), daemon.dir() + "/not-a-socket"}) {
     CtlRun r = run_perfqosctl(path, "list");
     EXPECT_EQ(r.status, 1);
     EXPECT_TRUE(contains(r.out, "cannot reach perfqosd: ")) << r.out;
-    EXPECT_TRUE(contains(r.out, "perfqosctl: is perfqosd running? Start it with `systemctl start "
-                                "perfqosd`, or run `perfqosd --socket " +
-                                    path + "` (from a source tree: `./dev run`)"))
+    EXPECT_TRUE(contains(r.out,
+                         "perfqosctl: is perfqosd running? Start it with `systemctl start "
+                         "perfqosd`, or run `perfqosd --socket " +
+                             path + "` (from a source tree: `./dev run`)"))
         << r.out;
   }
   // A socket nobody listens on (ECONNREFUSED): the daemon's, after it stopped.
@@ -283,14 +285,16 @@ TEST_F(PerfqosctlTest, AMissingDaemonIsAnsweredWithHowToStartIt) {
 }
 
 TEST_F(PerfqosctlTest, GlobalOptionsGoBeforeOrAfterTheSubcommand) {
-  for (const char* args : {"--json list", "list --json", "--socket SOCKET --json get cpu_dma_latency",
-                           "get --timeout 2000 cpu_dma_latency --json --socket SOCKET",
-                           "--timeout 2000 status --json"}) {
+  for (const char* args :
+       {"--json list", "list --json", "--socket SOCKET --json get cpu_dma_latency",
+        "get --timeout 2000 cpu_dma_latency --json --socket SOCKET",
+        "--timeout 2000 status --json"}) {
     std::string a = args;
     for (std::size_t at; (at = a.find("SOCKET")) != std::string::npos;) {
       a.replace(at, 6, daemon.socket());
     }
-    CtlRun r = run_perfqosctl("/nonexistent/perfqosd.sock", "--socket " + daemon.socket() + " " + a);
+    CtlRun r =
+        run_perfqosctl("/nonexistent/perfqosd.sock", "--socket " + daemon.socket() + " " + a);
     EXPECT_EQ(r.status, 0) << a << "\n" << r.out;
     EXPECT_TRUE(r.out.starts_with("[{") || r.out.starts_with("{")) << a << "\n" << r.out;
   }
@@ -305,10 +309,19 @@ TEST_F(PerfqosctlTest, ExitCodesAndVersion) {
     int status;
   };
   const Case cases[] = {
-      {"", 2},           {"frobnicate", 2},         {"--bogus list", 2},  {"list --bogus", 2},
-      {"get", 2},        {"hold", 2},               {"--timeout 0 list", 2},
-      {"run cpu_dma_latency=5", 2},                 {"--help", 0},        {"status --help", 0},
-      {"--version", 0},  {"get nosuchdevice", 1},   {"hold cpu_dma_latency=fast", 1},
+      {"", 2},
+      {"frobnicate", 2},
+      {"--bogus list", 2},
+      {"list --bogus", 2},
+      {"get", 2},
+      {"hold", 2},
+      {"--timeout 0 list", 2},
+      {"run cpu_dma_latency=5", 2},
+      {"--help", 0},
+      {"status --help", 0},
+      {"--version", 0},
+      {"get nosuchdevice", 1},
+      {"hold cpu_dma_latency=fast", 1},
       {"run cpu_dma_latency=5 -- sh -c 'exit 3'", 3},
       {"run cpu_dma_latency=5 -- /nonexistent/command", 127},
   };
@@ -350,8 +363,8 @@ TEST_F(PerfqosctlTest, StatusHelpNamesEveryJsonField) {
     ++keys;
   }
   EXPECT_GE(keys, 20u);
-  CtlRun table = run_perfqosctl(daemon.socket(), "run -q memory_bandwidth=300 -- " PERFQOSCTL_PATH
-                                                 " status");
+  CtlRun table =
+      run_perfqosctl(daemon.socket(), "run -q memory_bandwidth=300 -- " PERFQOSCTL_PATH " status");
   const std::string header = table.out.substr(0, table.out.find('\n'));
   std::istringstream columns(header);
   for (std::string column; columns >> column;) {
@@ -366,8 +379,9 @@ TEST(PerfqosctlUnits, FrequencyPowerAndPercentConvertToTheKnobsUnit) {
   tree.add_cpufreq_policy(0, 400000, 3000000, {0});
   tree.add_devfreq("gpufreq", "/sys/devices/platform/gpu", 100000000, 800000000);
   tree.add_rapl_zone("intel-rapl:0", "package-0", 15000000, 50000000);
-  ConfigPath config("[[device]]\nname = \"gpu\"\nunit = \"normal\"\nlimit_min = 0\n"
-                             "limit_max = 1024\n");
+  ConfigPath config(
+      "[[device]]\nname = \"gpu\"\nunit = \"normal\"\nlimit_min = 0\n"
+      "limit_max = 1024\n");
   DaemonProcess daemon({"--sysfs-root", tree.dir(), "--config", config.path});
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   CtlRun list = run_perfqosctl(daemon.socket(), "list");
@@ -392,8 +406,8 @@ TEST(PerfqosctlUnits, FrequencyPowerAndPercentConvertToTheKnobsUnit) {
     EXPECT_TRUE(contains(r.out, c.json)) << spec << "\n" << r.out;
   }
   // The RAPL zone's power range is described in mW.
-  CtlRun r = run_perfqosctl(daemon.socket(),
-                            "run intel-rapl:0.max=10W -- " PERFQOSCTL_PATH " get --json intel-rapl:0");
+  CtlRun r = run_perfqosctl(
+      daemon.socket(), "run intel-rapl:0.max=10W -- " PERFQOSCTL_PATH " get --json intel-rapl:0");
   EXPECT_EQ(r.status, 0) << r.out << "\n" << list.out;
   EXPECT_TRUE(contains(r.out, "\"unit\":\"mW\"")) << r.out;
   EXPECT_TRUE(contains(r.out, "\"effective_max\":10000")) << r.out;
@@ -433,13 +447,15 @@ std::string pasted_hint(const std::string& out) {
 TEST_F(PerfqosctlPolicyTest, RefusalHintPastesIntoAValidConfigThatAdmitsTheRequest) {
   CtlRun r = run_perfqosctl(daemon.socket(), "hold --for 50ms cpu_dma_latency=50", kAsNobody);
   EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_TRUE(contains(r.out, "perfqosctl: cpu_dma_latency.latency=50: uid 65534 may only read: "
-                              "not granted to uid 65534 (gid 65534"))
+  EXPECT_TRUE(contains(r.out,
+                       "perfqosctl: cpu_dma_latency.latency=50: uid 65534 may only read: "
+                       "not granted to uid 65534 (gid 65534"))
       << r.out;
   const std::string hint = pasted_hint(r.out);
   EXPECT_TRUE(hint.starts_with("[[grant]]\nusers = [65534]  # or groups = [65534]")) << r.out;
-  EXPECT_TRUE(contains(hint, "\ndevice = \"cpu_dma_latency\"\nknob = \"latency\"\nmin = 50\n"
-                             "max = 50\n"))
+  EXPECT_TRUE(contains(hint,
+                       "\ndevice = \"cpu_dma_latency\"\nknob = \"latency\"\nmin = 50\n"
+                       "max = 50\n"))
       << hint;
   // Pasted after the existing grant: the config checks, and the request is admitted.
   ConfigPath pasted(grant() + "\n" + hint);
@@ -455,11 +471,13 @@ TEST_F(PerfqosctlPolicyTest, RefusalHintPastesIntoAValidConfigThatAdmitsTheReque
 TEST_F(PerfqosctlPolicyTest, AValueOutsideTheGrantQuotesTheGrant) {
   CtlRun r = run_perfqosctl(daemon.socket(), "hold --for 50ms network_latency=50", kAsNobody);
   EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_TRUE(contains(r.out, "perfqosctl: network_latency.latency=50: outside the grants of uid "
-                              "65534 (gid 65534"))
+  EXPECT_TRUE(contains(r.out,
+                       "perfqosctl: network_latency.latency=50: outside the grants of uid "
+                       "65534 (gid 65534"))
       << r.out;
-  EXPECT_TRUE(contains(r.out, "they allow 100..800 (" + config.path + ":1); to allow it, add to "
-                              "the perfqosd config:\n  [[grant]]\n  users = [65534]"))
+  EXPECT_TRUE(contains(r.out, "they allow 100..800 (" + config.path +
+                                  ":1); to allow it, add to "
+                                  "the perfqosd config:\n  [[grant]]\n  users = [65534]"))
       << r.out;
   EXPECT_FALSE(contains(r.out, "may only read")) << r.out;
   r = run_perfqosctl(daemon.socket(), "hold --for 50ms network_latency=100us", kAsNobody);

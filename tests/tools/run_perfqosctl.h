@@ -19,8 +19,8 @@ struct CtlRun {
 // perfqosctl ("setpriv --reuid=65534 ..." to run it unprivileged).
 inline CtlRun run_perfqosctl(const std::string& socket, const std::string& args,
                              const std::string& prefix = "") {
-  const std::string command = "PERFQOS_SOCKET=" + socket + " " + prefix + " " + PERFQOSCTL_PATH +
-                              " " + args + " 2>&1";
+  const std::string command =
+      "PERFQOS_SOCKET=" + socket + " " + prefix + " " + PERFQOSCTL_PATH + " " + args + " 2>&1";
   CtlRun r{-1, {}};
   FILE* p = ::popen(command.c_str(), "r");
   if (p == nullptr) return r;

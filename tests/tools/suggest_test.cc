@@ -13,11 +13,16 @@ TEST(Suggest, EditDistanceCountsEditsAndAdjacentSwaps) {
     std::size_t distance;
   };
   const Case cases[] = {
-      {"cpu_dma_latency", "cpu_dma_latency", 0}, {"cpu_dma_latncy", "cpu_dma_latency", 1},
-      {"cpu_dma_latnecy", "cpu_dma_latency", 1}, {"cpu_dam_latency", "cpu_dma_latency", 1},
-      {"cpu_dma_lat", "cpu_dma_latency", 4},     {"", "abc", 3},
-      {"policy0", "policy1", 1},                 {"resume_latncy", "resume_latency", 1},
-      {"mxa", "max", 1},                         {"ab", "ba", 1},
+      {"cpu_dma_latency", "cpu_dma_latency", 0},
+      {"cpu_dma_latncy", "cpu_dma_latency", 1},
+      {"cpu_dma_latnecy", "cpu_dma_latency", 1},
+      {"cpu_dam_latency", "cpu_dma_latency", 1},
+      {"cpu_dma_lat", "cpu_dma_latency", 4},
+      {"", "abc", 3},
+      {"policy0", "policy1", 1},
+      {"resume_latncy", "resume_latency", 1},
+      {"mxa", "max", 1},
+      {"ab", "ba", 1},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(edit_distance(c.a, c.b), c.distance) << c.a << " / " << c.b;

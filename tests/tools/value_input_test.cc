@@ -82,10 +82,10 @@ TEST(ValueInput, UnitsConvertToTheKnobsUnit) {
 
 TEST(ValueInput, WordsMeanNoConstraint) {
   const Accepted cases[] = {
-      {&kDmaLatency, "default", -1}, {&kDmaLatency, "none", -1},    {&kDmaLatency, "any", -1},
-      {&kDmaLatency, "-1", -1},      {&kCpufreq, "none", -1},       {&kNormal, "default", -1},
-      {&kResume, "any", INT32_MAX},  {&kResume, "none", -1},        {&kTolerance, "any", INT32_MAX},
-      {&kFlags, "none", 0},          {&kFlags, "no_power_off", 1},  {&kFlags, "default", -1},
+      {&kDmaLatency, "default", -1}, {&kDmaLatency, "none", -1},   {&kDmaLatency, "any", -1},
+      {&kDmaLatency, "-1", -1},      {&kCpufreq, "none", -1},      {&kNormal, "default", -1},
+      {&kResume, "any", INT32_MAX},  {&kResume, "none", -1},       {&kTolerance, "any", INT32_MAX},
+      {&kFlags, "none", 0},          {&kFlags, "no_power_off", 1}, {&kFlags, "default", -1},
   };
   for (const Accepted& c : cases) {
     std::int32_t v = -7;
@@ -113,23 +113,25 @@ TEST(ValueInput, RefusalsSayWhatIsWrong) {
       {&kDmaLatency, "1.5us", "dev.knob: '1.5us' is not a whole number of us (between 1 and 2)"},
       {&kDmaLatency, "1.5", "dev.knob: '1.5' is not a whole number of us (between 1 and 2)"},
       {&kDmaLatency, "1500ns", "dev.knob: '1500ns' is not a whole number of us (between 1 and 2)"},
-      {&kDmaLatency, "20kHz", "dev.knob: unknown unit 'kHz' for a us knob: use us, ms, s, ns or none"},
+      {&kDmaLatency, "20kHz",
+       "dev.knob: unknown unit 'kHz' for a us knob: use us, ms, s, ns or none"},
       {&kDmaLatency, "fast",
        "dev.knob: cannot read 'fast': expected a number (with us, ms, s, ns or no unit for us), "
        "or none/default"},
-      {&kDmaLatency, "5.", "dev.knob: cannot read '5.': expected a number (with us, ms, s, ns or no "
-                           "unit for us), or none/default"},
+      {&kDmaLatency, "5.",
+       "dev.knob: cannot read '5.': expected a number (with us, ms, s, ns or no "
+       "unit for us), or none/default"},
       {&kNormal, "10%", "dev.knob: '10%' is not a whole number of normal (between 102 and 103)"},
-      {&kNormal, "200%", "dev.knob: value 200% (2048 normal) out of range: allowed 0..1024 normal "
-                         "or -1"},
+      {&kNormal, "200%",
+       "dev.knob: value 200% (2048 normal) out of range: allowed 0..1024 normal "
+       "or -1"},
       {&kCpufreq, "4GHz",
        "dev.knob: value 4GHz (4000000 kHz) out of range: allowed 400000..3000000 kHz or -1"},
       {&kCpufreq, "1.0000005GHz",
        "dev.knob: '1.0000005GHz' is not a whole number of kHz (between 1000000 and 1000001)"},
       {&kCpufreq, "1W", "dev.knob: unknown unit 'W' for a kHz knob: use kHz, MHz, GHz, Hz or none"},
       {&kRapl, "1.5uW", "dev.knob: '1.5uW' is not a whole number of uW (between 1 and 2)"},
-      {&kPowercap, "60W",
-       "dev.knob: value 60W (60000 mW) out of range: allowed 0..50000 mW or -1"},
+      {&kPowercap, "60W", "dev.knob: value 60W (60000 mW) out of range: allowed 0..50000 mW or -1"},
       {&kFlags, "fast",
        "dev.knob: cannot read 'fast': expected a decimal integer or 'default' or flag names "
        "(no_power_off, none) joined by ','"},
@@ -209,9 +211,9 @@ struct DurationCase {
 
 TEST(Duration, UnitsCompoundsAndFractions) {
   const DurationCase cases[] = {
-      {"250ms", 250},     {"10s", 10000},    {"3", 3000},         {"5m", 300000},
-      {"2h", 7200000},    {"1m30s", 90000},  {"1.5s", 1500},      {"0.5h", 1800000},
-      {"1h1m1s", 3661000}, {"1s500ms", 1500}, {"1.25", 1250},      {"2min", 120000},
+      {"250ms", 250},      {"10s", 10000},    {"3", 3000},    {"5m", 300000},
+      {"2h", 7200000},     {"1m30s", 90000},  {"1.5s", 1500}, {"0.5h", 1800000},
+      {"1h1m1s", 3661000}, {"1s500ms", 1500}, {"1.25", 1250}, {"2min", 120000},
   };
   for (const DurationCase& c : cases) {
     std::chrono::milliseconds d{0};
@@ -219,8 +221,8 @@ TEST(Duration, UnitsCompoundsAndFractions) {
     EXPECT_TRUE(s.ok()) << c.text << ": " << s.message();
     EXPECT_EQ(d.count(), c.ms) << c.text;
   }
-  for (const char* bad : {"", "0", "-5s", "10x", "25d", "999999h", "ms", "1m30", "s", "1..5s",
-                          "1.5ms"}) {
+  for (const char* bad :
+       {"", "0", "-5s", "10x", "25d", "999999h", "ms", "1m30", "s", "1..5s", "1.5ms"}) {
     std::chrono::milliseconds d{0};
     EXPECT_EQ(parse_duration(bad, &d).code(), EINVAL) << bad;
   }
