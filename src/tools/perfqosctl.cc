@@ -20,7 +20,6 @@
 
 #include "perfqos/client.hpp"
 #include "perfqos/knob.h"
-#include "perfqos/value_text.h"
 #include "tools/request_spec.h"
 #include "tools/suggest.h"
 #include "tools/text_table.h"
