@@ -189,6 +189,16 @@ class Client {
     return check(rc);
   }
 
+  // The per-cgroup data of `device`, or of every device when it is empty.
+  Status cgroup_data(const std::string& device, std::vector<perfqos_cgroup_info>* out) {
+    perfqos_cgroup_info* array = nullptr;
+    size_t n = 0;
+    int rc = perfqos_cgroup_data(get(), device.c_str(), &array, &n);
+    if (rc == 0) out->assign(array, array + n);
+    perfqos_free(array);
+    return check(rc);
+  }
+
   Status bind(const std::string& cgroup, const std::string& device, const std::string& knob,
               std::int32_t value, std::uint32_t* binding_id, perfqos_change* change = nullptr) {
     return check(perfqos_bind(get(), cgroup.c_str(), device.c_str(), knob.c_str(), value,

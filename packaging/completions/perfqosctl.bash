@@ -32,18 +32,20 @@ _perfqosctl() {
   esac
   if [ -z "$sub" ]; then
     if [[ "$cur" == -* ]]; then
-      COMPREPLY=($(compgen -W "--socket --timeout --help --version" -- "$cur"))
+      COMPREPLY=($(compgen -W "--json --socket --timeout --help --version" -- "$cur"))
     else
       COMPREPLY=($(compgen -W "$subcommands" -- "$cur"))
     fi
     return
   fi
+  # The global options go after the subcommand too.
+  local globals="--json --socket --timeout --help"
   local devices specs
   case "$sub" in
-    list) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+    list) COMPREPLY=($(compgen -W "$globals" -- "$cur")) ;;
     get | monitor | status)
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "$globals" -- "$cur"))
       else
         devices=$(_perfqosctl_knobs "$socket" | awk '{ print $1 }' | sort -u)
         COMPREPLY=($(compgen -W "$devices" -- "$cur"))
@@ -51,8 +53,9 @@ _perfqosctl() {
       ;;
     hold | run | bind)
       if [[ "$cur" == -* ]]; then
-        [ "$sub" = hold ] && COMPREPLY=($(compgen -W "--for --help" -- "$cur"))
-        [ "$sub" != hold ] && COMPREPLY=($(compgen -W "--help" -- "$cur"))
+        [ "$sub" = hold ] && COMPREPLY=($(compgen -W "--for -q --quiet $globals" -- "$cur"))
+        [ "$sub" = run ] && COMPREPLY=($(compgen -W "-q --quiet $globals" -- "$cur"))
+        [ "$sub" = bind ] && COMPREPLY=($(compgen -W "$globals" -- "$cur"))
         return
       fi
       # After `run ... --`, the command.
@@ -70,7 +73,7 @@ _perfqosctl() {
       compopt -o nospace
       COMPREPLY=($(compgen -W "$specs" -- "$cur"))
       ;;
-    unbind | rescan) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
+    unbind | rescan) COMPREPLY=($(compgen -W "$globals" -- "$cur")) ;;
   esac
 }
 complete -F _perfqosctl perfqosctl

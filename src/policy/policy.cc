@@ -18,16 +18,16 @@ std::string target_text(std::string_view device, std::string_view knob) {
   return std::string(device) + "." + std::string(knob);
 }
 
-// The grant that would admit the request, in config syntax.
+// The grant that would admit the request, as config lines to paste (keys of docs/config.md).
 std::string needed_grant(const Caller& c, std::string_view device, std::string_view knob,
                          std::optional<std::int32_t> value) {
-  std::string text = "a [[grant]] with uids = [" + std::to_string(c.uid) + "] (or gids = [" +
-                     std::to_string(c.gid) + "]" +
-                     (c.cgroup.empty() ? "" : " or cgroups = [\"" + c.cgroup + "\"]") +
-                     "), device = \"" + std::string(device) + "\", knob = \"" + std::string(knob) +
-                     "\"";
+  std::string text = "add to the perfqosd config:\n  [[grant]]\n  users = [" +
+                     std::to_string(c.uid) + "]  # or groups = [" + std::to_string(c.gid) + "]" +
+                     (c.cgroup.empty() ? "" : ", or cgroups = [\"" + c.cgroup + "\"]") +
+                     "\n  device = \"" + std::string(device) + "\"\n  knob = \"" +
+                     std::string(knob) + "\"";
   if (value && *value != -1) {
-    text += " and min <= " + std::to_string(*value) + " <= max";
+    text += "\n  min = " + std::to_string(*value) + "\n  max = " + std::to_string(*value);
   }
   return text;
 }
@@ -76,12 +76,15 @@ Status Policy::authorize(const Caller& caller, std::string_view device, std::str
     ranges += (ranges.empty() ? "" : ", ") + std::to_string(g.min) + ".." + std::to_string(g.max) +
               " (" + g.origin + ")";
   }
+  if (!granted && !ranges.empty()) {  // a grant applies, but not to this value
+    return Status::Error(EACCES, what + ": outside the grants of " + who(caller) + ": they allow " +
+                                     ranges + "; to allow it, " +
+                                     needed_grant(caller, device, knob, value));
+  }
   if (!granted) {
     return Status::Error(EACCES, what + ": uid " + std::to_string(caller.uid) +
                                      " may only read: not granted to " + who(caller) +
-                                     (ranges.empty() ? "" : "; your grants on it allow " + ranges) +
-                                     "; needs " + needed_grant(caller, device, knob, value) +
-                                     " in the perfqosd config");
+                                     "; to grant it, " + needed_grant(caller, device, knob, value));
   }
   if (value == -1) return Status::Ok();
   const CgroupLimit limit = limits_for(caller.cgroup, device, knob);
@@ -103,9 +106,9 @@ Status Policy::authorize_any(const Caller& caller, std::string_view device,
     if (g.matches_caller(caller) && g.matches_target(device, knob)) return Status::Ok();
   }
   return Status::Error(EACCES, target_text(device, knob) + ": uid " + std::to_string(caller.uid) +
-                                   " may only read: not granted to " + who(caller) + "; needs " +
-                                   needed_grant(caller, device, knob, std::nullopt) +
-                                   " in the perfqosd config");
+                                   " may only read: not granted to " + who(caller) +
+                                   "; to grant it, " +
+                                   needed_grant(caller, device, knob, std::nullopt));
 }
 
 CgroupLimit Policy::limits_for(std::string_view cgroup, std::string_view device,

@@ -4,7 +4,6 @@
 // when it is a knob name.
 #pragma once
 
-#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -20,9 +19,5 @@ struct RequestSpec {
 
 // EINVAL names the SPEC and what is expected.
 Status parse_request_spec(std::string_view text, RequestSpec* out);
-
-// "250ms", "10s", "5m", "1h", or a plain number of seconds; > 0 and at most 24 days (the
-// protocol carries milliseconds in 32 bits).
-Status parse_duration(std::string_view text, std::chrono::milliseconds* out);
 
 }  // namespace perfqos::tools

@@ -118,5 +118,27 @@ TEST(ClientHpp, ErrorsAreStatusValues) {
   EXPECT_FALSE(missing.connected());
 }
 
+TEST(ClientHpp, CgroupDataCopiesEveryEntry) {
+  testing::FakeServer server;
+  client::Client c = connect(server);
+  std::thread daemon([&] {
+    std::uint32_t tag = 0;
+    auto request = server.receive_as<CgroupDataRequest>(&tag);
+    EXPECT_EQ(request.device, "gpu");
+    CgroupDataReply reply;
+    reply.total = 1;
+    reply.entries.push_back(CgroupDataEntry{"gpu", "/batch.slice", {}, 3, 1});
+    server.send(Frame{tag, reply});
+  });
+  std::vector<perfqos_cgroup_info> entries;
+  client::Status s = c.cgroup_data("gpu", &entries);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_STREQ(entries[0].cgroup, "/batch.slice");
+  EXPECT_EQ(entries[0].admitted, 3u);
+  EXPECT_EQ(entries[0].refused, 1u);
+  daemon.join();
+}
+
 }  // namespace
 }  // namespace perfqos

@@ -26,7 +26,7 @@ TEST(Policy, DefaultLetsOnlyRootWrite) {
   EXPECT_TRUE(p.authorize({0, 0, "/"}, "cpu_dma_latency", "latency", 1).ok());
   Status s = p.authorize({1000, 1000, "/user.slice"}, "cpu_dma_latency", "latency", 100);
   EXPECT_EQ(s.code(), EACCES);
-  EXPECT_NE(s.message().find("uids = [1000]"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("users = [1000]"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("device = \"cpu_dma_latency\""), std::string::npos);
   EXPECT_EQ(p.authorize_any({1000, 1000, ""}, "gpu", "min").code(), EACCES);
 }

@@ -6,6 +6,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "backends/sysfs_tree.h"
 #include "perfqos/client.h"
 #include "support/daemon_process.h"
 #include "tools/run_perfqosctl.h"
@@ -26,6 +31,25 @@ std::int32_t effective(const std::string& socket, const char* device) {
   perfqos_read(c, device, nullptr, &e);
   perfqos_close(c);
   return e.value;
+}
+
+// A config file in its own directory (readable by the daemon), removed with it.
+struct ConfigPath {
+  explicit ConfigPath(const std::string& text) {
+    char tmpl[] = "/tmp/perfqosctl-config-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    path = dir + "/perfqosd.toml";
+    std::ofstream(path) << text;
+  }
+  ~ConfigPath() { std::filesystem::remove_all(dir); }
+  std::string dir, path;
+};
+
+// Runs perfqosctl as nobody (uid and gid 65534, no supplementary groups).
+constexpr char kAsNobody[] = "setpriv --reuid=65534 --regid=65534 --clear-groups";
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 class PerfqosctlTest : public ::testing::Test {
@@ -93,9 +117,6 @@ TEST_F(PerfqosctlTest, ErrorsNameDeviceKnobValueAndRange) {
   r = run_perfqosctl(daemon.socket(), "get nosuchdevice");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("no device 'nosuchdevice'"), std::string::npos) << r.out;
-  r = run_perfqosctl("/nonexistent/perfqosd.sock", "list");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("cannot reach perfqosd"), std::string::npos) << r.out;
 }
 
 TEST_F(PerfqosctlTest, StatusAndMonitorSeeAHolder) {
@@ -136,6 +157,331 @@ TEST_F(PerfqosctlTest, StatusAndMonitorSeeAHolder) {
   }));
   ::kill(monitor, SIGTERM);
   ::waitpid(monitor, nullptr, 0);
+}
+
+TEST_F(PerfqosctlTest, ValuesTakeUnitSuffixesAndWords) {
+  // Each SPEC's value as perfqosd received it, read back inside `run` by get --json.
+  struct Case {
+    const char* spec;
+    const char* device;
+    const char* json;
+  };
+  const Case cases[] = {
+      {"cpu_dma_latency=20us", "cpu_dma_latency", "\"effective\":20,"},
+      {"cpu_dma_latency=1.5ms", "cpu_dma_latency", "\"effective\":1500,"},
+      {"cpu_dma_latency=2s", "cpu_dma_latency", "\"effective\":2000000,"},
+      {"network_throughput=10Mbit/s", "network_throughput", "\"effective\":10000,"},
+      {"memory_bandwidth=2Gbit/s", "memory_bandwidth", "\"effective\":2000,"},
+      {"cpu_dma_latency=none", "cpu_dma_latency", "\"effective\":2000000000,"},
+      {"cpu_dma_latency=default", "cpu_dma_latency", "\"effective\":2000000000,"},
+      {"cpu_dma_latency=any", "cpu_dma_latency", "\"effective\":2000000000,"},
+  };
+  for (const Case& c : cases) {
+    CtlRun r = run_perfqosctl(daemon.socket(), std::string("run ") + c.spec + " -- " +
+                                                   PERFQOSCTL_PATH + " get --json " + c.device);
+    EXPECT_EQ(r.status, 0) << c.spec << "\n" << r.out;
+    EXPECT_TRUE(contains(r.out, c.json)) << c.spec << "\n" << r.out;
+  }
+  CtlRun r = run_perfqosctl(daemon.socket(), "run cpu_dma_latency=1.5ms -- true");
+  EXPECT_EQ(r.out,
+            "perfqosctl: holding cpu_dma_latency=1.5ms (request 1; effective now 1500 us)\n");
+  r = run_perfqosctl(daemon.socket(), "run cpu_dma_latency=none -- true");
+  EXPECT_EQ(r.out, "perfqosctl: holding cpu_dma_latency=none (request 1; effective now none)\n");
+}
+
+TEST_F(PerfqosctlTest, ValuesOutOfRangeOrInexactSayWhy) {
+  CtlRun r = run_perfqosctl(daemon.socket(), "hold cpu_dma_latency=3000000000");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out,
+            "perfqosctl: cpu_dma_latency.latency: value 3000000000 out of range: allowed "
+            "0..2000000000 us or -1\n");
+  r = run_perfqosctl(daemon.socket(), "hold cpu_dma_latency=3000s");
+  EXPECT_EQ(r.out,
+            "perfqosctl: cpu_dma_latency.latency: value 3000s (3000000000 us) out of range: "
+            "allowed 0..2000000000 us or -1\n");
+  r = run_perfqosctl(daemon.socket(), "hold cpu_dma_latency=1.5us");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out,
+            "perfqosctl: cpu_dma_latency.latency: '1.5us' is not a whole number of us (between 1 "
+            "and 2)\n");
+  r = run_perfqosctl(daemon.socket(), "hold cpu_dma_latency=2GHz");
+  EXPECT_EQ(r.out,
+            "perfqosctl: cpu_dma_latency.latency: unknown unit 'GHz' for a us knob: use us, ms, "
+            "s, ns or none\n");
+}
+
+TEST_F(PerfqosctlTest, DurationsForHold) {
+  const auto start = std::chrono::steady_clock::now();
+  CtlRun r = run_perfqosctl(daemon.socket(), "hold --for 0.3s network_throughput=700");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  r = run_perfqosctl(daemon.socket(), "hold --for 1m30 network_throughput=700");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out,
+            "perfqosctl: duration '1m30': expected a positive duration such as 250ms, 1.5s, "
+            "1m30s, 2h (or a number of seconds), at most 24 days\n");
+  // 1m30s is accepted: the request is held (and expires after 90 s, so the test stops it).
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("PERFQOS_SOCKET", daemon.socket().c_str(), 1);
+    ::execl(PERFQOSCTL_PATH, PERFQOSCTL_PATH, "hold", "-q", "--for", "1m30s",
+            "network_throughput=800", nullptr);
+    ::_exit(127);
+  }
+  EXPECT_TRUE(eventually([&] { return effective(daemon.socket(), "network_throughput") == 800; }));
+  CtlRun status = run_perfqosctl(daemon.socket(), "status --json network_throughput");
+  EXPECT_TRUE(contains(status.out, "\"unit\":\"kbit/s\"")) << status.out;
+  const std::size_t at = status.out.find("\"remaining_ms\":");
+  ASSERT_NE(at, std::string::npos) << status.out;
+  const long remaining = std::stol(status.out.substr(at + 15));
+  EXPECT_GT(remaining, 80000);
+  EXPECT_LE(remaining, 90000);
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+}
+
+TEST_F(PerfqosctlTest, DidYouMeanForDevicesKnobsAndSubcommands) {
+  CtlRun r = run_perfqosctl(daemon.socket(), "hold cpu_dma_latncy=20");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "perfqosctl: no device 'cpu_dma_latncy': did you mean cpu_dma_latency?\n");
+  r = run_perfqosctl(daemon.socket(), "get network_latenc");
+  EXPECT_EQ(r.out, "perfqosctl: no device 'network_latenc': did you mean network_latency?\n");
+  r = run_perfqosctl(daemon.socket(), "get gpu");
+  EXPECT_EQ(r.out, "perfqosctl: no device 'gpu': `perfqosctl list` shows the devices\n");
+  r = run_perfqosctl(daemon.socket(), "hold cpu_dma_latency.latncy=20");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out,
+            "perfqosctl: 'cpu_dma_latency.latncy=20': cpu_dma_latency has no knob 'latncy': did "
+            "you mean latency? (cpu_dma_latency has latency)\n");
+  // A knob name the device does not have: its own knobs, not every knob type.
+  r = run_perfqosctl(daemon.socket(), "hold cpu_dma_latency.flags=no_power_off");
+  EXPECT_EQ(r.out,
+            "perfqosctl: 'cpu_dma_latency.flags=no_power_off': cpu_dma_latency has no knob "
+            "'flags' (cpu_dma_latency has latency)\n");
+  r = run_perfqosctl(daemon.socket(), "stauts");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out,
+            "perfqosctl: unknown subcommand 'stauts': did you mean status? (list, get, hold, run, "
+            "monitor, status, bind, unbind, rescan; see perfqosctl --help)\n");
+}
+
+TEST_F(PerfqosctlTest, AMissingDaemonIsAnsweredWithHowToStartIt) {
+  for (const std::string& path :
+       {std::string("/nonexistent/perfqosd.sock"), daemon.dir() + "/not-a-socket"}) {
+    CtlRun r = run_perfqosctl(path, "list");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(contains(r.out, "cannot reach perfqosd: ")) << r.out;
+    EXPECT_TRUE(contains(r.out,
+                         "perfqosctl: is perfqosd running? Start it with `systemctl start "
+                         "perfqosd`, or run `perfqosd --socket " +
+                             path + "` (from a source tree: `./dev run`)"))
+        << r.out;
+  }
+  // A socket nobody listens on (ECONNREFUSED): the daemon's, after it stopped.
+  const std::string socket = daemon.socket();
+  daemon.stop(SIGKILL);
+  CtlRun r = run_perfqosctl(socket, "--socket " + socket + " list");
+  EXPECT_TRUE(contains(r.out, "is perfqosd running?")) << r.out;
+}
+
+TEST_F(PerfqosctlTest, GlobalOptionsGoBeforeOrAfterTheSubcommand) {
+  for (const char* args :
+       {"--json list", "list --json", "--socket SOCKET --json get cpu_dma_latency",
+        "get --timeout 2000 cpu_dma_latency --json --socket SOCKET",
+        "--timeout 2000 status --json"}) {
+    std::string a = args;
+    for (std::size_t at; (at = a.find("SOCKET")) != std::string::npos;) {
+      a.replace(at, 6, daemon.socket());
+    }
+    CtlRun r =
+        run_perfqosctl("/nonexistent/perfqosd.sock", "--socket " + daemon.socket() + " " + a);
+    EXPECT_EQ(r.status, 0) << a << "\n" << r.out;
+    EXPECT_TRUE(r.out.starts_with("[{") || r.out.starts_with("{")) << a << "\n" << r.out;
+  }
+  CtlRun r = run_perfqosctl(daemon.socket(), "run --json cpu_dma_latency=5 -- true");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(PerfqosctlTest, ExitCodesAndVersion) {
+  struct Case {
+    const char* args;
+    int status;
+  };
+  const Case cases[] = {
+      {"", 2},
+      {"frobnicate", 2},
+      {"--bogus list", 2},
+      {"list --bogus", 2},
+      {"get", 2},
+      {"hold", 2},
+      {"--timeout 0 list", 2},
+      {"run cpu_dma_latency=5", 2},
+      {"--help", 0},
+      {"status --help", 0},
+      {"--version", 0},
+      {"get nosuchdevice", 1},
+      {"hold cpu_dma_latency=fast", 1},
+      {"run cpu_dma_latency=5 -- sh -c 'exit 3'", 3},
+      {"run cpu_dma_latency=5 -- /nonexistent/command", 127},
+  };
+  for (const Case& c : cases) {
+    CtlRun r = run_perfqosctl(daemon.socket(), c.args);
+    EXPECT_EQ(r.status, c.status) << c.args << "\n" << r.out;
+  }
+  CtlRun r = run_perfqosctl(daemon.socket(), "--version");
+  EXPECT_TRUE(r.out.starts_with("perfqosctl ")) << r.out;
+  EXPECT_NE(r.out, "perfqosctl unknown\n");
+  r = run_perfqosctl(daemon.socket(), "--help");
+  EXPECT_TRUE(contains(r.out, "2 on a usage error")) << r.out;
+}
+
+TEST_F(PerfqosctlTest, QuietHoldAndRunSayNothing) {
+  CtlRun r = run_perfqosctl(daemon.socket(), "run -q cpu_dma_latency=5 -- true");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "");
+  r = run_perfqosctl(daemon.socket(), "hold --quiet --for 50ms cpu_dma_latency=5");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "");
+  r = run_perfqosctl(daemon.socket(), "hold -q --for 50ms cpu_dma_latency=-5");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.out, "out of range")) << r.out;  // errors still print
+}
+
+TEST_F(PerfqosctlTest, StatusHelpNamesEveryJsonField) {
+  CtlRun help = run_perfqosctl(daemon.socket(), "status --help");
+  ASSERT_EQ(help.status, 0);
+  CtlRun r = run_perfqosctl(daemon.socket(),
+                            "run -q memory_bandwidth=300 -- " PERFQOSCTL_PATH " status --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  // Every key status --json printed is named in the help, and every column of the table.
+  std::size_t keys = 0;
+  for (std::size_t at = 0; (at = r.out.find("\":", at)) != std::string::npos; ++at) {
+    const std::size_t open = r.out.rfind('"', at - 1);
+    const std::string key = r.out.substr(open + 1, at - open - 1);
+    EXPECT_TRUE(contains(help.out, key)) << key;
+    ++keys;
+  }
+  EXPECT_GE(keys, 20u);
+  CtlRun table =
+      run_perfqosctl(daemon.socket(), "run -q memory_bandwidth=300 -- " PERFQOSCTL_PATH " status");
+  const std::string header = table.out.substr(0, table.out.find('\n'));
+  std::istringstream columns(header);
+  for (std::string column; columns >> column;) {
+    EXPECT_TRUE(contains(help.out, "  " + column)) << column << "\n" << help.out;
+  }
+  EXPECT_TRUE(contains(table.out, "300 Mbit/s")) << table.out;
+}
+
+TEST(PerfqosctlUnits, FrequencyPowerAndPercentConvertToTheKnobsUnit) {
+  testing::SysfsTree tree;
+  tree.add_cpu_latency_node();
+  tree.add_cpufreq_policy(0, 400000, 3000000, {0});
+  tree.add_devfreq("gpufreq", "/sys/devices/platform/gpu", 100000000, 800000000);
+  tree.add_rapl_zone("intel-rapl:0", "package-0", 15000000, 50000000);
+  ConfigPath config(
+      "[[device]]\nname = \"gpu\"\nunit = \"normal\"\nlimit_min = 0\n"
+      "limit_max = 1024\n");
+  DaemonProcess daemon({"--sysfs-root", tree.dir(), "--config", config.path});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  CtlRun list = run_perfqosctl(daemon.socket(), "list");
+  struct Case {
+    const char* spec;
+    const char* json;  // in get --json of the device
+  };
+  const Case cases[] = {
+      {"policy0.max=1.5GHz", "\"effective_max\":1500000"},
+      {"policy0.min=800MHz", "\"effective_min\":800000"},
+      {"gpufreq.max=600MHz", "\"effective_max\":600000"},  // devfreq is described in kHz
+      {"gpufreq.min=0.2GHz", "\"effective_min\":200000"},
+      {"gpu.max=50%", "\"effective_max\":512"},
+      {"gpu.min=25%", "\"effective_min\":256"},
+  };
+  for (const Case& c : cases) {
+    const std::string spec = c.spec;
+    const std::string device = spec.substr(0, spec.find('.'));
+    CtlRun r = run_perfqosctl(daemon.socket(),
+                              "run " + spec + " -- " PERFQOSCTL_PATH " get --json " + device);
+    EXPECT_EQ(r.status, 0) << spec << "\n" << r.out << "\n" << list.out;
+    EXPECT_TRUE(contains(r.out, c.json)) << spec << "\n" << r.out;
+  }
+  // The RAPL zone's power range is described in mW.
+  CtlRun r = run_perfqosctl(
+      daemon.socket(), "run intel-rapl:0.max=10W -- " PERFQOSCTL_PATH " get --json intel-rapl:0");
+  EXPECT_EQ(r.status, 0) << r.out << "\n" << list.out;
+  EXPECT_TRUE(contains(r.out, "\"unit\":\"mW\"")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"effective_max\":10000")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "hold policy0.max=4GHz");
+  EXPECT_EQ(r.out,
+            "perfqosctl: policy0.max: value 4GHz (4000000 kHz) out of range: allowed "
+            "400000..3000000 kHz or -1\n");
+  r = run_perfqosctl(daemon.socket(), "hold gpu.max=10%");
+  EXPECT_EQ(r.out,
+            "perfqosctl: gpu.max: '10%' is not a whole number of normal (between 102 and 103)\n");
+}
+
+// A config with one grant: nobody may hold network_latency at 100..800.
+class PerfqosctlPolicyTest : public ::testing::Test {
+ protected:
+  static std::string grant() {
+    return "[[grant]]\nusers = [65534]\ndevice = \"network_latency\"\nknob = \"latency\"\n"
+           "min = 100\nmax = 800\n";
+  }
+  void SetUp() override { ASSERT_TRUE(daemon.ready()) << daemon.log(); }
+  ConfigPath config{grant()};
+  DaemonProcess daemon{{"--config", config.path}};
+};
+
+// The config lines of a refusal's hint: the indented lines after "add to the perfqosd config:".
+std::string pasted_hint(const std::string& out) {
+  const std::size_t at = out.find("add to the perfqosd config:\n");
+  if (at == std::string::npos) return "";
+  std::istringstream lines(out.substr(at + 28));
+  std::string text;
+  for (std::string line; std::getline(lines, line) && line.starts_with("  ");) {
+    text += line.substr(2) + "\n";
+  }
+  return text;
+}
+
+TEST_F(PerfqosctlPolicyTest, RefusalHintPastesIntoAValidConfigThatAdmitsTheRequest) {
+  CtlRun r = run_perfqosctl(daemon.socket(), "hold --for 50ms cpu_dma_latency=50", kAsNobody);
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out,
+                       "perfqosctl: cpu_dma_latency.latency=50: uid 65534 may only read: "
+                       "not granted to uid 65534 (gid 65534"))
+      << r.out;
+  const std::string hint = pasted_hint(r.out);
+  EXPECT_TRUE(hint.starts_with("[[grant]]\nusers = [65534]  # or groups = [65534]")) << r.out;
+  EXPECT_TRUE(contains(hint,
+                       "\ndevice = \"cpu_dma_latency\"\nknob = \"latency\"\nmin = 50\n"
+                       "max = 50\n"))
+      << hint;
+  // Pasted after the existing grant: the config checks, and the request is admitted.
+  ConfigPath pasted(grant() + "\n" + hint);
+  const std::string check = std::string(PERFQOS_DAEMON_PATH) + " --check-config --config " +
+                            pasted.path + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(check.c_str()), 0) << hint;
+  DaemonProcess granted({"--config", pasted.path});
+  ASSERT_TRUE(granted.ready()) << granted.log();
+  r = run_perfqosctl(granted.socket(), "hold --for 50ms cpu_dma_latency=50", kAsNobody);
+  EXPECT_EQ(r.status, 0) << r.out << "\n" << hint;
+}
+
+TEST_F(PerfqosctlPolicyTest, AValueOutsideTheGrantQuotesTheGrant) {
+  CtlRun r = run_perfqosctl(daemon.socket(), "hold --for 50ms network_latency=50", kAsNobody);
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out,
+                       "perfqosctl: network_latency.latency=50: outside the grants of uid "
+                       "65534 (gid 65534"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "they allow 100..800 (" + config.path +
+                                  ":1); to allow it, add to "
+                                  "the perfqosd config:\n  [[grant]]\n  users = [65534]"))
+      << r.out;
+  EXPECT_FALSE(contains(r.out, "may only read")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "hold --for 50ms network_latency=100us", kAsNobody);
+  EXPECT_EQ(r.status, 0) << r.out;
 }
 
 }  // namespace

@@ -15,10 +15,12 @@ struct CtlRun {
   std::string out;  // stdout and stderr, interleaved as written
 };
 
-// REQUIRES: `args` is shell-safe (the tests pass literals).
-inline CtlRun run_perfqosctl(const std::string& socket, const std::string& args) {
+// REQUIRES: `args` and `prefix` are shell-safe (the tests pass literals). `prefix` runs before
+// perfqosctl ("setpriv --reuid=65534 ..." to run it unprivileged).
+inline CtlRun run_perfqosctl(const std::string& socket, const std::string& args,
+                             const std::string& prefix = "") {
   const std::string command =
-      "PERFQOS_SOCKET=" + socket + " " + PERFQOSCTL_PATH + " " + args + " 2>&1";
+      "PERFQOS_SOCKET=" + socket + " " + prefix + " " + PERFQOSCTL_PATH + " " + args + " 2>&1";
   CtlRun r{-1, {}};
   FILE* p = ::popen(command.c_str(), "r");
   if (p == nullptr) return r;
