@@ -1,5 +1,4 @@
 #include "admission/peer_identity.h"
-#include "util/errno_status.h"
 
 #include <signal.h>
 #include <sys/socket.h>
@@ -11,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/errno_status.h"
 #include "util/unique_fd.h"
 
 #ifndef SO_PEERPIDFD

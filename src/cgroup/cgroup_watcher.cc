@@ -1,5 +1,4 @@
 #include "cgroup/cgroup_watcher.h"
-#include "util/errno_status.h"
 
 #include <sys/epoll.h>
 #include <sys/inotify.h>
@@ -10,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <vector>
+
+#include "util/errno_status.h"
 
 namespace perfqos::daemon {
 

@@ -1,10 +1,11 @@
 #include "daemon/event_loop.h"
-#include "util/errno_status.h"
 
 #include <sys/epoll.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "util/errno_status.h"
 
 namespace perfqos::daemon {
 

@@ -1,5 +1,4 @@
 #include "daemon/instance_lock.h"
-#include "util/errno_status.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -10,6 +9,7 @@
 #include <string>
 
 #include "backends/sysfs.h"
+#include "util/errno_status.h"
 
 namespace perfqos::daemon {
 

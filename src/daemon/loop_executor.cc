@@ -1,5 +1,4 @@
 #include "daemon/loop_executor.h"
-#include "util/errno_status.h"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -9,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 #include <vector>
+
+#include "util/errno_status.h"
 
 namespace perfqos::daemon {
 

@@ -1,5 +1,4 @@
 #include "daemon/systemd_notifier.h"
-#include "util/errno_status.h"
 
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -9,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+
+#include "util/errno_status.h"
 
 namespace perfqos::daemon {
 

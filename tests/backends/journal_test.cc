@@ -525,3 +525,116 @@ TEST_F(JournalTest, CrashThenStartRestoresEveryOriginal) {
 
 }  // namespace
 }  // namespace perfqos::daemon
+
+namespace perfqos::daemon {
+namespace {
+
+// The system's calls, but the next `fail` one reports `code` (journal_io.h is the seam).
+class FailingJournalIo final : public JournalIo {
+ public:
+  enum class Call { kNone, kWrite, kFileFsync, kRename, kDirFsync };
+  void fail_next(Call call, int code) {
+    fail_ = call;
+    code_ = code;
+  }
+
+  int openat(int dir, const char* name, int flags, mode_t mode) override {
+    return system_journal_io().openat(dir, name, flags, mode);
+  }
+  int fstat(int fd, struct stat* st) override { return system_journal_io().fstat(fd, st); }
+  ssize_t read(int fd, void* buf, std::size_t n) override {
+    return system_journal_io().read(fd, buf, n);
+  }
+  ssize_t write(int fd, const void* buf, std::size_t n) override {
+    if (take(Call::kWrite)) return -1;
+    return system_journal_io().write(fd, buf, n);
+  }
+  int fsync(int fd) override {
+    // The file's fsync comes first, the directory's after the rename.
+    struct stat st {};
+    const bool dir = ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+    if (take(dir ? Call::kDirFsync : Call::kFileFsync)) return -1;
+    return system_journal_io().fsync(fd);
+  }
+  int renameat(int dir, const char* from, const char* to) override {
+    if (take(Call::kRename)) return -1;
+    return system_journal_io().renameat(dir, from, to);
+  }
+  int unlinkat(int dir, const char* name) override {
+    return system_journal_io().unlinkat(dir, name);
+  }
+
+ private:
+  bool take(Call call) {
+    if (fail_ != call) return false;
+    fail_ = Call::kNone;
+    errno = code_;
+    return true;
+  }
+  Call fail_ = Call::kNone;
+  int code_ = 0;
+};
+
+TEST_F(JournalTest, AFailingWriteFsyncOrRenameLosesNothingAndLeavesNoTemp) {
+  build_machine(tree);
+  std::shared_ptr<const StateDir> dir;
+  ASSERT_TRUE(StateDir::open(state_dir, &dir).ok());
+  FailingJournalIo io;
+  std::shared_ptr<RestoreJournal> journal;
+  ASSERT_TRUE(RestoreJournal::open(tree.sysfs(), dir, nullptr, &journal, &io).ok());
+  ASSERT_TRUE(journal->record_value(kResume0, "0").ok());
+  const std::string before = slurp(journal_file());
+
+  const struct {
+    FailingJournalIo::Call call;
+    int code;
+    const char* named;
+  } faults[] = {{FailingJournalIo::Call::kWrite, ENOSPC, "write "},
+                {FailingJournalIo::Call::kFileFsync, EIO, "fsync "},
+                {FailingJournalIo::Call::kRename, EROFS, "rename "}};
+  for (const auto& f : faults) {
+    io.fail_next(f.call, f.code);
+    const Status s = journal->record_value(kControl0, "auto");
+    EXPECT_EQ(s.code(), f.code) << s.message();
+    EXPECT_NE(s.message().find(f.named), std::string::npos) << s.message();
+    EXPECT_FALSE(journal->recorded(kControl0));
+    EXPECT_EQ(journal->entries().size(), 1u);
+    EXPECT_EQ(slurp(journal_file()), before);  // the journal on disk is as it was
+    EXPECT_FALSE(std::filesystem::exists(journal_file() + ".tmp"));
+  }
+  // Once the fault is gone the same record goes through.
+  ASSERT_TRUE(journal->record_value(kControl0, "auto").ok());
+  EXPECT_NE(slurp(journal_file()).find(kControl0), std::string::npos);
+}
+
+TEST_F(JournalTest, AKnobWhoseOriginalCannotBeJournaledIsNotWritten) {
+  build_machine(tree);
+  std::shared_ptr<const StateDir> dir;
+  ASSERT_TRUE(StateDir::open(state_dir, &dir).ok());
+  FailingJournalIo io;
+  std::shared_ptr<RestoreJournal> journal;
+  ASSERT_TRUE(RestoreJournal::open(tree.sysfs(), dir, nullptr, &journal, &io).ok());
+  Broker broker;
+  for (auto& dev : backends::discover_devices(tree.sysfs(), journal).devices) {
+    ASSERT_TRUE(broker.register_device(dev.spec, dev.backend).ok()) << dev.spec.name;
+  }
+  auto holder = broker.make_holder(HolderIdentity{});
+  const std::string original = tree.read_file(kResume0);
+  io.fail_next(FailingJournalIo::Call::kFileFsync, EIO);
+  const Status s =
+      broker.add(*holder, RequestTarget{"cpu0", KnobId::kResumeLatency, RangeEnd::kMin, false}, 0,
+                 std::nullopt, nullptr);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(tree.read_file(kResume0), original);  // never written without its original on disk
+  EXPECT_EQ(holder->size(), 0u);
+  // The refused add's rollback may journal the file again (the fault was one call): then with
+  // its true original.
+  for (const JournalEntry& e : journal->entries()) {
+    if (e.path == kResume0) {
+      EXPECT_EQ(e.original, original);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace perfqos::daemon

@@ -1,6 +1,6 @@
-// The restore journal's file access, in one place (so that a later change can route it through
-// a SysfsRoot-style seam): reading a journal only when it can be trusted, and replacing it
-// atomically without following anything planted at the temp path.
+// The restore journal's file access, in one place and through JournalIo (journal_io.h, the
+// journal's SysfsRoot: a test can make any call fail): reading a journal only when it can be
+// trusted, and replacing it atomically without following anything planted at the temp path.
 //
 // Trust (DESIGN §10): the file is opened O_NOFOLLOW | O_NONBLOCK (a symbolic link is refused,
 // a FIFO never blocks the start) and fstat'ed: it must be a regular file owned by the daemon's
@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "backends/journal/journal_io.h"
 #include "backends/journal/state_dir.h"
 #include "util/status.h"
 
@@ -28,14 +29,16 @@ inline constexpr std::size_t kMaxJournalBytes = 1 << 20;
 //   ELOOP: a symbolic link; EPERM: not a regular file, owned by another uid or writable by group
 //   or others; EFBIG: longer than kMaxJournalBytes; otherwise the errno of open or read.
 Status read_journal_file(const StateDir& dir, const std::string& name, std::string* text,
-                         bool* exists);
+                         bool* exists, JournalIo& io = system_journal_io());
 
 // Replaces `dir`/`name` with `text` durably: written to `name`.tmp (whatever was at that name
 // first removed, never followed: O_CREAT | O_EXCL | O_NOFOLLOW), fsync'ed, renamed over `name`,
 // and the directory fsync'ed. Errors: the errno of the failing call; `name` is then unchanged.
-Status write_journal_file(const StateDir& dir, const std::string& name, std::string_view text);
+Status write_journal_file(const StateDir& dir, const std::string& name, std::string_view text,
+                          JournalIo& io = system_journal_io());
 
 // Removes `dir`/`name` (a missing file is ok) and fsyncs the directory.
-Status remove_journal_file(const StateDir& dir, const std::string& name);
+Status remove_journal_file(const StateDir& dir, const std::string& name,
+                           JournalIo& io = system_journal_io());
 
 }  // namespace perfqos::daemon

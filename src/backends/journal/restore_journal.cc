@@ -147,9 +147,10 @@ std::vector<JournalEntry> parse_journal(std::string_view text, const JournalLog&
 }
 
 RestoreJournal::RestoreJournal(std::shared_ptr<backends::SysfsRoot> root,
-                               std::shared_ptr<const StateDir> dir, JournalLog log)
+                               std::shared_ptr<const StateDir> dir, JournalLog log, JournalIo& io)
     : root_(std::move(root)),
       dir_(std::move(dir)),
+      io_(io),
       path_(dir_->path() + "/" + kJournalFileName),
       log_(std::move(log)) {}
 
@@ -166,12 +167,15 @@ Status RestoreJournal::open(std::shared_ptr<backends::SysfsRoot> root, std::stri
 
 Status RestoreJournal::open(std::shared_ptr<backends::SysfsRoot> root,
                             std::shared_ptr<const StateDir> dir, JournalLog log,
-                            std::shared_ptr<RestoreJournal>* out) {
+                            std::shared_ptr<RestoreJournal>* out, JournalIo* io) {
+  JournalIo& calls = io != nullptr ? *io : system_journal_io();
   std::string text;
   bool exists = false;
-  if (Status s = read_journal_file(*dir, kJournalFileName, &text, &exists); !s.ok()) return s;
+  if (Status s = read_journal_file(*dir, kJournalFileName, &text, &exists, calls); !s.ok()) {
+    return s;
+  }
   std::shared_ptr<RestoreJournal> j(
-      new RestoreJournal(std::move(root), std::move(dir), std::move(log)));
+      new RestoreJournal(std::move(root), std::move(dir), std::move(log), calls));
   if (exists) {
     for (JournalEntry& e : parse_journal(text, j->log_)) {
       if (j->paths_.contains(e.path) || (e.range && j->paths_.contains(e.max_path))) {
@@ -228,8 +232,8 @@ Status RestoreJournal::record_range(std::string_view min_path, std::string_view 
 }
 
 Status RestoreJournal::persist() {
-  if (entries_.empty()) return remove_journal_file(*dir_, kJournalFileName);
-  return write_journal_file(*dir_, kJournalFileName, format_journal(entries_));
+  if (entries_.empty()) return remove_journal_file(*dir_, kJournalFileName, io_);
+  return write_journal_file(*dir_, kJournalFileName, format_journal(entries_), io_);
 }
 
 Status RestoreJournal::restore_entry(const JournalEntry& e) {

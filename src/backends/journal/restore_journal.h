@@ -48,6 +48,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backends/journal/journal_io.h"
 #include "backends/journal/knob_journal.h"
 #include "backends/journal/state_dir.h"
 #include "backends/sysfs.h"
@@ -87,9 +88,10 @@ class RestoreJournal final : public backends::KnobJournal {
   static Status open(std::shared_ptr<backends::SysfsRoot> root, std::string state_dir,
                      JournalLog log, std::shared_ptr<RestoreJournal>* out);
   // The same in a StateDir the caller already opened (the daemon, which locked it): the
-  // journal is read and written through that descriptor. REQUIRES: dir is not null.
+  // journal is read and written through that descriptor, with `io`'s calls (null: the
+  // system's). REQUIRES: dir is not null; io, if given, outlives the journal.
   static Status open(std::shared_ptr<backends::SysfsRoot> root, std::shared_ptr<const StateDir> dir,
-                     JournalLog log, std::shared_ptr<RestoreJournal>* out);
+                     JournalLog log, std::shared_ptr<RestoreJournal>* out, JournalIo* io = nullptr);
 
   RestoreJournal(const RestoreJournal&) = delete;
   RestoreJournal& operator=(const RestoreJournal&) = delete;
@@ -116,7 +118,7 @@ class RestoreJournal final : public backends::KnobJournal {
 
  private:
   RestoreJournal(std::shared_ptr<backends::SysfsRoot> root, std::shared_ptr<const StateDir> dir,
-                 JournalLog log);
+                 JournalLog log, JournalIo& io);
   Status add(JournalEntry entry);
   // Makes the file match entries_ (removes it when there are none).
   Status persist();
@@ -127,6 +129,7 @@ class RestoreJournal final : public backends::KnobJournal {
 
   std::shared_ptr<backends::SysfsRoot> root_;
   std::shared_ptr<const StateDir> dir_;
+  JournalIo& io_;
   std::string path_;
   JournalLog log_;
   std::vector<JournalEntry> entries_;  // oldest first

@@ -1,5 +1,4 @@
 #include "backends/journal/state_dir.h"
-#include "util/errno_status.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,6 +8,7 @@
 #include <cstdio>
 
 #include "backends/sysfs.h"
+#include "util/errno_status.h"
 
 namespace perfqos::daemon {
 
