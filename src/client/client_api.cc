@@ -1,4 +1,6 @@
 // The C API of include/perfqos/client.h on top of Connection. No C++ exception leaves this file.
+// One file (~450 lines): one thin wrapper per C function, each turning a Status into 0 / -errno
+// and its message into perfqos_last_error(); splitting would only scatter that one pattern.
 #include <sys/socket.h>
 #include <unistd.h>
 

@@ -1,3 +1,6 @@
+// The config parser: one FileParser walks every table of a file ([daemon], [quotas],
+// [[device]], [[grant]], [[cgroup]], [[bind]]) and load_config merges conf.d. One file (~490
+// lines) because each table's keys, ranges and messages read best beside the others'.
 #include "policy/config.h"
 
 #include <grp.h>
@@ -14,6 +17,7 @@
 
 #include "model/device_specs.h"
 #include "model/knob.h"
+#include "policy/toml_guard.h"
 
 namespace perfqos::daemon {
 
@@ -23,73 +27,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kKnobNames =
     "latency, throughput, bandwidth, resume_latency, latency_tolerance, flags, min, max, range, *";
-
-// The 1-based line of the first non-ASCII byte outside a TOML comment, or 0 if there is none.
-//
-// Why: toml++ 3.3 (Debian 12's) reaches __builtin_unreachable(), undefined behaviour, when it
-// asks whether some non-ASCII code points (U+00A1..U+0499, U+2C7E..U+3077, U+FB06..U+FEFE) are
-// whitespace (is_non_ascii_horizontal_whitespace(); upstream issues #190 and #295). It asks
-// outside strings, in keys, and after a backslash in multi-line strings, but never in comments.
-// perfqos keys and values are ASCII, so the text is checked before toml++ sees it. Strings are
-// tracked only so that a '#' inside one does not start a comment.
-int non_ascii_line(std::string_view text) {
-  enum class In { kCode, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral };
-  In in = In::kCode;
-  int line = 1;
-  // Consumes `s` at text[i] (i is then on its last byte).
-  const auto take = [&](std::size_t& i, std::string_view s) {
-    if (text.substr(i, s.size()) != s) return false;
-    i += s.size() - 1;
-    return true;
-  };
-  // Consumes the closing delimiter of a multi-line string at text[i], and the one or two quotes
-  // before it that belong to the string ("""a""""" is a"").
-  const auto close_multi = [&](std::size_t& i, char quote) {
-    if (!take(i, quote == '"' ? "\"\"\"" : "'''")) return false;
-    for (int extra = 0; extra < 2 && i + 1 < text.size() && text[i + 1] == quote; ++extra) ++i;
-    return true;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (static_cast<unsigned char>(c) >= 0x80 && in != In::kComment) return line;
-    if (c == '\n') {
-      ++line;
-      if (in != In::kMultiBasic && in != In::kMultiLiteral) in = In::kCode;
-      continue;
-    }
-    switch (in) {
-      case In::kCode:
-        if (c == '#') {
-          in = In::kComment;
-        } else if (take(i, "\"\"\"")) {
-          in = In::kMultiBasic;
-        } else if (c == '"') {
-          in = In::kBasic;
-        } else if (take(i, "'''")) {
-          in = In::kMultiLiteral;
-        } else if (c == '\'') {
-          in = In::kLiteral;
-        }
-        break;
-      case In::kComment:
-        break;
-      case In::kBasic:
-      case In::kMultiBasic:
-        if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
-          ++i;  // the escaped byte: it cannot end the string
-          if (static_cast<unsigned char>(text[i]) >= 0x80) return line;
-        } else if (in == In::kBasic ? c == '"' : close_multi(i, '"')) {
-          in = In::kCode;
-        }
-        break;
-      case In::kLiteral:
-      case In::kMultiLiteral:
-        if (in == In::kLiteral ? c == '\'' : close_multi(i, '\'')) in = In::kCode;
-        break;
-    }
-  }
-  return 0;
-}
 
 // Parses one file; every error names file:line and the key.
 class FileParser {

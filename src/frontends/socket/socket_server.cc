@@ -1,3 +1,7 @@
+// SocketServer: one listener's accept, receive and send paths on the loop. One file (~520
+// lines) because the bounds that keep a hostile local user from wedging the daemon (accept
+// budget, EMFILE shedding, per-uid and global queued bytes, backpressure) interlock and are
+// easiest to check side by side; socket_server.h states them.
 #include "frontends/socket/socket_server.h"
 
 #include <fcntl.h>
