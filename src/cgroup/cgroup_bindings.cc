@@ -78,7 +78,7 @@ Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgr
   if (Status s = may_bind_cgroup(binder, watcher_->mount(), cgroup); !s.ok()) return s;
   if (policy_ != nullptr) {
     const Status s = admit_binding(policy_->current()->quotas(), binder.uid,
-                                   client_bindings(binder.uid), client_total_);
+                                   client_tally_.held(binder.uid), client_tally_.total());
     if (!s.ok()) {
       log_.debug("bind " + cgroup + " refused: " + s.message());  // a client can repeat it
       return s;
@@ -104,8 +104,7 @@ Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgr
   }
   *id = bid;
   bindings_.emplace(bid, std::move(b));
-  ++client_by_uid_[binder.uid];
-  ++client_total_;
+  bindings_.at(bid)->counted = client_tally_.take(binder.uid);
   log_.info("binding " + std::to_string(bid) + ": " + cgroup + " " + target.device + "." +
             knob_request_name(target.knob, target.end) + "=" + std::to_string(value) + " by uid " +
             std::to_string(binder.uid) + (now == CgroupState::kPopulated ? " (active)" : ""));
@@ -133,21 +132,8 @@ Status CgroupBindings::unbind(std::uint32_t id, uid_t who, RequestOutcome* out) 
     (void)admission_.remove(*b.holder, request, out);
   }
   watcher_->unwatch(b.watch_id);
-  uncount(b);
   bindings_.erase(it);
   return Status::Ok();
-}
-
-void CgroupBindings::uncount(const Binding& b) {
-  if (!b.origin.empty()) return;
-  auto it = client_by_uid_.find(b.uid);
-  if (it != client_by_uid_.end() && --it->second == 0) client_by_uid_.erase(it);
-  if (client_total_ > 0) --client_total_;
-}
-
-std::size_t CgroupBindings::client_bindings(uid_t uid) const {
-  auto it = client_by_uid_.find(uid);
-  return it == client_by_uid_.end() ? 0 : it->second;
 }
 
 Status CgroupBindings::resolve(const BindingConfig& c, RequestTarget* target) const {
@@ -231,8 +217,6 @@ void CgroupBindings::clear() {
     if (watcher_ != nullptr) watcher_->unwatch(b->watch_id);
   }
   bindings_.clear();
-  client_by_uid_.clear();
-  client_total_ = 0;
 }
 
 std::vector<const CgroupBindings::Binding*> CgroupBindings::bindings() const {

@@ -32,6 +32,7 @@
 #include "model/broker.h"
 #include "policy/config.h"
 #include "policy/policy_store.h"
+#include "policy/uid_tally.h"
 #include "util/log.h"
 
 namespace perfqos::daemon {
@@ -52,6 +53,7 @@ class CgroupBindings {
     friend class CgroupBindings;
     std::uint64_t watch_id = 0;
     std::unique_ptr<Holder> holder;
+    UidTally::Slot counted;  // a client binding's place in the quotas' counts
   };
 
   // `watcher` null: no cgroup2 here; bind() answers EOPNOTSUPP and config bindings are ignored
@@ -79,8 +81,8 @@ class CgroupBindings {
 
   std::vector<const Binding*> bindings() const;
   // Client bindings (those of BIND, not of the config) in force: of `uid`, and in all.
-  std::size_t client_bindings(uid_t uid) const;
-  std::size_t client_bindings() const { return client_total_; }
+  std::size_t client_bindings(uid_t uid) const { return client_tally_.held(uid); }
+  std::size_t client_bindings() const { return client_tally_.total(); }
   // Drops every binding (and so every bound request); for shutdown.
   void clear();
 
@@ -88,8 +90,6 @@ class CgroupBindings {
   void on_state(std::uint32_t id, CgroupState state);
   Status activate(Binding& b, RequestOutcome* out);
   Status resolve(const BindingConfig& c, RequestTarget* target) const;
-  // Forgets a client binding in the counts of the quotas.
-  void uncount(const Binding& b);
 
   Broker& broker_;
   admission::Admission& admission_;
@@ -97,9 +97,8 @@ class CgroupBindings {
   const Logger& log_;
   const PolicyStore* policy_;
   std::uint32_t next_id_ = 1;
+  UidTally client_tally_;  // client bindings per binder uid; declared first, destroyed last
   std::map<std::uint32_t, std::unique_ptr<Binding>> bindings_;
-  std::map<uid_t, std::size_t> client_by_uid_;  // client bindings per binder uid, none at 0
-  std::size_t client_total_ = 0;
 };
 
 // EINVAL unless `cgroup` is an absolute cgroup v2 path without "." or ".." components.

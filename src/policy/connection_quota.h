@@ -19,35 +19,17 @@
 #include <sys/types.h>
 
 #include <cstddef>
-#include <unordered_map>
 
 #include "policy/policy_store.h"
+#include "policy/uid_tally.h"
 #include "util/status.h"
 
 namespace perfqos::daemon {
 
 class ConnectionQuota {
  public:
-  // One admitted connection; counts against its uid while it lives. Movable, not copyable.
-  class Slot {
-   public:
-    Slot() = default;
-    Slot(Slot&& other) noexcept : quota_(other.quota_), uid_(other.uid_) { other.quota_ = nullptr; }
-    Slot& operator=(Slot&& other) noexcept;
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    ~Slot() { release(); }
-
-    bool admitted() const { return quota_ != nullptr; }
-
-   private:
-    friend class ConnectionQuota;
-    Slot(ConnectionQuota* quota, uid_t uid) : quota_(quota), uid_(uid) {}
-    void release();
-
-    ConnectionQuota* quota_ = nullptr;
-    uid_t uid_ = 0;
-  };
+  // One counted place: an admitted connection of a uid, while it lives.
+  using Slot = UidTally::Slot;
 
   // REQUIRES: `policy`, when not null, outlives the quota and its slots.
   explicit ConnectionQuota(const PolicyStore* policy = nullptr) : policy_(policy) {}
@@ -64,14 +46,13 @@ class ConnectionQuota {
   Status check(uid_t uid) const;
 
   // Connections `uid` holds now.
-  std::size_t held(uid_t uid) const;
+  std::size_t held(uid_t uid) const { return tally_.held(uid); }
   // Connections every uid holds together.
-  std::size_t total() const { return total_; }
+  std::size_t total() const { return tally_.total(); }
 
  private:
   const PolicyStore* policy_;
-  std::unordered_map<uid_t, std::size_t> held_;
-  std::size_t total_ = 0;
+  UidTally tally_;
 };
 
 }  // namespace perfqos::daemon

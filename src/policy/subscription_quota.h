@@ -15,36 +15,17 @@
 #include <sys/types.h>
 
 #include <cstddef>
-#include <unordered_map>
 
 #include "policy/policy_store.h"
+#include "policy/uid_tally.h"
 #include "util/status.h"
 
 namespace perfqos::daemon {
 
 class SubscriptionQuota {
  public:
-  // One subscribed connection; counts against its uid while it lives. Movable, not copyable.
-  class Slot {
-   public:
-    Slot() = default;
-    Slot(Slot&& other) noexcept : quota_(other.quota_), uid_(other.uid_) { other.quota_ = nullptr; }
-    Slot& operator=(Slot&& other) noexcept;
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    ~Slot() { release(); }
-
-    bool admitted() const { return quota_ != nullptr; }
-    // Gives the place back at once (idempotent).
-    void release();
-
-   private:
-    friend class SubscriptionQuota;
-    Slot(SubscriptionQuota* quota, uid_t uid) : quota_(quota), uid_(uid) {}
-
-    SubscriptionQuota* quota_ = nullptr;
-    uid_t uid_ = 0;
-  };
+  // One counted place: an admitted connection of a uid, while it lives.
+  using Slot = UidTally::Slot;
 
   // REQUIRES: `policy` outlives the quota and its slots.
   explicit SubscriptionQuota(const PolicyStore* policy) : policy_(policy) {}
@@ -57,13 +38,12 @@ class SubscriptionQuota {
   Status admit(uid_t uid, Slot* slot);
 
   // Subscribed connections counted for `uid`, and for every uid together.
-  std::size_t held(uid_t uid) const;
-  std::size_t total() const { return total_; }
+  std::size_t held(uid_t uid) const { return tally_.held(uid); }
+  std::size_t total() const { return tally_.total(); }
 
  private:
   const PolicyStore* policy_;
-  std::unordered_map<uid_t, std::size_t> held_;
-  std::size_t total_ = 0;
+  UidTally tally_;
 };
 
 }  // namespace perfqos::daemon
