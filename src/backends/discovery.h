@@ -11,8 +11,9 @@
 //   cooling_deviceN  kind cooling   perf device, unit normal 0..1024 (1024 = state 0)
 //   <powercap name>  kind powercap  range in mW on constraint_0_power_limit_uw
 //
-// The CPU latency node is not discovered: the daemon registers the class devices itself
-// (pm_qos_class_spec) and gives cpu_dma_latency make_cpu_latency_backend().
+// The CPU latency nodes are not discovered: the daemon registers the class devices itself
+// (pm_qos_class_spec), gives cpu_dma_latency make_cpu_latency_backend(), and gives
+// cpu_wakeup_latency make_cpu_wakeup_latency_backend() when /dev/cpu_wakeup_latency exists.
 //
 // Discovery only reads. Backends write through `journal` (may be null). If the daemon restores
 // a journal left by a crash, it must do so before discovery: backends read current values

@@ -20,6 +20,8 @@
 namespace perfqos::backends {
 
 inline constexpr char kCpuLatencyNode[] = "/dev/cpu_dma_latency";
+// Linux 6.19, CONFIG_PM_QOS_CPU_SYSTEM_WAKEUP: the same user ABI as kCpuLatencyNode.
+inline constexpr char kCpuWakeupLatencyNode[] = "/dev/cpu_wakeup_latency";
 
 // A kernel node held open for writing (the CPU latency QoS node): the request it carries lives
 // exactly as long as the object (the kernel drops it when the file is closed, or we die).

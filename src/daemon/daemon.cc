@@ -107,11 +107,20 @@ Status run_daemon(const DaemonOptions& options) {
 
   Broker broker;
   for (PmQosClass c : kPmQosClasses) {
+    DeviceSpec spec = pm_qos_class_spec(c);
     std::shared_ptr<DeviceBackend> backend;
     if (c == PmQosClass::kCpuDmaLatency) {
       backend = backends::make_cpu_latency_backend(root, options.cpu_latency_node);
+    } else if (c == PmQosClass::kCpuWakeupLatency) {
+      if (root->exists(options.cpu_wakeup_latency_node)) {
+        backend = backends::make_cpu_wakeup_latency_backend(root, options.cpu_wakeup_latency_node);
+      } else {
+        spec.kind = kModelOnlyKind;
+        log.info(spec.name + ": model only: no " + options.cpu_wakeup_latency_node +
+                 " on this kernel (Linux 6.19, CONFIG_PM_QOS_CPU_SYSTEM_WAKEUP)");
+      }
     }
-    if (Status s = broker.register_device(pm_qos_class_spec(c), backend); !s.ok()) return s;
+    if (Status s = broker.register_device(std::move(spec), backend); !s.ok()) return s;
   }
   KnobDiscovery discovery(broker, root, journal, log);
   (void)discovery.rescan(nullptr, nullptr);

@@ -39,6 +39,9 @@ struct DaemonOptions {
   std::string sysfs_root = "/";
   // The kernel CPU latency node, a path under sysfs_root.
   std::string cpu_latency_node = "/dev/cpu_dma_latency";
+  // The kernel CPU system wakeup latency node (Linux 6.19), a path under sysfs_root. Where it
+  // is absent, cpu_wakeup_latency is model only (kind "model-only", no backend).
+  std::string cpu_wakeup_latency_node = "/dev/cpu_wakeup_latency";
   // Holds the restore journal.
   std::string state_dir = "/run/perfqos";
   // The FUSE device tree (fuse_tree.h): where, and whether. A mount that fails is fatal only

@@ -25,7 +25,9 @@ int main(int argc, char** argv) {
       "each one the moment its holder (the connection) goes away. SIGTERM or SIGINT stops it "
       "cleanly: every request is dropped and the socket removed.\n\n"
       "Devices: the PM QoS classes cpu_dma_latency (applied through the kernel's "
-      "/dev/cpu_dma_latency), network_latency, network_throughput and memory_bandwidth, plus what "
+      "/dev/cpu_dma_latency), network_latency, network_throughput, memory_bandwidth and "
+      "cpu_wakeup_latency (through /dev/cpu_wakeup_latency, Linux 6.19; model only, kind "
+      "model-only, on kernels without it), plus what "
       "is discovered under the sysfs root: CPUs (resume latency, runtime PM), cpufreq policies, "
       "devfreq devices, thermal cooling devices and RAPL power caps (`perfqosctl list` shows "
       "them; docs/devices.md names them). Every knob is written only when its effective value "
@@ -46,6 +48,10 @@ int main(int argc, char** argv) {
   app.add_option("--cpu-latency-node", options.cpu_latency_node,
                  "The kernel CPU latency node, under --sysfs-root")
       ->capture_default_str();
+  app.add_option("--cpu-wakeup-latency-node", options.cpu_wakeup_latency_node,
+                 "The kernel CPU system wakeup latency node (Linux 6.19), under --sysfs-root; "
+                 "where it is absent, cpu_wakeup_latency is model only")
+      ->capture_default_str();
   app.add_option("--state-dir", options.state_dir,
                  "Directory of the restore journal: the original value of every knob perfqosd "
                  "changed, put back at exit or, after a crash, at the next start. One perfqosd "
@@ -56,8 +62,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--mount", options.mount_path,
                  "Where to mount the FUSE device tree: the PM QoS class nodes (cpu_dma_latency, "
-                 "network_latency, network_throughput, memory_bandwidth) with the kernel's "
-                 "/dev/cpu_dma_latency ABI, and perf_qos/DEVICE with the perf QoS ioctl ABI "
+                 "network_latency, network_throughput, memory_bandwidth, cpu_wakeup_latency) "
+                 "with the kernel's /dev/cpu_dma_latency ABI, and perf_qos/DEVICE with the perf "
+                 "QoS ioctl ABI "
                  "(perfqos/perf_qos_ioctl.h). Mounted allow_other; a stale mount left by a "
                  "crashed perfqosd is replaced. Given explicitly, failing to mount is fatal; "
                  "at the default, perfqosd logs it and serves the socket only")

@@ -15,6 +15,8 @@ const char* to_string(PmQosClass c) {
       return "network_throughput";
     case PmQosClass::kMemoryBandwidth:
       return "memory_bandwidth";
+    case PmQosClass::kCpuWakeupLatency:
+      return "cpu_wakeup_latency";
   }
   return "unknown";
 }
@@ -29,6 +31,13 @@ DeviceSpec pm_qos_class_spec(PmQosClass c) {
           "us",
           ListSpec{ListType::kMin, kCpuLatencyDefault, kCpuLatencyDefault, 0, kCpuLatencyDefault},
           {}};
+      break;
+    case PmQosClass::kCpuWakeupLatency:
+      knob = {KnobId::kLatency,
+              "us",
+              ListSpec{ListType::kMin, kCpuWakeupLatencyDefault, kCpuWakeupLatencyDefault, 0,
+                       kCpuWakeupLatencyDefault},
+              {}};
       break;
     case PmQosClass::kNetworkThroughput:
       knob = {KnobId::kThroughput, "kbit/s", ListSpec{ListType::kMax, 0, 0, 0, INT_MAX}, {}};

@@ -6,6 +6,9 @@
 //   network_latency     us      MIN   2000000000               0..2000000000, -1
 //   network_throughput  kbit/s  MAX   0                        0..INT32_MAX, -1
 //   memory_bandwidth    Mbit/s  SUM   0                        0..INT32_MAX, -1
+//   cpu_wakeup_latency  us      MIN   INT32_MAX                0..INT32_MAX, -1
+//     (Linux 6.19 /dev/cpu_wakeup_latency, CONFIG_PM_QOS_CPU_SYSTEM_WAKEUP: the kernel's
+//     no-constraint value is PM_QOS_RESUME_LATENCY_NO_CONSTRAINT = S32_MAX, not 2000 s)
 //
 //   resume_latency      us      MIN   no constraint INT32_MAX ("any"); -1 = INT32_MAX
 //   latency_tolerance   us      MIN   empty reads -1 ("auto"); -1 requests 0; "any" = INT32_MAX
@@ -26,19 +29,26 @@
 namespace perfqos {
 
 inline constexpr std::int32_t kCpuLatencyDefault = 2000000000;  // µs: 2000 s
+// The CPU system wakeup latency class: default = no constraint = S32_MAX µs.
+inline constexpr std::int32_t kCpuWakeupLatencyDefault = 2147483647;
 
 enum class PmQosClass : std::uint8_t {
   kCpuDmaLatency,
   kNetworkLatency,
   kNetworkThroughput,
   kMemoryBandwidth,
+  kCpuWakeupLatency,  // Linux 6.19; appended: FUSE inode numbers follow this order
 };
 inline constexpr PmQosClass kPmQosClasses[] = {
     PmQosClass::kCpuDmaLatency, PmQosClass::kNetworkLatency, PmQosClass::kNetworkThroughput,
-    PmQosClass::kMemoryBandwidth};
+    PmQosClass::kMemoryBandwidth, PmQosClass::kCpuWakeupLatency};
 
 // "cpu_dma_latency", ...: the device name and the FUSE node name.
 const char* to_string(PmQosClass c);
+// The kind of a class device whose kernel node this kernel lacks (cpu_wakeup_latency before
+// Linux 6.19): requests aggregate as usual, nothing is written.
+inline constexpr char kModelOnlyKind[] = "model-only";
+
 // The class as a device (kind "class") with its one knob.
 DeviceSpec pm_qos_class_spec(PmQosClass c);
 

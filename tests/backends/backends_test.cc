@@ -155,6 +155,46 @@ TEST_F(BackendsTest, CpuLatencyMissingNodeIsAnErrorOnTheDevice) {
             kCpuLatencyDefault);
 }
 
+TEST_F(BackendsTest, CpuWakeupLatencyHoldsItsNodeAndClosesAtS32Max) {
+  tree.add_cpu_wakeup_latency_node();
+  auto backend = make_cpu_wakeup_latency_backend(root);
+  ASSERT_TRUE(
+      broker.register_device(pm_qos_class_spec(PmQosClass::kCpuWakeupLatency), backend).ok());
+  const Knob* knob = broker.registry().find("cpu_wakeup_latency")->knob(KnobId::kLatency);
+  EXPECT_EQ(knob->effective(), kCpuWakeupLatencyDefault);  // S32_MAX, not 2000 s
+  RequestId a = 0, b = 0, c = 0;
+  ASSERT_TRUE(add("cpu_wakeup_latency", KnobId::kLatency, 2000000000, &a).ok());
+  EXPECT_EQ(tree.cpu_wakeup_latency_node_value(), 2000000000);  // a constraint on this class
+  ASSERT_TRUE(add("cpu_wakeup_latency", KnobId::kLatency, 300, &b).ok());
+  ASSERT_TRUE(add("cpu_wakeup_latency", KnobId::kLatency, 40, &c).ok());
+  EXPECT_EQ(knob->effective(), 40);  // MIN
+  EXPECT_EQ(tree.cpu_wakeup_latency_node_value(), 40);
+  EXPECT_EQ(root->nodes_open, 1);
+  ASSERT_TRUE(broker.remove(h(), c, nullptr).ok());
+  EXPECT_EQ(tree.cpu_wakeup_latency_node_value(), 300);
+  ASSERT_TRUE(broker.remove(h(), b, nullptr).ok());
+  ASSERT_TRUE(broker.remove(h(), a, nullptr).ok());
+  EXPECT_EQ(root->nodes_open, 0);  // no constraint again: closed
+  EXPECT_EQ(knob->effective(), kCpuWakeupLatencyDefault);
+  EXPECT_TRUE(tree.cpu_latency_node_value() == std::nullopt);  // the other node is untouched
+  EXPECT_TRUE(journal->order.empty());  // a held node: the kernel drops it when we die
+}
+
+TEST_F(BackendsTest, CpuWakeupLatencyRefusesValuesOutsideItsRange) {
+  tree.add_cpu_wakeup_latency_node();
+  ASSERT_TRUE(broker
+                  .register_device(pm_qos_class_spec(PmQosClass::kCpuWakeupLatency),
+                                   make_cpu_wakeup_latency_backend(root))
+                  .ok());
+  for (std::int32_t bad : {-2, INT_MIN}) {
+    Status s = add("cpu_wakeup_latency", KnobId::kLatency, bad, nullptr);
+    EXPECT_EQ(s.code(), EINVAL) << bad;
+  }
+  EXPECT_EQ(root->nodes_open, 0);
+  EXPECT_TRUE(add("cpu_wakeup_latency", KnobId::kLatency, INT_MAX, nullptr).ok());
+  EXPECT_EQ(root->nodes_open, 0);  // INT_MAX is the no-constraint value: nothing to hold
+}
+
 TEST_F(BackendsTest, ResumeLatencySysfsSpellings) {
   EXPECT_EQ(format_resume_latency(INT_MAX), "0");
   EXPECT_EQ(format_resume_latency(0), "n/a");

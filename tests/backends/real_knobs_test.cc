@@ -1,6 +1,7 @@
 // The backends against this machine's real kernel knobs, skipped where a knob is absent:
 //   /dev/cpu_dma_latency: while we hold a request the kernel's aggregate (read back through a
 //   second open) is min(ours, what it was); after we release it, what it was.
+//   /dev/cpu_wakeup_latency (Linux 6.19, CONFIG_PM_QOS_CPU_SYSTEM_WAKEUP): the same.
 //   /sys/devices/system/cpu/cpuN/power/pm_qos_resume_latency_us: written through the backend in
 //   the sysfs spelling; the original value is put back even when the test fails.
 #include <fcntl.h>
@@ -23,8 +24,8 @@ namespace {
 
 // The kernel's current CPU latency aggregate, read through our own open of the node. Opening
 // the node adds a default request (2000 s), which never lowers the aggregate.
-std::optional<std::int32_t> kernel_cpu_latency() {
-  const int fd = ::open(kCpuLatencyNode, O_RDONLY | O_CLOEXEC);
+std::optional<std::int32_t> kernel_cpu_latency(const char* node = kCpuLatencyNode) {
+  const int fd = ::open(node, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   std::int32_t v = 0;
   const ssize_t n = ::read(fd, &v, sizeof v);
@@ -55,6 +56,33 @@ TEST(RealKnobsTest, CpuLatencyNodeHoldsOurValueUntilReleased) {
   }
   EXPECT_FALSE(backend->holding());
   EXPECT_EQ(kernel_cpu_latency(), before);
+}
+
+TEST(RealKnobsTest, CpuWakeupLatencyNodeHoldsOurValueUntilReleased) {
+  if (::access(kCpuWakeupLatencyNode, F_OK) != 0) {
+    GTEST_SKIP() << "this kernel has no /dev/cpu_wakeup_latency (Linux 6.19, "
+                    "CONFIG_PM_QOS_CPU_SYSTEM_WAKEUP)";
+  }
+  if (::access(kCpuWakeupLatencyNode, W_OK) != 0) {
+    GTEST_SKIP() << kCpuWakeupLatencyNode << " is not writable here: " << std::strerror(errno);
+  }
+  const std::optional<std::int32_t> before = kernel_cpu_latency(kCpuWakeupLatencyNode);
+  ASSERT_TRUE(before.has_value()) << "cannot read the aggregate from " << kCpuWakeupLatencyNode;
+  const std::int32_t ours = 37;
+
+  Broker broker;
+  auto backend = make_cpu_wakeup_latency_backend(std::make_shared<DiskSysfs>("/"));
+  ASSERT_TRUE(
+      broker.register_device(pm_qos_class_spec(PmQosClass::kCpuWakeupLatency), backend).ok());
+  {
+    auto holder = broker.make_holder(HolderIdentity{});
+    Status s = broker.add(*holder, RequestTarget{"cpu_wakeup_latency", KnobId::kLatency}, ours,
+                          std::nullopt, nullptr);
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(kernel_cpu_latency(kCpuWakeupLatencyNode), std::min(ours, *before));
+    holder.reset();
+  }
+  EXPECT_EQ(kernel_cpu_latency(kCpuWakeupLatencyNode), before);
 }
 
 // Puts a sysfs file's value back on scope exit, whatever happened.

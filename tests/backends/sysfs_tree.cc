@@ -151,17 +151,36 @@ std::string SysfsTree::add_rapl_zone(const std::string& zone, const std::string&
   return dir;
 }
 
-void SysfsTree::add_cpu_latency_node() {
-  const fs::path p = host(backends::kCpuLatencyNode);
+namespace {
+
+void make_empty(const fs::path& p) {
   fs::create_directories(p.parent_path());
   std::ofstream out(p, std::ios::trunc);
 }
 
-std::optional<std::int32_t> SysfsTree::cpu_latency_node_value() const {
-  std::ifstream in(host(backends::kCpuLatencyNode), std::ios::binary);
+std::optional<std::int32_t> leading_s32(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
   std::int32_t v = 0;
   if (!in.read(reinterpret_cast<char*>(&v), sizeof v)) return std::nullopt;
   return v;
+}
+
+}  // namespace
+
+void SysfsTree::add_cpu_latency_node() {
+  make_empty(host(backends::kCpuLatencyNode));
+}
+
+std::optional<std::int32_t> SysfsTree::cpu_latency_node_value() const {
+  return leading_s32(host(backends::kCpuLatencyNode));
+}
+
+void SysfsTree::add_cpu_wakeup_latency_node() {
+  make_empty(host(backends::kCpuWakeupLatencyNode));
+}
+
+std::optional<std::int32_t> SysfsTree::cpu_wakeup_latency_node_value() const {
+  return leading_s32(host(backends::kCpuWakeupLatencyNode));
 }
 
 namespace {

@@ -76,6 +76,10 @@ class SysfsTree {
   void add_cpu_latency_node();
   // The s32 at the start of the CPU latency node file; nullopt when it is empty or absent.
   std::optional<std::int32_t> cpu_latency_node_value() const;
+  // /dev/cpu_wakeup_latency as a regular file (Linux 6.19's node; the same ABI).
+  void add_cpu_wakeup_latency_node();
+  // The s32 at the start of that file; nullopt when it is empty or absent.
+  std::optional<std::int32_t> cpu_wakeup_latency_node_value() const;
 
  private:
   std::string dir_;

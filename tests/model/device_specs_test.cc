@@ -29,6 +29,9 @@ TEST(PmQosClasses, MatchTheDesignTable) {
        ListType::kMax, 0, INT_MAX},
       {PmQosClass::kMemoryBandwidth, "memory_bandwidth", KnobId::kBandwidth, "Mbit/s",
        ListType::kSum, 0, INT_MAX},
+      // Linux 6.19: PM_QOS_RESUME_LATENCY_NO_CONSTRAINT (S32_MAX), not 2000 s.
+      {PmQosClass::kCpuWakeupLatency, "cpu_wakeup_latency", KnobId::kLatency, "us", ListType::kMin,
+       INT_MAX, INT_MAX},
   };
   for (const ClassRow& row : rows) {
     const DeviceSpec spec = pm_qos_class_spec(row.cls);

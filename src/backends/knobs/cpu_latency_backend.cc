@@ -7,15 +7,16 @@
 
 namespace perfqos::backends {
 
-CpuLatencyBackend::CpuLatencyBackend(std::shared_ptr<SysfsRoot> root, std::string node)
-    : root_(std::move(root)), path_(std::move(node)) {}
+CpuLatencyBackend::CpuLatencyBackend(std::shared_ptr<SysfsRoot> root, std::string node,
+                                     std::int32_t no_constraint)
+    : root_(std::move(root)), path_(std::move(node)), no_constraint_(no_constraint) {}
 
 Status CpuLatencyBackend::apply_value(const Device&, KnobId knob, std::int32_t value) {
   if (knob != KnobId::kLatency) {
     return Status::Error(
         EINVAL, path_ + ": only the latency knob can be applied here, not " + knob_name(knob));
   }
-  if (value >= kCpuLatencyDefault || value < 0) {
+  if (value >= no_constraint_ || value < 0) {
     node_.reset();  // no constraint: closing drops our request
     return Status::Ok();
   }
@@ -35,12 +36,18 @@ Status CpuLatencyBackend::apply_value(const Device&, KnobId knob, std::int32_t v
 }
 
 Status CpuLatencyBackend::apply_range(const Device&, Range) {
-  return Status::Error(EINVAL, path_ + ": the CPU latency node has no range");
+  return Status::Error(EINVAL, path_ + ": a CPU latency node has no range");
 }
 
 std::shared_ptr<DeviceBackend> make_cpu_latency_backend(std::shared_ptr<SysfsRoot> root,
                                                         std::string node) {
-  return std::make_shared<CpuLatencyBackend>(std::move(root), std::move(node));
+  return std::make_shared<CpuLatencyBackend>(std::move(root), std::move(node), kCpuLatencyDefault);
+}
+
+std::shared_ptr<DeviceBackend> make_cpu_wakeup_latency_backend(std::shared_ptr<SysfsRoot> root,
+                                                               std::string node) {
+  return std::make_shared<CpuLatencyBackend>(std::move(root), std::move(node),
+                                             kCpuWakeupLatencyDefault);
 }
 
 }  // namespace perfqos::backends

@@ -1,7 +1,10 @@
-// CpuLatencyBackend: the `cpu_dma_latency` class device on the kernel's CPU latency QoS node
-// (DESIGN §7, default /dev/cpu_dma_latency).
+// CpuLatencyBackend: a CPU latency PM QoS class device on its kernel node (DESIGN §7):
+// `cpu_dma_latency` on /dev/cpu_dma_latency, and `cpu_wakeup_latency` on
+// /dev/cpu_wakeup_latency (Linux 6.19, CONFIG_PM_QOS_CPU_SYSTEM_WAKEUP), which has the same user
+// ABI. The two differ only in their no-constraint value (kCpuLatencyDefault, 2000 s, and
+// kCpuWakeupLatencyDefault, S32_MAX).
 //
-// While the effective value is a constraint (below kCpuLatencyDefault) the backend holds one
+// While the effective value is a constraint (below the no-constraint value) the backend holds one
 // open file description on the node and writes the value as a native-endian binary s32 (a
 // 4-byte write). When the effective value returns to the default it closes the node, so the
 // kernel drops our request; the kernel also drops it if the daemon dies, which is why this knob
@@ -18,12 +21,15 @@
 
 #include "backends/sysfs.h"
 #include "model/device.h"
+#include "model/device_specs.h"
 
 namespace perfqos::backends {
 
 class CpuLatencyBackend final : public DeviceBackend {
  public:
-  explicit CpuLatencyBackend(std::shared_ptr<SysfsRoot> root, std::string node = kCpuLatencyNode);
+  // `no_constraint`: the class's no-constraint value; at or above it the node is closed.
+  explicit CpuLatencyBackend(std::shared_ptr<SysfsRoot> root, std::string node = kCpuLatencyNode,
+                             std::int32_t no_constraint = kCpuLatencyDefault);
 
   Status apply_value(const Device& device, KnobId knob, std::int32_t value) override;
   Status apply_range(const Device& device, Range range) override;
@@ -34,6 +40,7 @@ class CpuLatencyBackend final : public DeviceBackend {
  private:
   std::shared_ptr<SysfsRoot> root_;
   std::string path_;
+  std::int32_t no_constraint_;
   std::unique_ptr<HeldNode> node_;
 };
 
@@ -41,5 +48,11 @@ class CpuLatencyBackend final : public DeviceBackend {
 // pm_qos_class_spec(PmQosClass::kCpuDmaLatency).
 std::shared_ptr<DeviceBackend> make_cpu_latency_backend(std::shared_ptr<SysfsRoot> root,
                                                         std::string node = kCpuLatencyNode);
+
+// The backend for pm_qos_class_spec(PmQosClass::kCpuWakeupLatency), on `node` (a path under the
+// root). REQUIRES: the node exists (without it the class is model only: the daemon registers
+// it with no backend).
+std::shared_ptr<DeviceBackend> make_cpu_wakeup_latency_backend(
+    std::shared_ptr<SysfsRoot> root, std::string node = kCpuWakeupLatencyNode);
 
 }  // namespace perfqos::backends

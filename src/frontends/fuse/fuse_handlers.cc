@@ -306,6 +306,10 @@ struct FuseHandlers {
       fuse_reply_err(req, err);
       return;
     }
+    if (value < 0 && node.refuses_negative) {
+      fuse_reply_err(req, EINVAL);
+      return;
+    }
     const admission::Requester who = requester(req, f);
     Status s = t.executor_.call([&]() -> Status {
       if (node.gone.load(std::memory_order_relaxed)) {

@@ -1,8 +1,10 @@
 // FuseTree: perfqosd's FUSE device tree (DESIGN §5), mounted at /run/perfqos/dev by default:
 //
 //   cpu_dma_latency, network_latency,      the kernel's PM QoS class-node ABI (class_node.h):
-//   network_throughput, memory_bandwidth   open for writing adds a request at the default,
-//                                          write sets it, read gives the effective value
+//   network_throughput, memory_bandwidth,  open for writing adds a request at the default,
+//   cpu_wakeup_latency                     write sets it, read gives the effective value
+//                                          (cpu_wakeup_latency, as Linux 6.19's node, refuses
+//                                          every negative write, -1 included)
 //   perf_qos/<device>                      the perf QoS ioctl ABI (perfqos/perf_qos_ioctl.h) for
 //                                          every device with a range knob, following the registry
 //

@@ -7,6 +7,10 @@
 
 namespace perfqos::daemon {
 
+// Class numbers are fixed by position in kPmQosClasses and must never reach the perf counter's
+// first number (next_perf_ino_ starts at 16), or a class could take a perf device's old number.
+static_assert(kFirstClassIno + std::size(kPmQosClasses) <= 16);
+
 void InodeTable::reset() {
   auto root = std::make_shared<FuseNode>();
   root->ino = kRootIno;
@@ -25,7 +29,7 @@ void InodeTable::add_device(const std::shared_ptr<Device>& device) {
   auto node = std::make_shared<FuseNode>();
   node->name = device->name();
   node->device = device;
-  if (device->kind() == "class") {
+  if (device->kind() == "class" || device->kind() == kModelOnlyKind) {
     for (std::size_t i = 0; i < std::size(kPmQosClasses); ++i) {
       if (device->name() != to_string(kPmQosClasses[i])) continue;
       const std::vector<const Knob*> knobs = device->knobs();
@@ -35,6 +39,7 @@ void InodeTable::add_device(const std::shared_ptr<Device>& device) {
       node->parent = kRootIno;
       node->knob = knobs[0];
       node->knob_id = knobs[0]->id();
+      node->refuses_negative = kPmQosClasses[i] == PmQosClass::kCpuWakeupLatency;
     }
   } else if (const Knob* range = device->knob(KnobId::kRange)) {
     node->kind = FuseNode::Kind::kPerf;

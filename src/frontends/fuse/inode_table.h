@@ -1,5 +1,6 @@
 // InodeTable: the FUSE tree's nodes by inode number (fuse_tree.h, "Inode table"): fixed
-// numbers for the root (1), perf_qos (2) and the four PM QoS classes (3..6); perf devices get
+// numbers for the root (1), perf_qos (2) and the PM QoS classes in kPmQosClasses order (3..7:
+// cpu_wakeup_latency, appended, is 7; perf numbers start at 16); perf devices get
 // numbers from a 64-bit counter that is never reused, so a number an open file or the kernel's
 // cache still holds can never name another device.
 //
@@ -36,6 +37,9 @@ struct FuseNode {
   std::shared_ptr<Device> device;  // null for directories
   const Knob* knob = nullptr;      // the class's knob, or the range knob
   KnobId knob_id = KnobId::kLatency;
+  // A class node whose kernel twin refuses every negative write, -1 included, with EINVAL
+  // (/dev/cpu_wakeup_latency); the older class nodes take -1 as the default.
+  bool refuses_negative = false;
   // Set on the loop thread when the device leaves the registry; read anywhere.
   std::atomic<bool> gone{false};
 };

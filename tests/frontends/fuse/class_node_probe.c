@@ -1,6 +1,7 @@
 /* class_node_probe SCENARIO NODE [PERF_NODE]: the kernel's PM QoS class-node ABI on a perfqosd
  * FUSE node, with real open/write/read/close. NODE is cpu_dma_latency (valid requests
- * 0..2000000000, -1 = default 2000000000). See probe.h for the sync points. */
+ * 0..2000000000, -1 = default 2000000000), or cpu_wakeup_latency for the scenario "wakeup"
+ * (Linux 6.19: default S32_MAX, every negative write EINVAL). See probe.h for the sync points. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <grp.h>
@@ -260,6 +261,30 @@ static void unprivileged(const char* node, const char* perf_node) {
   close(rooted);
 }
 
+/* /dev/cpu_wakeup_latency's ABI: the open is a request at S32_MAX (no constraint), a 4-byte
+ * write is an s32, other text is hexadecimal, and every negative value, -1 included, is EINVAL. */
+static void wakeup(const char* node) {
+  int fd = open(node, O_RDWR);
+  CHECK(fd >= 0);
+  CHECK_EQ(read_s32(fd), INT32_MAX);
+  CHECK_ERR(write_s32(fd, 150), 0);
+  CHECK_EQ(read_s32(fd), 150);
+  sync_point("set-150");
+  CHECK_ERR(write_s32(fd, -1), EINVAL);
+  CHECK_ERR(write_s32(fd, -2), EINVAL);
+  CHECK_EQ(read_s32(fd), 150); /* refused writes change nothing */
+  CHECK_ERR(write_s32(fd, INT32_MAX), 0);
+  CHECK_EQ(read_s32(fd), INT32_MAX);
+  TEXT(fd, "-1\n", EINVAL, INT32_MAX);
+  TEXT(fd, "7fffffff\n", 0, INT32_MAX); /* the top of the class's range */
+  TEXT(fd, "80000000", ERANGE, INT32_MAX);
+  TEXT(fd, "zz", EINVAL, INT32_MAX);
+  TEXT(fd, "c8\n", 0, 200); /* hexadecimal, as the kernel */
+  sync_point("text-200");
+  CHECK(close(fd) == 0);
+  sync_point("closed");
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s SCENARIO NODE [ARG]\n", argv[0]);
@@ -271,6 +296,8 @@ int main(int argc, char** argv) {
     binary(node);
   } else if (strcmp(scenario, "text") == 0) {
     text(node);
+  } else if (strcmp(scenario, "wakeup") == 0) {
+    wakeup(node);
   } else if (strcmp(scenario, "readonly") == 0 && argc == 4) {
     readonly(node, (int32_t)strtol(argv[3], NULL, 10));
   } else if (strcmp(scenario, "dup") == 0) {

@@ -193,9 +193,34 @@ TEST_F(FuseTreeTest, ClassNodeTextIsHexadecimalAsTheKernels) {
   EXPECT_EQ(p.wait(), 0);
 }
 
+// cpu_wakeup_latency's node, with /dev/cpu_wakeup_latency's ABI (Linux 6.19); the daemon here
+// has no such node under its sysfs root, so the class is model only and the FUSE node serves it.
+TEST_F(FuseTreeTest, WakeupLatencyNodeHasTheKernelsAbi) {
+  Probe p({probe_path("fuse_class_node_probe"), "wakeup", node("cpu_wakeup_latency")});
+  ASSERT_TRUE(p.at("set-150"));
+  auto h = holders("cpu_wakeup_latency");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].holder_kind, PERFQOS_HOLDER_FUSE);
+  EXPECT_EQ(effective("cpu_wakeup_latency").value, 150);
+  // MIN with a socket holder's request.
+  std::uint32_t id = 0;
+  ASSERT_EQ(perfqos_add(client_, "cpu_wakeup_latency", nullptr, 90, &id, nullptr), 0);
+  EXPECT_EQ(effective("cpu_wakeup_latency").value, 90);
+  ASSERT_EQ(perfqos_remove(client_, id, nullptr), 0);
+  p.go();
+  ASSERT_TRUE(p.at("text-200"));
+  EXPECT_EQ(effective("cpu_wakeup_latency").value, 200);
+  p.go();
+  ASSERT_TRUE(p.at("closed"));
+  EXPECT_TRUE(eventually([&] { return active("cpu_wakeup_latency") == 0; }));
+  EXPECT_EQ(effective("cpu_wakeup_latency").value, INT32_MAX);
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
 TEST_F(FuseTreeTest, EveryClassNodeIsThere) {
-  for (const char* name :
-       {"cpu_dma_latency", "network_latency", "network_throughput", "memory_bandwidth"}) {
+  for (const char* name : {"cpu_dma_latency", "network_latency", "network_throughput",
+                           "memory_bandwidth", "cpu_wakeup_latency"}) {
     struct stat st {};
     ASSERT_EQ(::stat(node(name).c_str(), &st), 0) << name;
     EXPECT_TRUE(S_ISREG(st.st_mode)) << name;
@@ -392,6 +417,30 @@ TEST_F(FuseTreeTest, StaleMountOfAKilledInstanceIsReplaced) {
 
 // An unmodified program written for the kernel's /dev/cpu_dma_latency, run with our node
 // bind-mounted over it in a private mount namespace.
+// A program written for Linux 6.19's /dev/cpu_wakeup_latency, on a kernel without it: in a
+// private mount namespace a tmpfs over /dev gives the path a file to bind perfqosd's node over.
+TEST_F(FuseTreeTest, ProgramForDevCpuWakeupLatencyWorksOverABindMount) {
+  if (std::system("unshare -m true >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "unshare -m fails here (needs CAP_SYS_ADMIN and util-linux)";
+  }
+  const std::string script =
+      "{ [ -e /dev/cpu_wakeup_latency ] || { mount -t tmpfs perfqos-test /dev && "
+      ": > /dev/cpu_wakeup_latency; }; } && mount --bind '" +
+      node("cpu_wakeup_latency") + "' /dev/cpu_wakeup_latency && exec '" +
+      probe_path("fuse_latency_tool") + "' 42 /dev/cpu_wakeup_latency";
+  Probe p({"unshare", "-m", "--propagation", "private", "sh", "-c", script});
+  ASSERT_TRUE(p.at("holding 42"));
+  auto h = holders("cpu_wakeup_latency");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].holder_kind, PERFQOS_HOLDER_FUSE);
+  EXPECT_EQ(h[0].value, 42);
+  EXPECT_EQ(effective("cpu_wakeup_latency").value, 42);
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+  EXPECT_TRUE(eventually([&] { return active("cpu_wakeup_latency") == 0; }));
+  EXPECT_EQ(effective("cpu_wakeup_latency").value, INT32_MAX);
+}
+
 TEST_F(FuseTreeTest, ProgramForDevCpuDmaLatencyWorksOverABindMount) {
   struct stat st {};
   if (::stat("/dev/cpu_dma_latency", &st) != 0) {

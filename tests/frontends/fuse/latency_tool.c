@@ -1,7 +1,8 @@
-/* latency_tool MICROSECONDS: written the way latency-sensitive programs use the kernel's
+/* latency_tool MICROSECONDS [NODE]: written the way latency-sensitive programs use the kernel's
  * /dev/cpu_dma_latency (audio servers, trading and robotics loops, cyclictest): open it
  * O_RDWR, write the bound as a 4-byte s32, keep the descriptor open while working, close.
- * It names /dev/cpu_dma_latency and nothing else; the test bind-mounts perfqosd's node there.
+ * It names /dev/cpu_dma_latency (or NODE, a kernel path such as /dev/cpu_wakeup_latency) and
+ * nothing else; the test bind-mounts perfqosd's node there.
  * "Working" lasts until a line arrives on stdin. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -11,18 +12,19 @@
 #include <unistd.h>
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s MICROSECONDS\n", argv[0]);
+  if (argc != 2 && argc != 3) {
+    fprintf(stderr, "usage: %s MICROSECONDS [NODE]\n", argv[0]);
     return 2;
   }
+  const char* node = argc == 3 ? argv[2] : "/dev/cpu_dma_latency";
   int32_t latency = (int32_t)strtol(argv[1], NULL, 10);
-  int fd = open("/dev/cpu_dma_latency", O_RDWR);
+  int fd = open(node, O_RDWR);
   if (fd < 0) {
-    perror("open /dev/cpu_dma_latency");
+    perror(node);
     return 1;
   }
   if (write(fd, &latency, sizeof latency) != (ssize_t)sizeof latency) {
-    perror("write /dev/cpu_dma_latency");
+    perror(node);
     return 1;
   }
   int32_t now = 0;
