@@ -377,6 +377,19 @@ class Harness {
   Shadow shadows_[kConnections];
 };
 
+// Reasons and application ids (protocol version 2): fine, empty, control characters, broken
+// UTF-8, C1 controls, at the limits.
+const std::string kNotes[] = {"",
+                              "recording",
+                              "a\nb",
+                              "\x1b[2J",
+                              "\xc3",
+                              "\xc2\x85",
+                              "\xed\xa0\x80",
+                              "caf\xc3\xa9",
+                              std::string(63, 'a'),
+                              std::string(127, 'r')};
+
 // Reads the input a byte at a time; 0 past the end.
 class Bytes {
  public:
@@ -422,7 +435,8 @@ std::optional<p::Message> structured(Bytes& in, const std::vector<std::uint32_t>
       return p::DescribeRequest{device};
     case 3:
     case 4:
-      return p::AddRequest{device, knob, end, value, 0};
+      return p::AddRequest{
+          device, knob, end, value, 0, pick(kNotes, in.next()), pick(kNotes, in.next())};
     case 5:
       return p::UpdateRequest{id, value};
     case 6:

@@ -137,6 +137,16 @@ struct perfqos_holder_info {
   uint32_t remaining_ms; /* until the request expires; 0 = untimed */
 };
 
+/* Since PERFQOS_0.2: a request as perfqos_status_noted() shows it, with what its requester said
+ * of it. (perfqos_holder_info cannot grow within this soname.) */
+#define PERFQOS_MAX_REASON 127
+#define PERFQOS_MAX_APP_ID 63
+struct perfqos_holder_note_info {
+  struct perfqos_holder_info holder;
+  char reason[PERFQOS_MAX_REASON + 1]; /* why it is held; "" when not said */
+  char app_id[PERFQOS_MAX_APP_ID + 1]; /* the application that holds it; "" when not said */
+};
+
 /* A cap or floor of a cgroup's data on one knob ("min"/"max" for range knobs). */
 struct perfqos_cgroup_limit {
   char knob[32];
@@ -232,6 +242,18 @@ PERFQOS_EXPORT int perfqos_add_timed(struct perfqos_client* client, const char* 
                                      const char* knob, int32_t value, uint32_t duration_ms,
                                      uint32_t* id, struct perfqos_change* change);
 
+/* Since PERFQOS_0.2. As perfqos_add_timed, with why the request is held (reason, at most
+ * PERFQOS_MAX_REASON bytes) and which application holds it (app_id, at most PERFQOS_MAX_APP_ID
+ * bytes); either may be NULL or "". Both must be printable UTF-8 without control characters:
+ * -EINVAL otherwise, naming the field and the limit (they end up in logs). They are shown by
+ * perfqos_status_noted(). Needs a daemon speaking protocol version 2: the first call on a
+ * connection agrees on the version with a HELLO; -EPROTONOSUPPORT from an older daemon when
+ * reason or app_id is not empty. */
+PERFQOS_EXPORT int perfqos_add_noted(struct perfqos_client* client, const char* device,
+                                     const char* knob, int32_t value, uint32_t duration_ms,
+                                     const char* reason, const char* app_id, uint32_t* id,
+                                     struct perfqos_change* change);
+
 /* Adds n requests in one pipelined exchange. ids[i] receives the id of specs[i] (0 if it
  * failed) and, if results is not NULL, results[i] its 0 / -errno. Returns 0 when every request
  * succeeded, else the first failure. Requests that succeeded are kept. */
@@ -272,6 +294,12 @@ PERFQOS_EXPORT int perfqos_next_event(struct perfqos_client* client, struct perf
  * rarely, listed twice. */
 PERFQOS_EXPORT int perfqos_status(struct perfqos_client* client, const char* device,
                                   struct perfqos_holder_info** holders, size_t* count);
+
+/* Since PERFQOS_0.2. As perfqos_status, each request with its reason and application id (empty
+ * from a daemon that speaks only protocol version 1). Free *holders with perfqos_free. */
+PERFQOS_EXPORT int perfqos_status_noted(struct perfqos_client* client, const char* device,
+                                        struct perfqos_holder_note_info** holders,
+                                        size_t* count);
 
 /* The per-cgroup data of one device (device not NULL/"") or of all: *entries becomes an array of
  * *count entries (free with perfqos_free), one per (device, cgroup), fetched page by page.

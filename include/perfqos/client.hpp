@@ -159,6 +159,22 @@ class Client {
     return check(rc);
   }
 
+  // Why a request is held and which application holds it (perfqos_add_noted); empty = not said.
+  struct Note {
+    std::string reason;
+    std::string app_id;
+  };
+  // As add(), with a note; an empty note sends none (and works with any daemon).
+  Status add(const std::string& device, const std::string& knob, std::int32_t value,
+             const Note& note, HeldRequest* out, perfqos_change* change = nullptr,
+             std::uint32_t duration_ms = 0) {
+    std::uint32_t id = 0;
+    int rc = perfqos_add_noted(get(), device.c_str(), knob.c_str(), value, duration_ms,
+                               note.reason.c_str(), note.app_id.c_str(), &id, change);
+    if (rc == 0) *out = HeldRequest(client_, id);
+    return check(rc);
+  }
+
   Status read(const std::string& device, const std::string& knob, perfqos_effective* out) {
     return check(perfqos_read(get(), device.c_str(), knob.c_str(), out));
   }
@@ -184,6 +200,16 @@ class Client {
     perfqos_holder_info* array = nullptr;
     size_t n = 0;
     int rc = perfqos_status(get(), device.c_str(), &array, &n);
+    if (rc == 0) out->assign(array, array + n);
+    perfqos_free(array);
+    return check(rc);
+  }
+
+  // As holders(), each request with its reason and application id.
+  Status holders(const std::string& device, std::vector<perfqos_holder_note_info>* out) {
+    perfqos_holder_note_info* array = nullptr;
+    size_t n = 0;
+    int rc = perfqos_status_noted(get(), device.c_str(), &array, &n);
     if (rc == 0) out->assign(array, array + n);
     perfqos_free(array);
     return check(rc);

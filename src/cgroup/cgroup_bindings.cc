@@ -41,7 +41,14 @@ Status CgroupBindings::activate(Binding& b, RequestOutcome* out) {
   }
   if (b.holder->size() > 0) return Status::Ok();
   Status s = admission_.place_bound(*b.holder, b.target, b.value, out);
-  if (!s.ok()) b.holder.reset();
+  if (!s.ok()) {
+    b.holder.reset();
+    return s;
+  }
+  if (!b.reason.empty() || !b.app_id.empty()) {
+    for (const HeldRequest* r : b.holder->requests())
+      b.holder->annotate(r->id(), b.reason, b.app_id);
+  }
   return s;
 }
 
@@ -67,7 +74,8 @@ void CgroupBindings::on_state(std::uint32_t id, CgroupState state) {
 
 Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgroup,
                             const RequestTarget& target, std::int32_t value, std::uint32_t* id,
-                            RequestOutcome* out) {
+                            RequestOutcome* out, const std::string& reason,
+                            const std::string& app_id) {
   if (watcher_ == nullptr) {
     return Status::Error(EOPNOTSUPP, "bind: no cgroup2 file system is mounted on this system");
   }
@@ -91,6 +99,8 @@ Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgr
   b->value = value;
   b->uid = binder.uid;
   b->gid = binder.gid;
+  b->reason = reason;
+  b->app_id = app_id;
   const std::uint32_t bid = b->id;
   CgroupState now = CgroupState::kMissing;
   b->watch_id = watcher_->watch(

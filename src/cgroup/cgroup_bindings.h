@@ -47,6 +47,8 @@ class CgroupBindings {
     uid_t uid = 0;
     gid_t gid = 0;
     std::string origin;  // "file:line" for the config's, "" for a client's
+    std::string reason;  // as BIND gave them (protocol version 2); kept on the request
+    std::string app_id;
     bool active() const { return holder != nullptr && holder->size() > 0; }
 
    private:
@@ -70,8 +72,10 @@ class CgroupBindings {
   // cgroup; EACCES: not a cgroup this binder may bind; EDQUOT: over a binding quota;
   // EOPNOTSUPP: no cgroup2; the broker's errors when the cgroup is populated and the request
   // cannot be placed. On any error nothing is bound. `*out` tells whether it took effect now.
+  // `reason` and `app_id` (checked by the caller) go with the request each time it is placed.
   Status bind(const HolderIdentity& binder, const std::string& cgroup, const RequestTarget& target,
-              std::int32_t value, std::uint32_t* id, RequestOutcome* out);
+              std::int32_t value, std::uint32_t* id, RequestOutcome* out,
+              const std::string& reason = {}, const std::string& app_id = {});
   // ENOENT: no such binding; EPERM: not root and not the binder, or a binding of the config.
   Status unbind(std::uint32_t id, uid_t who, RequestOutcome* out);
 

@@ -81,6 +81,15 @@ void to_c(const protocol::HolderEntry& in, perfqos_holder_info* out) {
   out->remaining_ms = in.remaining_ms;
 }
 
+void to_c(const protocol::HolderEntry& in, perfqos_holder_note_info* out) {
+  std::memset(out, 0, sizeof *out);
+  to_c(in, &out->holder);
+  static_assert(protocol::kMaxReason == PERFQOS_MAX_REASON);
+  static_assert(protocol::kMaxAppId == PERFQOS_MAX_APP_ID);
+  copy(out->reason, in.reason);
+  copy(out->app_id, in.app_id);
+}
+
 void to_c(const protocol::CgroupDataEntry& in, perfqos_cgroup_info* out) {
   std::memset(out, 0, sizeof *out);
   copy(out->device, in.device);

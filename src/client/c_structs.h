@@ -18,6 +18,7 @@ void to_c(const protocol::Effective& in, perfqos_effective* out);
 void to_c(const protocol::Change& in, perfqos_change* out);
 void to_c(const protocol::DeviceInfo& in, perfqos_device_info* out);
 void to_c(const protocol::HolderEntry& in, perfqos_holder_info* out);
+void to_c(const protocol::HolderEntry& in, perfqos_holder_note_info* out);
 void to_c(const protocol::CgroupDataEntry& in, perfqos_cgroup_info* out);
 void to_c(const protocol::Notification& in, std::uint32_t dropped, perfqos_event* out);
 

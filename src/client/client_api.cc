@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "client/connection.h"
 #include "client/socket_connect.h"
 #include "perfqos/client.h"
+#include "protocol/field_rules.h"
 #include "protocol/limits.h"
 
 struct perfqos_client {
@@ -79,8 +81,20 @@ const char* or_empty(const char* s) {
   return s != nullptr ? s : "";
 }
 
-Status invalid(const char* what) {
+Status invalid(const std::string& what) {
   return Status::Error(EINVAL, what);
+}
+
+// Agrees on the protocol version once per connection (a HELLO; version 1 frames until then,
+// which every daemon reads). A daemon that answers with version 1 keeps the connection there.
+Status negotiate(perfqos_client* c) {
+  if (c->connection.negotiated()) return Status::Ok();
+  protocol::HelloReply reply;
+  Status s = call(c, protocol::HelloRequest{protocol::kVersion, "libperfqos"}, &reply);
+  if (!s.ok()) return s;
+  c->connection.set_version(std::clamp(reply.version, protocol::kMinVersion, protocol::kVersion));
+  c->connection.set_negotiated();
+  return Status::Ok();
 }
 
 // Fetches every page of a paginated list. fetch(offset, &page_items, &total, &next) -> Status.
@@ -215,6 +229,9 @@ int perfqos_hello(perfqos_client* client, int* version, char server_name[64]) {
     protocol::HelloReply reply;
     Status s = call(client, protocol::HelloRequest{protocol::kVersion, "libperfqos"}, &reply);
     if (!s.ok()) return s;
+    client->connection.set_version(
+        std::clamp(reply.version, protocol::kMinVersion, protocol::kVersion));
+    client->connection.set_negotiated();
     if (version != nullptr) *version = reply.version;
     if (server_name != nullptr) {
       std::size_t n = std::min<std::size_t>(reply.server_name.size(), 63);
@@ -264,6 +281,43 @@ int perfqos_add_timed(perfqos_client* client, const char* device, const char* kn
     Status s =
         call(client, protocol::AddRequest{device, address.knob, address.end, value, duration_ms},
              &reply);
+    if (!s.ok()) return s;
+    if (id != nullptr) *id = reply.request_id;
+    set_change(reply.change, change);
+    return Status::Ok();
+  });
+}
+
+int perfqos_add_noted(perfqos_client* client, const char* device, const char* knob, int32_t value,
+                      uint32_t duration_ms, const char* reason, const char* app_id, uint32_t* id,
+                      perfqos_change* change) {
+  return run(client, [&] {
+    if (device == nullptr) return invalid("device is NULL");
+    protocol::AddRequest add;
+    add.device = device;
+    auto address = perfqos::clientlib::knob_address(knob);
+    add.knob = std::move(address.knob);
+    add.end = address.end;
+    add.value = value;
+    add.duration_ms = duration_ms;
+    add.reason = or_empty(reason);
+    add.app_id = or_empty(app_id);
+    if (auto why = protocol::check_note("reason", add.reason, protocol::kMaxReason)) {
+      return invalid(*why);
+    }
+    if (auto why = protocol::check_note("app_id", add.app_id, protocol::kMaxAppId)) {
+      return invalid(*why);
+    }
+    if (!add.reason.empty() || !add.app_id.empty()) {
+      if (Status s = negotiate(client); !s.ok()) return s;
+      if (client->connection.version() < 2) {
+        return Status::Error(EPROTONOSUPPORT,
+                             "this perfqosd speaks protocol version 1, which carries no reason "
+                             "or application id");
+      }
+    }
+    protocol::AddReply reply;
+    Status s = call(client, add, &reply);
     if (!s.ok()) return s;
     if (id != nullptr) *id = reply.request_id;
     set_change(reply.change, change);
@@ -393,6 +447,28 @@ int perfqos_status(perfqos_client* client, const char* device, perfqos_holder_in
         [n = 0](const protocol::HolderEntry&) mutable { return std::to_string(n++); }, &all);
     if (!s.ok()) return s;
     return to_c_array(all, holders, count);
+  });
+}
+
+int perfqos_status_noted(perfqos_client* client, const char* device,
+                         perfqos_holder_note_info** holders, size_t* count) {
+  return run(client, [&] {
+    if (holders == nullptr || count == nullptr) return invalid("holders or count is NULL");
+    if (Status s = negotiate(client); !s.ok()) return s;
+    std::vector<protocol::HolderEntry> all;
+    Status s = fetch_all<protocol::HolderEntry>(
+        [&](std::uint32_t offset, std::vector<protocol::HolderEntry>* page, std::uint32_t* total,
+            std::uint32_t* next) {
+          protocol::StatusReply reply;
+          Status r = call(client, protocol::StatusRequest{or_empty(device), offset, 0}, &reply);
+          *page = std::move(reply.entries);
+          *total = reply.total;
+          *next = reply.next_offset;
+          return r;
+        },
+        [n = 0](const protocol::HolderEntry&) mutable { return std::to_string(n++); }, &all);
+    if (!s.ok()) return s;
+    return to_c_array<perfqos_holder_note_info>(all, holders, count);
   });
 }
 

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <variant>
 
 #include "perfqos/client.h"
 #include "protocol/codec.h"
@@ -65,7 +66,8 @@ Status Connection::submit(const Message& request, std::uint32_t* tag) {
   std::uint32_t t = next_tag_++;
   if (next_tag_ == 0) next_tag_ = 1;  // tag 0 belongs to notifications
   std::vector<std::uint8_t> bytes;
-  Status s = protocol::encode(Frame{t, request}, &bytes);
+  const bool hello = std::holds_alternative<protocol::HelloRequest>(request);
+  Status s = protocol::encode(Frame{t, request, hello ? protocol::kMinVersion : version_}, &bytes);
   if (!s.ok()) return Status::Error(s.code() == EMSGSIZE ? EMSGSIZE : EINVAL, s.message());
   const auto deadline = this->deadline();
   for (;;) {

@@ -41,6 +41,12 @@ class Connection {
 
   int fd() const { return fd_.get(); }
   int timeout_ms() const { return timeout_ms_; }
+  // The protocol version requests are sent in: kMinVersion until a HELLO agreed on a newer one
+  // (HELLO itself always goes in kMinVersion, which every daemon reads).
+  std::uint8_t version() const { return version_; }
+  void set_version(std::uint8_t version) { version_ = version; }
+  bool negotiated() const { return negotiated_; }
+  void set_negotiated() { negotiated_ = true; }
   void set_timeout_ms(int ms);
 
   // Sends a request; *tag receives the tag its reply will carry.
@@ -78,6 +84,8 @@ class Connection {
   int timeout_ms_;
   bool blocking_recv_ = false;  // own socket, blocking, SO_RCVTIMEO = timeout_ms_
   std::uint32_t next_tag_ = 1;
+  std::uint8_t version_ = protocol::kMinVersion;
+  bool negotiated_ = false;
   std::set<std::uint32_t> outstanding_;               // sent, reply not yet received
   std::set<std::uint32_t> abandoned_;                 // sent, waiter gave up: discard the reply
   std::map<std::uint32_t, protocol::Message> ready_;  // received, not yet claimed

@@ -46,6 +46,14 @@ Holder::~Holder() {
   while (!requests_.empty()) broker_->drop(*requests_.begin()->second, /*write_backend=*/true);
 }
 
+bool Holder::annotate(RequestId id, std::string reason, std::string app_id) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return false;
+  it->second->reason_ = std::move(reason);
+  it->second->app_id_ = std::move(app_id);
+  return true;
+}
+
 const HeldRequest* Holder::find(RequestId id) const {
   auto it = requests_.find(id);
   return it == requests_.end() ? nullptr : it->second.get();

@@ -65,6 +65,10 @@ class HeldRequest {
   // True when this request currently sets (or, for SUM and FLAGS, contributes to) the effective
   // value. False once the device is gone.
   bool binding() const;
+  // What the requester said of it (the protocol bounds both): why it is held and which
+  // application holds it; "" when not said.
+  const std::string& reason() const { return reason_; }
+  const std::string& app_id() const { return app_id_; }
 
  private:
   friend class Broker;
@@ -78,6 +82,8 @@ class HeldRequest {
   RangeEnd end_ = RangeEnd::kMin;
   Request request_;
   std::optional<Deadline> expiry_;
+  std::string reason_;
+  std::string app_id_;
   RequestSequence::Handle in_device_ = 0;
   std::multimap<Deadline, HeldRequest*>::iterator in_expiry_;
 };
@@ -94,6 +100,9 @@ class Holder {
   const HeldRequest* find(RequestId id) const;
   // In id order.
   std::vector<const HeldRequest*> requests() const;
+  // Records why request `id` is held and by which application (shown by STATUS). False when
+  // this holder has no request with that id.
+  bool annotate(RequestId id, std::string reason, std::string app_id);
 
  private:
   friend class Broker;

@@ -47,7 +47,13 @@ bool decode_body(Opcode op, FieldReader& reader, Message* out) {
 
 Status encode(const Frame& frame, std::vector<std::uint8_t>* out) {
   out->assign(kHeaderSize, 0);
+  if (frame.version < kMinVersion || frame.version > kVersion) {
+    return Status::Error(EINVAL, "cannot encode version " + std::to_string(frame.version) +
+                                     " (this side speaks " + std::to_string(kMinVersion) + ".." +
+                                     std::to_string(kVersion) + ")");
+  }
   FieldWriter writer(out);
+  writer.set_version(frame.version);
   std::visit([&writer](const auto& message) { layout(writer, message); }, frame.message);
   if (writer.failed()) return writer.status();
   if (out->size() > kMaxFrameSize) {
@@ -56,7 +62,7 @@ Status encode(const Frame& frame, std::vector<std::uint8_t>* out) {
                                        " bytes exceeds the maximum " +
                                        std::to_string(kMaxFrameSize) + " (paginate)");
   }
-  (*out)[0] = kVersion;
+  (*out)[0] = frame.version;
   (*out)[1] = static_cast<std::uint8_t>(opcode_of(frame.message));
   put_le(out, 4, frame.tag, 4);
   put_le(out, 8, static_cast<std::uint32_t>(out->size() - kHeaderSize), 4);
@@ -73,10 +79,10 @@ Status decode(std::span<const std::uint8_t> bytes, Direction direction, Frame* o
     return Status::Error(EBADMSG, "frame truncated in the header (" + std::to_string(bytes.size()) +
                                       " of " + std::to_string(kHeaderSize) + " bytes)");
   }
-  if (bytes[0] != kVersion) {
+  if (bytes[0] < kMinVersion || bytes[0] > kVersion) {
     return Status::Error(EPROTONOSUPPORT, "unsupported version " + std::to_string(bytes[0]) +
-                                              " (this side speaks " + std::to_string(kVersion) +
-                                              ")");
+                                              " (this side speaks " + std::to_string(kMinVersion) +
+                                              ".." + std::to_string(kVersion) + ")");
   }
   if (!is_known_opcode(bytes[1])) {
     return Status::Error(EBADMSG, "unknown opcode " + hex(bytes[1]));
@@ -97,7 +103,9 @@ Status decode(std::span<const std::uint8_t> bytes, Direction direction, Frame* o
                                       std::to_string(bytes.size() - kHeaderSize));
   }
   out->tag = get_le(bytes, 4, 4);
+  out->version = bytes[0];
   FieldReader reader(bytes.subspan(kHeaderSize));
+  reader.set_version(bytes[0]);
   decode_body(op, reader, &out->message);
   if (reader.failed()) return reader.status();
   if (reader.remaining() != 0) {
@@ -114,7 +122,8 @@ std::uint32_t peek_tag(std::span<const std::uint8_t> bytes) {
 Frame error_frame(std::uint32_t tag, const Status& status) {
   ErrorReply reply;
   reply.status = ReplyStatus::Error(status.ok() ? EBADMSG : status.code(), status.message());
-  return Frame{tag, std::move(reply)};
+  // The ERROR layout is the same in every version; the oldest is one any client can read.
+  return Frame{tag, std::move(reply), kMinVersion};
 }
 
 namespace {

@@ -7,7 +7,7 @@
 // decode() never reads outside `bytes`, never allocates from a length it has not checked against
 // the limits and the remaining bytes, and refuses trailing bytes. Its errors name the field:
 // "frame truncated in field 'device'", "field 'comm' longer than 15 bytes (20)",
-// "unknown opcode 0x7f", "unsupported version 9 (this side speaks 1)".
+// "unknown opcode 0x7f", "unsupported version 9 (this side speaks 1..2)".
 //
 // Thread safety: stateless; call from any thread.
 #pragma once

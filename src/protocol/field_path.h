@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string>
 
+#include "protocol/limits.h"
 #include "util/status.h"
 
 namespace perfqos::protocol {
@@ -18,6 +19,10 @@ class FieldPath {
   static constexpr std::size_t kNoIndex = static_cast<std::size_t>(-1);
 
   bool failed() const { return !status_.ok(); }
+  // The protocol version of the frame being read or written; layouts add the fields of newer
+  // versions only when it is new enough.
+  std::uint8_t version() const { return version_; }
+  void set_version(std::uint8_t version) { version_ = version; }
   const Status& status() const { return status_; }
 
   // The full name of `field` under the current path. Built by appending to one string only:
@@ -70,6 +75,7 @@ class FieldPath {
   };
   std::array<Part, kMaxDepth> parts_{};
   std::size_t depth_ = 0;
+  std::uint8_t version_ = kVersion;
   Status status_;
 };
 

@@ -19,4 +19,11 @@ enum class Charset {
 std::optional<std::string> check_string(std::string_view value, std::size_t max_bytes,
                                         Charset charset);
 
+// Null when `value` may be a request's reason or application id (`field`, at most `max_bytes`):
+// valid UTF-8 without control characters (they end up in logs). Otherwise the whole message,
+// naming the field and the limit: "reason: contains control character 0x0a (allowed: at most
+// 127 bytes of printable UTF-8)". Both sides check it; the daemon refuses with EINVAL.
+std::optional<std::string> check_note(std::string_view field, std::string_view value,
+                                      std::size_t max_bytes);
+
 }  // namespace perfqos::protocol

@@ -87,6 +87,10 @@ void layout(V& v, M& m) {
   v.str("label", m.label, kMaxLabel);
   v.boolean("binding", m.binding);
   v.u32("remaining_ms", m.remaining_ms);
+  if (v.version() >= 2) {
+    v.str("reason", m.reason, kMaxReason);
+    v.str("app_id", m.app_id, kMaxAppId);
+  }
 }
 
 template <class V, Of<CgroupKnobLimit> M>
@@ -150,6 +154,10 @@ void layout(V& v, M& m) {
   v.enumeration("end", m.end, kLastEnd);
   v.i32("value", m.value);
   v.u32("duration_ms", m.duration_ms);
+  if (v.version() >= 2) {
+    v.str("reason", m.reason, kMaxReason);
+    v.str("app_id", m.app_id, kMaxAppId);
+  }
 }
 template <class V, Of<AddReply> M>
 void layout(V& v, M& m) {
@@ -229,6 +237,10 @@ void layout(V& v, M& m) {
   v.str("knob", m.knob, kMaxKnobName, Charset::kName);
   v.enumeration("end", m.end, kLastEnd);
   v.i32("value", m.value);
+  if (v.version() >= 2) {
+    v.str("reason", m.reason, kMaxReason);
+    v.str("app_id", m.app_id, kMaxAppId);
+  }
 }
 template <class V, Of<BindReply> M>
 void layout(V& v, M& m) {

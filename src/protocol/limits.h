@@ -7,8 +7,11 @@
 
 namespace perfqos::protocol {
 
-// The protocol version this code speaks; every frame header carries it.
-inline constexpr std::uint8_t kVersion = 1;
+// The newest protocol version this code speaks; every frame header carries its version. Frames of
+// every version from kMinVersion to kVersion are understood; a reply is sent in the version of
+// its request (docs/protocol.md, "Versioning").
+inline constexpr std::uint8_t kVersion = 2;
+inline constexpr std::uint8_t kMinVersion = 1;
 
 // Bytes of the fixed frame header: version u8, opcode u8, reserved u16, tag u32, payload u32.
 inline constexpr std::size_t kHeaderSize = 12;
@@ -26,6 +29,9 @@ inline constexpr std::size_t kMaxComm = 15;
 inline constexpr std::size_t kMaxCgroupPath = 4095;
 inline constexpr std::size_t kMaxLabel = 63;
 inline constexpr std::size_t kMaxPeerName = 63;
+// Version 2: why a request is held and which application holds it (logged, shown by STATUS).
+inline constexpr std::size_t kMaxReason = 127;
+inline constexpr std::size_t kMaxAppId = 63;
 
 // List fields: maximum element count.
 inline constexpr std::size_t kMaxKnobsPerDevice = 16;

@@ -140,6 +140,8 @@ struct HolderEntry {
   std::string label;               // e.g. "process_1234"
   bool binding = false;            // this request currently sets the effective value
   std::uint32_t remaining_ms = 0;  // until expiry; 0 = untimed
+  std::string reason{};            // version 2: why it is held, "" when not said
+  std::string app_id{};            // version 2: the application that holds it, "" when not said
   bool operator==(const HolderEntry&) const = default;
 };
 
@@ -196,6 +198,8 @@ struct AddRequest {
   End end = End::kNone;
   std::int32_t value = -1;        // -1 = the knob's default
   std::uint32_t duration_ms = 0;  // 0 = untimed
+  std::string reason{};           // version 2: at most kMaxReason bytes of printable UTF-8
+  std::string app_id{};           // version 2: at most kMaxAppId bytes of printable UTF-8
   bool operator==(const AddRequest&) const = default;
 };
 struct AddReply {
@@ -310,6 +314,8 @@ struct BindRequest {
   std::string knob;
   End end = End::kNone;
   std::int32_t value = -1;
+  std::string reason{};  // version 2, as AddRequest's
+  std::string app_id{};  // version 2, as AddRequest's
   bool operator==(const BindRequest&) const = default;
 };
 struct BindReply {
@@ -392,6 +398,9 @@ using Message =
 struct Frame {
   std::uint32_t tag = 0;  // chosen by the client, echoed in the reply; 0 in notifications
   Message message;
+  // The header's version: a reply goes in the version of its request. Fields a version lacks
+  // are neither sent nor read in it (they read as their defaults).
+  std::uint8_t version = kVersion;
   bool operator==(const Frame&) const = default;
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "protocol/field_rules.h"
+#include "protocol/limits.h"
 
 namespace perfqos::protocol {
 
@@ -39,6 +40,8 @@ class MinSize {
   }
   void require(bool, const char*, const char*) {}
   bool failed() const { return false; }
+  // The oldest version: its encodings are the smallest, which keeps list counts a safe bound.
+  std::uint8_t version() const { return kMinVersion; }
 };
 
 template <class T>

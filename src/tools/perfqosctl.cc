@@ -42,7 +42,8 @@ struct Options {
   std::string socket;  // "" = $PERFQOS_SOCKET or the default
   int timeout_ms = PERFQOS_DEFAULT_TIMEOUT_MS;
   bool json = false;
-  bool quiet = false;  // hold, run: nothing on stderr but errors
+  bool quiet = false;         // hold, run: nothing on stderr but errors
+  client::Client::Note note;  // hold, run: --reason, --app-id
 };
 
 int fail(const std::string& message) {
@@ -312,7 +313,7 @@ int add_specs(const Options& o, Client& c, const std::vector<std::string>& texts
   for (const ResolvedSpec& r : specs) {
     perfqos_change change{};
     client::HeldRequest request;
-    client::Status s = c.add(r.spec.device, r.knob, r.value, &request, &change,
+    client::Status s = c.add(r.spec.device, r.knob, r.value, o.note, &request, &change,
                              static_cast<std::uint32_t>(duration.count()));
     if (!s.ok()) return fail(s.message());
     if (!o.json && !o.quiet) {
@@ -372,12 +373,27 @@ int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std:
   }
 }
 
-int cmd_run(const Options& o, const std::vector<std::string>& specs,
+// `run`'s default reason: the command line, cut at a character boundary to the limit (with
+// "..." when cut), control characters shown as spaces.
+std::string command_reason(const std::vector<std::string>& command) {
+  std::string line;
+  for (const std::string& a : command) {
+    if (!line.empty()) line += ' ';
+    for (unsigned char ch : a) line += (ch < 0x20 || ch == 0x7f) ? ' ' : static_cast<char>(ch);
+  }
+  if (line.size() <= PERFQOS_MAX_REASON) return line;
+  std::size_t cut = PERFQOS_MAX_REASON - 3;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xc0) == 0x80) --cut;
+  return line.substr(0, cut) + "...";
+}
+
+int cmd_run(Options o, const std::vector<std::string>& specs,
             const std::vector<std::string>& command) {
   if (command.empty()) {
     fail("run: give a command after --");
     return kExitUsage;
   }
+  if (o.note.reason.empty()) o.note.reason = command_reason(command);
   sigset_t signals = forwarded_signals();
   sigset_t old_mask;
   sigprocmask(SIG_BLOCK, &signals, &old_mask);
@@ -435,6 +451,24 @@ std::string now_text() {
   return std::string(buf) + "." + std::to_string(1000 + ms.count()).substr(1);
 }
 
+// Now as RFC 3339 with milliseconds and the local zone: 2026-12-02T12:43:17.123+00:00.
+std::string rfc3339_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm tm;
+  localtime_r(&t, &tm);
+  char date[40];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  const long offset_min = tm.tm_gmtoff / 60;
+  const long abs_min = offset_min < 0 ? -offset_min : offset_min;
+  char zone[40];
+  std::snprintf(zone, sizeof zone, "%c%02ld:%02ld", offset_min < 0 ? '-' : '+', abs_min / 60,
+                abs_min % 60);
+  return std::string(date) + "." + std::to_string(1000 + ms.count()).substr(1) + zone;
+}
+
 // The units of every device's knobs (one LIST), for status and monitor.
 int knob_units(Client& c, KnobUnits* units) {
   std::vector<perfqos_device_info> devices;
@@ -463,7 +497,7 @@ int cmd_monitor(const Options& o, const std::vector<std::string>& devices) {
     }
     const KnobValues knob = units.of(ev.device, ev.knob);
     if (o.json) {
-      Json j{{"time", now_text()}, {"device", ev.device}, {"knob", ev.knob}};
+      Json j{{"time", rfc3339_now()}, {"device", ev.device}, {"knob", ev.knob}};
       if (ev.new_value.is_range) {
         j["old_min"] = ev.old_value.min;
         j["old_max"] = ev.old_value.max;
@@ -508,10 +542,11 @@ const char* end_name(perfqos_end end) {
   return end == PERFQOS_END_MIN ? "min" : end == PERFQOS_END_MAX ? "max" : "";
 }
 
-Json json_status(const std::vector<perfqos_holder_info>& holders,
+Json json_status(const std::vector<perfqos_holder_note_info>& holders,
                  const std::vector<perfqos_cgroup_info>& groups, const KnobUnits& units) {
   Json requests = Json::array();
-  for (const perfqos_holder_info& h : holders) {
+  for (const perfqos_holder_note_info& n : holders) {
+    const perfqos_holder_info& h = n.holder;
     requests.push_back(Json{{"device", h.device},
                             {"knob", h.knob},
                             {"end", end_name(h.end)},
@@ -526,7 +561,9 @@ Json json_status(const std::vector<perfqos_holder_info>& holders,
                             {"comm", h.comm},
                             {"cgroup", h.cgroup},
                             {"label", h.label},
-                            {"remaining_ms", h.remaining_ms}});
+                            {"remaining_ms", h.remaining_ms},
+                            {"app_id", n.app_id},
+                            {"reason", n.reason}});
   }
   Json data = Json::array();
   for (const perfqos_cgroup_info& d : groups) {
@@ -550,7 +587,7 @@ Json json_status(const std::vector<perfqos_holder_info>& holders,
 int cmd_status(const Options& o, const std::string& device) {
   Client c;
   if (int rc = connect(o, &c)) return rc;
-  std::vector<perfqos_holder_info> holders;
+  std::vector<perfqos_holder_note_info> holders;
   if (client::Status s = c.holders(device, &holders); !s.ok()) return fail_on(c, device, s);
   std::vector<perfqos_cgroup_info> groups;
   if (client::Status s = c.cgroup_data(device, &groups); !s.ok()) return fail(s.message());
@@ -560,14 +597,15 @@ int cmd_status(const Options& o, const std::string& device) {
     print_json(json_status(holders, groups, units));
     return 0;
   }
-  TextTable t(
-      {"DEVICE", "KNOB", "VALUE", "SETS", "HOLDER", "PID", "UID", "COMM", "CGROUP", "EXPIRES"});
-  for (const perfqos_holder_info& h : holders) {
+  TextTable t({"DEVICE", "KNOB", "VALUE", "SETS", "HOLDER", "PID", "UID", "COMM", "CGROUP",
+               "EXPIRES", "APP", "REASON"});
+  for (const perfqos_holder_note_info& n : holders) {
+    const perfqos_holder_info& h = n.holder;
     const char* knob = h.end != PERFQOS_END_NONE ? end_name(h.end) : h.knob;
     t.add({h.device, knob, show_value_with_unit(units.of(h.device, h.knob), h.value),
            h.binding ? "yes" : "", kHolderKinds[h.holder_kind & 3], std::to_string(h.pid),
            std::to_string(h.uid), h.comm, h.cgroup,
-           h.remaining_ms ? std::to_string(h.remaining_ms) + " ms" : ""});
+           h.remaining_ms ? std::to_string(h.remaining_ms) + " ms" : "", n.app_id, n.reason});
   }
   t.print(stdout);
   if (!groups.empty()) {
@@ -683,6 +721,14 @@ int main(int argc, char** argv) {
   hold->add_option("--for", for_text,
                    "Hold for DURATION (250ms, 1.5s, 1m30s, 2h, or seconds): timed requests");
   hold->add_flag("-q,--quiet", quiet, "Do not say what is held (errors are still printed)");
+  const auto add_note_options = [&o](CLI::App* sub) {
+    sub->add_option("--reason", o.note.reason,
+                    "Why the requests are held (shown by status; at most 127 bytes of printable "
+                    "UTF-8)");
+    sub->add_option("--app-id", o.note.app_id,
+                    "Which application holds them (e.g. org.example.Recorder; at most 63 bytes)");
+  };
+  add_note_options(hold);
 
   std::vector<std::string> command;
   auto* run = app.add_subcommand(
@@ -690,6 +736,7 @@ int main(int argc, char** argv) {
   run->add_option("SPEC", specs, "DEVICE=VALUE or DEVICE.KNOB=VALUE")->required();
   run->add_option("CMD", command, "The command and its arguments, after --");
   run->add_flag("-q,--quiet", quiet, "Do not say what is held (errors are still printed)");
+  add_note_options(run);
   run->positionals_at_end();
 
   std::vector<std::string> devices;
@@ -697,7 +744,8 @@ int main(int argc, char** argv) {
   monitor->add_option("DEVICE", devices, "Devices to watch (default: all)");
   monitor->footer(
       "\nText: one line per change, 'HH:MM:SS.mmm DEVICE.KNOB OLD -> NEW' (values as in "
-      "status).\n--json: one object per change: time, device, knob, old and new (ranges: old_min, "
+      "status).\n--json: one object per change: time (RFC 3339 with milliseconds and the zone, "
+      "2026-12-02T12:43:17.123+00:00), device, knob, old and new (ranges: old_min, "
       "old_max, new_min, new_max; integers in the knob's unit), unit, dropped (changes lost "
       "just before this one)." +
       globals);
@@ -719,13 +767,16 @@ int main(int argc, char** argv) {
       "  COMM      the holder's command name\n"
       "  CGROUP    the holder's cgroup\n"
       "  EXPIRES   time left of a timed request (--for)\n"
+      "  APP       the application id the holder gave (hold/run --app-id)\n"
+      "  REASON    why it is held (hold --reason; run: the command line by default)\n"
       "Columns of the per-cgroup data: DEVICE, CGROUP, ADMITTED and REFUSED (the requests of "
       "its members the policy admitted and refused), CAPS AND FLOORS.\n\n"
       "--json prints one object {\"requests\": [...], \"cgroup_data\": [...]}. Each request: "
       "device, knob (\"range\" for either end), end (\"min\", \"max\" or \"\"), value (integer in "
       "the knob's unit, -1 = default), unit, request_id, binding (true when it sets the "
       "effective value: SETS), holder, pid, uid, gid, comm, cgroup, label, remaining_ms (0 = "
-      "untimed). Each cgroup_data entry: device, cgroup, limits ([{knob, floor, cap}], floor "
+      "untimed), app_id, reason (\"\" when not given). Each cgroup_data entry: device, cgroup, "
+      "limits ([{knob, floor, cap}], floor "
       "and cap only when set), admitted, refused." +
       globals);
 

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <random>
+#include <span>
 
 #include "perfqos/client.h"
 #include "protocol/codec.h"
@@ -344,6 +345,72 @@ TEST_F(DaemonTest, MalformedFramesGetAnErrorAndOnlyTheirConnectionCloses) {
   // Nothing else was affected: the good client is served and its request is intact.
   EXPECT_EQ(me.effective("cpu_dma_latency"), 42);
   EXPECT_EQ(me.holders(), 1u);
+}
+
+// Sends one frame on `fd` and decodes the reply (the header's version is in reply->version).
+void exchange(int fd, const protocol::Frame& request, protocol::Frame* reply) {
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(protocol::encode(request, &bytes).ok());
+  ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  std::vector<std::uint8_t> in(70000);
+  const ssize_t n = ::recv(fd, in.data(), in.size(), 0);
+  ASSERT_GE(n, static_cast<ssize_t>(protocol::kHeaderSize));
+  Status s = protocol::decode(std::span(in.data(), static_cast<std::size_t>(n)),
+                              protocol::Direction::kToClient, reply);
+  ASSERT_TRUE(s.ok()) << s.message();
+}
+
+TEST_F(DaemonTest, EachFrameIsAnsweredInItsVersionAndBadNotesGetEinval) {
+  int fd = ::socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, daemon.socket().c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+  protocol::AddRequest add;
+  add.device = "network_throughput";
+  add.value = 10;
+  protocol::Frame reply;
+  exchange(fd, protocol::Frame{1, add, 1}, &reply);  // a version-1 client
+  EXPECT_EQ(reply.version, 1);
+  EXPECT_EQ(std::get<protocol::AddReply>(reply.message).status.error, 0);
+
+  add.reason = "bad\nline";
+  exchange(fd, protocol::Frame{2, add, 2}, &reply);
+  EXPECT_EQ(reply.version, 2);
+  const auto& refused = std::get<protocol::AddReply>(reply.message).status;
+  EXPECT_EQ(refused.error, EINVAL);
+  EXPECT_EQ(refused.message,
+            "reason: contains control character 0x0a at byte 3 (allowed: at most 127 bytes of "
+            "printable UTF-8)");
+  add.reason = "ok";
+  add.app_id = std::string(64, 'a');  // over the wire limit: the codec refuses to send it
+  std::vector<std::uint8_t> bytes;
+  EXPECT_EQ(protocol::encode(protocol::Frame{3, add, 2}, &bytes).code(), EINVAL);
+  add.app_id = "org.example.App";
+  exchange(fd, protocol::Frame{3, add, 2}, &reply);
+  EXPECT_EQ(std::get<protocol::AddReply>(reply.message).status.error, 0);
+
+  protocol::StatusRequest status;
+  status.device = "network_throughput";
+  exchange(fd, protocol::Frame{4, status, 2}, &reply);
+  const auto& v2 = std::get<protocol::StatusReply>(reply.message);
+  ASSERT_EQ(v2.entries.size(), 2u);
+  EXPECT_EQ(v2.entries[0].reason, "");
+  EXPECT_EQ(v2.entries[1].reason, "ok");
+  EXPECT_EQ(v2.entries[1].app_id, "org.example.App");
+  exchange(fd, protocol::Frame{5, status, 1}, &reply);
+  EXPECT_EQ(reply.version, 1);
+  EXPECT_EQ(std::get<protocol::StatusReply>(reply.message).entries[1].reason, "");
+
+  // HELLO agrees on the newest common version.
+  exchange(fd, protocol::Frame{6, protocol::HelloRequest{7, "future"}, 1}, &reply);
+  EXPECT_EQ(std::get<protocol::HelloReply>(reply.message).version, protocol::kVersion);
+  exchange(fd, protocol::Frame{7, protocol::HelloRequest{1, "old"}, 1}, &reply);
+  EXPECT_EQ(std::get<protocol::HelloReply>(reply.message).version, 1);
+  ::close(fd);
 }
 
 TEST_F(DaemonTest, UnprivilegedClientsMayReadButNotPlaceRequests) {

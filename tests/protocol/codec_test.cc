@@ -6,6 +6,7 @@
 #include <cstring>
 #include <variant>
 
+#include "protocol/field_rules.h"
 #include "protocol/limits.h"
 #include "protocol/pagination.h"
 #include "protocol/sample_frames.h"
@@ -72,10 +73,85 @@ TEST(Codec, EveryMessageRoundTrips) {
   }
 }
 
+TEST(Codec, Version1FramesRoundTripWithoutTheVersion2Fields) {
+  for (const Frame& frame : testing::sample_frames_v1()) {
+    SCOPED_TRACE(opcode_name(opcode_of(frame.message)));
+    Bytes bytes = encoded(frame);
+    EXPECT_EQ(bytes[0], 1);
+    Frame back;
+    Status s = decode(bytes, direction_of(frame), &back);
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(back, frame);
+  }
+}
+
+TEST(Codec, Version1LeavesOutReasonAndAppId) {
+  AddRequest add{"cpu_dma_latency", "", End::kNone, 20, 0, "recording", "org.example.Rec"};
+  const Bytes v2 = encoded(Frame{1, add, 2});
+  const Bytes v1 = encoded(Frame{1, add, 1});
+  // version 2 adds two strings: u16 length + bytes each.
+  EXPECT_EQ(v2.size(), v1.size() + 2 + 9 + 2 + 15);
+  Frame back;
+  ASSERT_TRUE(decode(v1, Direction::kToServer, &back).ok());
+  EXPECT_EQ(back.version, 1);
+  const auto& got = std::get<AddRequest>(back.message);
+  EXPECT_EQ(got.value, 20);
+  EXPECT_EQ(got.reason, "");
+  EXPECT_EQ(got.app_id, "");
+  // A version-1 ADD read as version 2 is short by the two strings.
+  Bytes relabeled = v1;
+  relabeled[0] = 2;
+  EXPECT_EQ(decode_as_server(relabeled).message(), "frame truncated in field 'reason'");
+}
+
+TEST(Codec, ReasonAndAppIdAreBounded) {
+  AddRequest add{"cpu_dma_latency",          "", End::kNone, 20, 0, std::string(kMaxReason, 'r'),
+                 std::string(kMaxAppId, 'a')};
+  Bytes ok = encoded(Frame{1, add});
+  add.reason += 'r';
+  Bytes bytes;
+  Status s = encode(Frame{1, add}, &bytes);
+  EXPECT_EQ(s.code(), EINVAL);
+  EXPECT_EQ(s.message(), "field 'reason' longer than 127 bytes (128)");
+  // The decoder refuses the same: claim one byte more for app_id (its length is 65 bytes
+  // before the end).
+  Bytes longer = ok;
+  longer.push_back('a');
+  longer[longer.size() - kMaxAppId - 3] = kMaxAppId + 1;
+  set_payload_size(&longer, longer.size() - kHeaderSize);
+  EXPECT_EQ(decode_as_server(longer).message(), "field 'app_id' longer than 63 bytes (64)");
+}
+
+TEST(FieldRules, NotesArePrintableUtf8WithinTheirLimit) {
+  EXPECT_EQ(check_note("reason", "recording \xc3\xa0 48 kHz \xe2\x82\xac", 127), std::nullopt);
+  EXPECT_EQ(check_note("reason", "", 127), std::nullopt);
+  EXPECT_EQ(check_note("reason", std::string(128, 'x'), 127).value_or(""),
+            "reason: longer than 127 bytes (128) (allowed: at most 127 bytes of printable UTF-8)");
+  EXPECT_EQ(check_note("app_id", "a\nb", 63).value_or(""),
+            "app_id: contains control character 0x0a at byte 1 (allowed: at most 63 bytes of "
+            "printable UTF-8)");
+  EXPECT_EQ(check_note("reason", "\x1b[31m", 127).value_or(""),
+            "reason: contains control character 0x1b at byte 0 (allowed: at most 127 bytes of "
+            "printable UTF-8)");
+  EXPECT_EQ(check_note("reason", "x\x7f", 127).value_or(""),
+            "reason: contains control character 0x7f at byte 1 (allowed: at most 127 bytes of "
+            "printable UTF-8)");
+  // Not UTF-8: a stray continuation byte, a truncated sequence, an overlong '/', a surrogate.
+  EXPECT_EQ(check_note("reason", "\x80", 127).value_or(""),
+            "reason: is not UTF-8: byte 0x80 at byte 0 (allowed: at most 127 bytes of printable "
+            "UTF-8)");
+  EXPECT_NE(check_note("reason", "ab\xe2\x82", 127), std::nullopt);
+  EXPECT_NE(check_note("reason", "\xc0\xaf", 127), std::nullopt);
+  EXPECT_NE(check_note("reason", "\xed\xa0\x80", 127), std::nullopt);
+  // C1 controls (U+0085 NEL) are control characters too.
+  EXPECT_EQ(check_note("reason", "\xc2\x85", 127).value_or("").substr(0, 34),
+            "reason: contains control character");
+}
+
 TEST(Codec, HeaderIsLittleEndianAndGolden) {
   Bytes bytes = encoded(Frame{0x0a0b0c0d, UpdateRequest{0x01020304, -2}});
-  Bytes expected = {1, 0x05, 0,    0,    0x0d, 0x0c, 0x0b, 0x0a, 8,    0,
-                    0, 0,    0x04, 0x03, 0x02, 0x01, 0xfe, 0xff, 0xff, 0xff};
+  Bytes expected = {kVersion, 0x05, 0,    0,    0x0d, 0x0c, 0x0b, 0x0a, 8,    0,
+                    0,        0,    0x04, 0x03, 0x02, 0x01, 0xfe, 0xff, 0xff, 0xff};
   EXPECT_EQ(bytes, expected);
 }
 
@@ -211,7 +287,7 @@ TEST(Codec, DecoderRefusesBadVersion) {
   b[0] = 9;
   Status s = decode_as_server(b);
   EXPECT_EQ(s.code(), EPROTONOSUPPORT);
-  EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1)");
+  EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1..2)");
 }
 
 TEST(Codec, DecoderRefusesUnknownOpcode) {
@@ -341,6 +417,8 @@ TEST(Pagination, WorstCaseEntriesFitOnePage) {
   h.cgroup = std::string(kMaxCgroupPath, 'c');
   h.comm = std::string(kMaxComm, 'c');
   h.label = std::string(kMaxLabel, 'l');
+  h.reason = std::string(kMaxReason, 'r');
+  h.app_id = std::string(kMaxAppId, 'a');
   std::vector<HolderEntry> entries(50, h);
   std::size_t n = fit_page(entries, 0);
   EXPECT_GE(n, 10u);

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "protocol/messages.h"
@@ -65,6 +67,8 @@ inline HolderEntry sample_holder(std::uint32_t id) {
   h.label = "process_1234";
   h.binding = true;
   h.remaining_ms = 1500;
+  h.reason = "recording \xc3\xa0 48 kHz";
+  h.app_id = "org.example.Recorder";
   return h;
 }
 
@@ -82,7 +86,7 @@ inline std::vector<Frame> sample_frames() {
   add(ListDevicesReply{{}, 9, 9, {sample_device("policy0"), sample_device("gpu")}});
   add(DescribeRequest{"cpu_dma_latency"});
   add(DescribeReply{{}, sample_device("cpu_dma_latency")});
-  add(AddRequest{"policy0", "range", End::kMin, 600000, 2500});
+  add(AddRequest{"policy0", "range", End::kMin, 600000, 2500, "video call", "org.example.Call"});
   add(AddReply{{}, 17, sample_change()});
   add(UpdateRequest{17, -1});
   add(UpdateReply{{}, Change{false, Effective::Single(-5)}});
@@ -96,7 +100,7 @@ inline std::vector<Frame> sample_frames() {
   add(UnsubscribeReply{});
   add(StatusRequest{"policy0", 3, 100});
   add(StatusReply{{}, 5, 5, {sample_holder(1), sample_holder(2)}});
-  add(BindRequest{"/batch.slice", "gpu", "range", End::kMax, 300});
+  add(BindRequest{"/batch.slice", "gpu", "range", End::kMax, 300, "batch jobs", "batchd"});
   add(BindReply{{}, 4, sample_change()});
   add(UnbindRequest{4});
   add(UnbindReply{{}, sample_change()});
@@ -118,6 +122,29 @@ inline std::vector<Frame> sample_frames() {
   // A failed reply carries only its status.
   add(failed_reply<AddReply>(
       EINVAL, "cpu_dma_latency.latency: value -5 out of range: allowed 0..2000000000 or -1"));
+  return f;
+}
+
+// The samples as version 1 carries them: the fields version 2 added are left at their defaults.
+inline std::vector<Frame> sample_frames_v1() {
+  std::vector<Frame> f = sample_frames();
+  for (Frame& frame : f) {
+    frame.version = 1;
+    std::visit(
+        [](auto& m) {
+          using M = std::decay_t<decltype(m)>;
+          if constexpr (std::is_same_v<M, AddRequest> || std::is_same_v<M, BindRequest>) {
+            m.reason.clear();
+            m.app_id.clear();
+          } else if constexpr (std::is_same_v<M, StatusReply>) {
+            for (HolderEntry& e : m.entries) {
+              e.reason.clear();
+              e.app_id.clear();
+            }
+          }
+        },
+        frame.message);
+  }
   return f;
 }
 

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "backends/sysfs_tree.h"
@@ -151,7 +152,11 @@ TEST_F(PerfqosctlTest, StatusAndMonitorSeeAHolder) {
     char line[512] = {};
     bool seen = f && std::fgets(line, sizeof line, f) &&
                 std::strstr(line, "\"device\":\"memory_bandwidth\"") &&
-                std::strstr(line, "\"new\":300");
+                std::strstr(line, "\"new\":300") &&
+                // RFC 3339: date, time with milliseconds, zone.
+                std::regex_search(line, std::regex("\"time\":\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:"
+                                                   "[0-9]{2}:[0-9]{2}\\.[0-9]{3}[+-][0-9]{2}:"
+                                                   "[0-9]{2}\""));
     if (f) std::fclose(f);
     return seen;
   }));
@@ -238,6 +243,92 @@ TEST_F(PerfqosctlTest, DurationsForHold) {
   EXPECT_LE(remaining, 90000);
   ::kill(pid, SIGTERM);
   ::waitpid(pid, nullptr, 0);
+}
+
+TEST_F(PerfqosctlTest, HoldCarriesReasonAndAppIdIntoStatus) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("PERFQOS_SOCKET", daemon.socket().c_str(), 1);
+    ::execl(PERFQOSCTL_PATH, PERFQOSCTL_PATH, "hold", "-q", "--reason", "recording \xc3\xa0 48k",
+            "--app-id", "org.example.Recorder", "network_throughput=900", nullptr);
+    ::_exit(127);
+  }
+  EXPECT_TRUE(eventually([&] { return effective(daemon.socket(), "network_throughput") == 900; }));
+  CtlRun status = run_perfqosctl(daemon.socket(), "status --json network_throughput");
+  EXPECT_TRUE(contains(status.out,
+                       "\"remaining_ms\":0,\"app_id\":\"org.example.Recorder\","
+                       "\"reason\":\"recording \xc3\xa0 48k\"}"))
+      << status.out;
+  status = run_perfqosctl(daemon.socket(), "status network_throughput");
+  EXPECT_TRUE(contains(status.out, "EXPIRES  APP                   REASON")) << status.out;
+  EXPECT_TRUE(contains(status.out, "org.example.Recorder  recording \xc3\xa0 48k")) << status.out;
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+}
+
+TEST_F(PerfqosctlTest, RunDefaultsTheReasonToItsCommandLine) {
+  CtlRun r =
+      run_perfqosctl(daemon.socket(), "run -q network_throughput=901 -- sh -c '" PERFQOSCTL_PATH
+                                      " status --json network_throughput'");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"app_id\":\"\",\"reason\":\"sh -c " PERFQOSCTL_PATH
+                              " status --json network_throughput\"}"))
+      << r.out;
+  // A long command line is cut to 127 bytes, ending in "...".
+  const std::string word(200, 'w');
+  r = run_perfqosctl(daemon.socket(), "run -q network_throughput=902 -- sh -c '" PERFQOSCTL_PATH
+                                      " status --json network_throughput' " +
+                                          word);
+  EXPECT_EQ(r.status, 0) << r.out;
+  const std::size_t at = r.out.find("\"reason\":\"");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string reason = r.out.substr(at + 10, r.out.find('"', at + 10) - at - 10);
+  EXPECT_EQ(reason.size(), 127u) << reason;
+  EXPECT_EQ(reason.substr(124), "...");
+  // --reason wins over the default.
+  r = run_perfqosctl(daemon.socket(),
+                     "run -q --reason build network_throughput=903 -- sh -c '" PERFQOSCTL_PATH
+                     " status --json network_throughput'");
+  EXPECT_TRUE(contains(r.out, "\"reason\":\"build\"}")) << r.out;
+}
+
+TEST_F(PerfqosctlTest, BadReasonsAndAppIdsAreRefusedNamingTheLimit) {
+  CtlRun r = run_perfqosctl(daemon.socket(),
+                            "hold --reason " + std::string(128, 'r') + " network_throughput=1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out,
+            "perfqosctl: reason: longer than 127 bytes (128) (allowed: at most 127 bytes of "
+            "printable UTF-8)\n");
+  r = run_perfqosctl(daemon.socket(), "hold --app-id \"$(printf 'a\\tb')\" network_throughput=1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out,
+            "perfqosctl: app_id: contains control character 0x09 at byte 1 (allowed: at most 63 "
+            "bytes of printable UTF-8)\n");
+}
+
+TEST_F(PerfqosctlTest, DaemonRefusesBadNotesWithEinval) {
+  // The library checks first; a raw version-2 ADD shows the daemon checks too.
+  perfqos_client* c = nullptr;
+  ASSERT_EQ(perfqos_connect(daemon.socket().c_str(), 5000, &c), 0);
+  int version = 0;
+  ASSERT_EQ(perfqos_hello(c, &version, nullptr), 0);
+  EXPECT_EQ(version, 2);
+  std::uint32_t id = 0;
+  EXPECT_EQ(perfqos_add_noted(c, "network_throughput", nullptr, 5, 0, "ok", "org.x", &id, nullptr),
+            0);
+  EXPECT_EQ(
+      perfqos_add_noted(c, "network_throughput", nullptr, 5, 0, "bad\x1b", nullptr, &id, nullptr),
+      -EINVAL);
+  EXPECT_TRUE(contains(perfqos_last_error(c), "reason: contains control character 0x1b"));
+  perfqos_holder_note_info* holders = nullptr;
+  size_t n = 0;
+  ASSERT_EQ(perfqos_status_noted(c, "network_throughput", &holders, &n), 0);
+  ASSERT_EQ(n, 1u);
+  EXPECT_STREQ(holders[0].reason, "ok");
+  EXPECT_STREQ(holders[0].app_id, "org.x");
+  EXPECT_EQ(holders[0].holder.value, 5);
+  perfqos_free(holders);
+  perfqos_close(c);
 }
 
 TEST_F(PerfqosctlTest, DidYouMeanForDevicesKnobsAndSubcommands) {

@@ -72,10 +72,14 @@ void Service::notify(const Device& device, const Knob& knob, Range old_value, Ra
   p::Frame frame{
       0, p::Notification{device.name(), knob_name(knob.id()), wire::as_effective(knob, old_value),
                          wire::as_effective(knob, new_value)}};
-  for (Client* c : subscribers_all_) c->notify_(frame);
+  const auto send = [&frame](Client* c) {
+    frame.version = c->version_;
+    c->notify_(frame);
+  };
+  for (Client* c : subscribers_all_) send(c);
   if (named != subscribers_.end()) {
     for (Client* c : named->second) {
-      if (!c->subscribed_all_) c->notify_(frame);
+      if (!c->subscribed_all_) send(c);
     }
   }
 }

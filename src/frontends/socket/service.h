@@ -63,6 +63,9 @@ class Client {
   ConnectionQuota::Slot quota_slot_;  // admitted: counts against its uid while connected
   std::function<void(const protocol::Frame&)> notify_;
   bool subscribed_all_ = false;
+  // The version notifications go in: that of the latest frame the client sent (HELLO's
+  // negotiated version).
+  std::uint8_t version_ = protocol::kMinVersion;
   std::set<std::string> subscriptions_;
   SubscriptionQuota::Slot subscription_slot_;  // admitted while any subscription is in force
 };

@@ -9,6 +9,7 @@
 #include "frontends/socket/service.h"
 #include "frontends/socket/wire_types.h"
 #include "model/value_text.h"
+#include "protocol/field_rules.h"
 #include "protocol/pagination.h"
 
 namespace perfqos::daemon {
@@ -34,6 +35,17 @@ Status unavailable(std::string_view what) {
                                        "perfqosd");
 }
 
+// EINVAL naming the field and its limit when a reason or application id may not be kept.
+Status check_notes(const std::string& reason, const std::string& app_id) {
+  if (auto why = p::check_note("reason", reason, p::kMaxReason)) {
+    return Status::Error(EINVAL, *why);
+  }
+  if (auto why = p::check_note("app_id", app_id, p::kMaxAppId)) {
+    return Status::Error(EINVAL, *why);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 p::Frame Service::handle(Client& client, const p::Frame& request, Deadline now,
@@ -42,16 +54,24 @@ p::Frame Service::handle(Client& client, const p::Frame& request, Deadline now,
   const Call call{client, sender != nullptr ? *sender : client.holder_->identity(),
                   sender != nullptr ? admission::Vouch::kFrameCred : admission::Vouch::kPeerCred,
                   now};
-  return p::Frame{request.tag, std::visit(
-                                   [&](const auto& message) -> p::Message {
-                                     using Reply = decltype(answer(call, message));
-                                     if (!client.refused_.ok()) {
-                                       return p::failed_reply<Reply>(client.refused_.code(),
-                                                                     client.refused_.message());
-                                     }
-                                     return answer(call, message);
-                                   },
-                                   request.message)};
+  client.version_ = request.version;
+  p::Frame reply{request.tag,
+                 std::visit(
+                     [&](const auto& message) -> p::Message {
+                       using Reply = decltype(answer(call, message));
+                       if (!client.refused_.ok()) {
+                         return p::failed_reply<Reply>(client.refused_.code(),
+                                                       client.refused_.message());
+                       }
+                       return answer(call, message);
+                     },
+                     request.message),
+                 request.version};
+  if (const auto* hello = std::get_if<p::HelloReply>(&reply.message);
+      hello != nullptr && hello->status.error == 0) {
+    client.version_ = hello->version;
+  }
+  return reply;
 }
 
 Status Service::find_device(std::string_view what, const std::string& name,
@@ -64,11 +84,13 @@ Status Service::find_device(std::string_view what, const std::string& name,
 
 p::HelloReply Service::answer(const Call&, const p::HelloRequest& hello) {
   p::HelloReply reply;
-  if (hello.max_version < p::kVersion) {
+  if (hello.max_version < p::kMinVersion) {
     reply.status = p::ReplyStatus::Error(
         EPROTONOSUPPORT, "max_version " + std::to_string(hello.max_version) +
-                             " too old: this server speaks version " + std::to_string(p::kVersion));
+                             " too old: this server speaks versions " +
+                             std::to_string(p::kMinVersion) + ".." + std::to_string(p::kVersion));
   }
+  reply.version = std::min(hello.max_version, p::kVersion);
   reply.server_name = "perfqosd";
   return reply;
 }
@@ -98,7 +120,8 @@ p::AddReply Service::answer(const Call& call, const p::AddRequest& add) {
   p::AddReply reply;
   RequestTarget target;
   RequestOutcome out;
-  Status s = admission_->resolve(add.device, add.knob, range_end_of(add.end), &target);
+  Status s = check_notes(add.reason, add.app_id);
+  if (s.ok()) s = admission_->resolve(add.device, add.knob, range_end_of(add.end), &target);
   if (s.ok()) {
     std::optional<Deadline> expiry;
     if (add.duration_ms > 0) expiry = call.now + std::chrono::milliseconds(add.duration_ms);
@@ -106,13 +129,18 @@ p::AddReply Service::answer(const Call& call, const p::AddRequest& add) {
   }
   reply.status = reply_status(s);
   if (s.ok()) {
+    if (!add.reason.empty() || !add.app_id.empty()) {
+      call.client.holder_->annotate(out.id, add.reason, add.app_id);
+    }
     reply.request_id = out.id;
     reply.change = change_of(out);
     if (log_.enabled(LogLevel::kDebug)) {
       log_.debug("pid " + std::to_string(call.who.pid) + " (" + call.who.comm + ") " + add.device +
                  "." + knob_request_name(target.knob, target.end) + "=" +
                  std::to_string(add.value) +
-                 (add.duration_ms ? " for " + std::to_string(add.duration_ms) + " ms" : ""));
+                 (add.duration_ms ? " for " + std::to_string(add.duration_ms) + " ms" : "") +
+                 (add.app_id.empty() ? "" : " app " + add.app_id) +
+                 (add.reason.empty() ? "" : " reason \"" + add.reason + "\""));
     }
   }
   return reply;
@@ -226,12 +254,13 @@ p::StatusReply Service::answer(const Call& call, const p::StatusRequest& status)
 p::BindReply Service::answer(const Call& call, const p::BindRequest& bind) {
   p::BindReply reply;
   RequestTarget target;
-  Status s = bindings_ ? Status::Ok() : unavailable("bind");
+  Status s = bindings_ ? check_notes(bind.reason, bind.app_id) : unavailable("bind");
   if (s.ok()) s = admission_->resolve(bind.device, bind.knob, range_end_of(bind.end), &target);
   if (s.ok()) s = admission_->admit_binding(call.requester(), target, bind.value);
   RequestOutcome out;
   if (s.ok()) {
-    s = bindings_->bind(call.who, bind.cgroup, target, bind.value, &reply.binding_id, &out);
+    s = bindings_->bind(call.who, bind.cgroup, target, bind.value, &reply.binding_id, &out,
+                        bind.reason, bind.app_id);
   }
   reply.status = reply_status(s);
   if (s.ok()) reply.change = change_of(out);

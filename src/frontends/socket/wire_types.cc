@@ -107,6 +107,8 @@ p::HolderEntry holder_entry(const HeldRequest& r, Deadline now) {
   e.comm = id.comm.substr(0, p::kMaxComm);
   e.cgroup = id.cgroup.substr(0, p::kMaxCgroupPath);
   e.label = id.label();
+  e.reason = r.reason().substr(0, p::kMaxReason);
+  e.app_id = r.app_id().substr(0, p::kMaxAppId);
   e.binding = r.binding();
   if (r.expiry()) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(*r.expiry() - now).count();
