@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "admission/admission.h"
 #include "backends/journal/restore_journal.h"
@@ -147,8 +148,17 @@ Status run_daemon(const DaemonOptions& options) {
   connection_quota.set_policy(&config.policy());
   // The FUSE device tree, before the socket appears (readiness): its workers hand model work to
   // this thread through the executor.
+  // Each started part is stopped, last first, while the loop and the broker still exist.
+  std::vector<DaemonPart*> started;
+  struct StopParts {
+    std::vector<DaemonPart*>& parts;
+    ~StopParts() {
+      for (auto it = parts.rbegin(); it != parts.rend(); ++it) (*it)->stop();
+    }
+  } stop_parts{started};
   for (const std::shared_ptr<DaemonPart>& part : options.parts) {
     if (Status s = part->start(broker, loop, log); !s.ok()) return s;
+    started.push_back(part.get());
   }
   LoopExecutor executor(loop);
   if (Status s = executor.start(); !s.ok()) return s;

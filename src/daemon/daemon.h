@@ -28,8 +28,12 @@ class DaemonPart {
  public:
   virtual ~DaemonPart() = default;
   // Called once on the loop thread after the config is loaded and before any other thread
-  // exists; an error stops the daemon from starting. The part lives until the daemon stops.
+  // exists; an error stops the daemon from starting.
   virtual Status start(Broker& broker, EventLoop& loop, const Logger& log) = 0;
+  // Called on the loop thread when the daemon stops (only after a successful start), while the
+  // broker and the loop still exist: the part lets go of both. The object itself may outlive
+  // run_daemon (DaemonOptions owns it), so its destructor must not touch them.
+  virtual void stop() = 0;
 };
 
 struct DaemonOptions {
@@ -53,7 +57,7 @@ struct DaemonOptions {
   // only when config_required (the path was given explicitly); SIGHUP reloads it.
   std::string config_path = "/etc/perfqos/perfqosd.toml";
   bool config_required = false;
-  // Started in this order, stopped (destroyed) after the front ends.
+  // Started in this order after the config; stopped in the reverse order, after the front ends.
   std::vector<std::shared_ptr<DaemonPart>> parts;
 };
 

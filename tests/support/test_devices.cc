@@ -46,8 +46,9 @@ Status parse_test_perf_device(const std::string& text, DeviceSpec* out) {
   return perf_device_spec(parts[0], unit, min, max, out);
 }
 
-TestPerfDevices::~TestPerfDevices() {
+void TestPerfDevices::stop() {
   if (signal_fd_) loop_->unwatch(signal_fd_.get());
+  signal_fd_.reset();
 }
 
 Status TestPerfDevices::start(Broker& broker, EventLoop& loop, const Logger& log) {

@@ -27,12 +27,14 @@ Status parse_test_perf_device(const std::string& text, DeviceSpec* out);
 class TestPerfDevices final : public DaemonPart {
  public:
   explicit TestPerfDevices(std::vector<std::string> specs) : spec_texts_(std::move(specs)) {}
-  ~TestPerfDevices() override;
+  ~TestPerfDevices() override = default;
   TestPerfDevices(const TestPerfDevices&) = delete;
   TestPerfDevices& operator=(const TestPerfDevices&) = delete;
 
   // Registers every spec; when there is any, watches SIGUSR1. Nothing happens for none.
   Status start(Broker& broker, EventLoop& loop, const Logger& log) override;
+  // Stops watching SIGUSR1 (the loop is about to go); the devices stay with the broker.
+  void stop() override;
 
  private:
   void toggle();
