@@ -427,25 +427,30 @@ int perfqos_next_event(perfqos_client* client, perfqos_event* out, int timeout_m
   });
 }
 
+// Every STATUS entry of `device` ("" or NULL: all), page by page.
+static Status fetch_holders(perfqos_client* client, const char* device,
+                            std::vector<protocol::HolderEntry>* all) {
+  return fetch_all<protocol::HolderEntry>(
+      [&](std::uint32_t offset, std::vector<protocol::HolderEntry>* page, std::uint32_t* total,
+          std::uint32_t* next) {
+        protocol::StatusReply reply;
+        Status r = call(client, protocol::StatusRequest{or_empty(device), offset, 0}, &reply);
+        *page = std::move(reply.entries);
+        *total = reply.total;
+        *next = reply.next_offset;
+        return r;
+      },
+      // No key identifies one request across holders (ids are per holder, and one process
+      // may hold many connections or open files), so nothing is folded: every entry counts.
+      [n = 0](const protocol::HolderEntry&) mutable { return std::to_string(n++); }, all);
+}
+
 int perfqos_status(perfqos_client* client, const char* device, perfqos_holder_info** holders,
                    size_t* count) {
   return run(client, [&] {
     if (holders == nullptr || count == nullptr) return invalid("holders or count is NULL");
     std::vector<protocol::HolderEntry> all;
-    Status s = fetch_all<protocol::HolderEntry>(
-        [&](std::uint32_t offset, std::vector<protocol::HolderEntry>* page, std::uint32_t* total,
-            std::uint32_t* next) {
-          protocol::StatusReply reply;
-          Status r = call(client, protocol::StatusRequest{or_empty(device), offset, 0}, &reply);
-          *page = std::move(reply.entries);
-          *total = reply.total;
-          *next = reply.next_offset;
-          return r;
-        },
-        // No key identifies one request across holders (ids are per holder, and one process
-        // may hold many connections or open files), so nothing is folded: every entry counts.
-        [n = 0](const protocol::HolderEntry&) mutable { return std::to_string(n++); }, &all);
-    if (!s.ok()) return s;
+    if (Status s = fetch_holders(client, device, &all); !s.ok()) return s;
     return to_c_array(all, holders, count);
   });
 }
@@ -456,18 +461,7 @@ int perfqos_status_noted(perfqos_client* client, const char* device,
     if (holders == nullptr || count == nullptr) return invalid("holders or count is NULL");
     if (Status s = negotiate(client); !s.ok()) return s;
     std::vector<protocol::HolderEntry> all;
-    Status s = fetch_all<protocol::HolderEntry>(
-        [&](std::uint32_t offset, std::vector<protocol::HolderEntry>* page, std::uint32_t* total,
-            std::uint32_t* next) {
-          protocol::StatusReply reply;
-          Status r = call(client, protocol::StatusRequest{or_empty(device), offset, 0}, &reply);
-          *page = std::move(reply.entries);
-          *total = reply.total;
-          *next = reply.next_offset;
-          return r;
-        },
-        [n = 0](const protocol::HolderEntry&) mutable { return std::to_string(n++); }, &all);
-    if (!s.ok()) return s;
+    if (Status s = fetch_holders(client, device, &all); !s.ok()) return s;
     return to_c_array<perfqos_holder_note_info>(all, holders, count);
   });
 }

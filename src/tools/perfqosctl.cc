@@ -441,26 +441,28 @@ int cmd_run(Options o, const std::vector<std::string>& specs,
   }
 }
 
-std::string now_text() {
+// Now in local time, and its milliseconds as three digits ("042").
+std::string local_now(std::tm* tm) {
   const auto now = std::chrono::system_clock::now();
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  localtime_r(&t, tm);
+  return std::to_string(1000 + ms.count()).substr(1);
+}
+
+std::string now_text() {
   std::tm tm;
-  localtime_r(&t, &tm);
+  const std::string ms = local_now(&tm);
   char buf[40];
   std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
-  return std::string(buf) + "." + std::to_string(1000 + ms.count()).substr(1);
+  return std::string(buf) + "." + ms;
 }
 
 // Now as RFC 3339 with milliseconds and the local zone: 2026-12-02T12:43:17.123+00:00.
 std::string rfc3339_now() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   std::tm tm;
-  localtime_r(&t, &tm);
+  const std::string ms = local_now(&tm);
   char date[40];
   std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
   const long offset_min = tm.tm_gmtoff / 60;
@@ -468,7 +470,7 @@ std::string rfc3339_now() {
   char zone[40];
   std::snprintf(zone, sizeof zone, "%c%02ld:%02ld", offset_min < 0 ? '-' : '+', abs_min / 60,
                 abs_min % 60);
-  return std::string(date) + "." + std::to_string(1000 + ms.count()).substr(1) + zone;
+  return std::string(date) + "." + ms + zone;
 }
 
 // The units of every device's knobs (one LIST), for status and monitor.
