@@ -146,7 +146,7 @@ class LastRange : public perfqos::DeviceBackend {
     perfqos::fuzz::check_failed("apply_value() on a perf device, which has only a range knob",
                                 __FILE__, __LINE__);
   }
-  Status apply_range(const perfqos::Device&, Range range) override {
+  Status apply_range(const perfqos::Device&, perfqos::KnobId, Range range) override {
     last = range;
     return Status::Ok();
   }

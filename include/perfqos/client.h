@@ -59,6 +59,7 @@ extern "C" {
 #define PERFQOS_EVENT_QUEUE_MAX 1024
 #define PERFQOS_MAX_KNOBS 16
 #define PERFQOS_MAX_CGROUP_LIMITS 32
+#define PERFQOS_MAX_CHOICES 16
 
 struct perfqos_client; /* opaque */
 
@@ -135,6 +136,17 @@ struct perfqos_holder_info {
   char label[64];        /* e.g. "process_1234" */
   int binding;           /* 1 when this request currently sets the effective value */
   uint32_t remaining_ms; /* until the request expires; 0 = untimed */
+};
+
+/* Since PERFQOS_0.3: the words of a named knob (unit "choice": a cpufreq policy's "epp", a
+ * platform profile's "profile"), from the most power saving to the most performant: value i of
+ * the knob's range is names[i]. Requests on a named knob are ranges ("epp.min" a floor,
+ * "epp.max" a cap) whose values are these indices. */
+struct perfqos_knob_choices {
+  char device[64];
+  char knob[32]; /* "epp", "profile" */
+  size_t count;
+  char names[PERFQOS_MAX_CHOICES][32];
 };
 
 /* Since PERFQOS_0.2: a request as perfqos_status_noted() shows it, with what its requester said
@@ -306,6 +318,12 @@ PERFQOS_EXPORT int perfqos_status_noted(struct perfqos_client* client, const cha
  * -ENODEV for an unknown device. */
 PERFQOS_EXPORT int perfqos_cgroup_data(struct perfqos_client* client, const char* device,
                                        struct perfqos_cgroup_info** entries, size_t* count);
+
+/* Since PERFQOS_0.3: every named knob of every device with its choices: *choices becomes an
+ * array of *count entries (free with perfqos_free), empty when no device has one. Needs a daemon
+ * speaking protocol version 3: -EPROTONOSUPPORT otherwise. */
+PERFQOS_EXPORT int perfqos_list_choices(struct perfqos_client* client,
+                                        struct perfqos_knob_choices** choices, size_t* count);
 
 /* Binds a request to a cgroup v2 path (relative to the cgroup2 mount, e.g. "/batch.slice"): it
  * is in force while the cgroup is populated, independent of this connection. *binding_id

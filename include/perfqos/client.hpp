@@ -145,11 +145,22 @@ class Client {
     return check(rc);
   }
 
+  // The named knobs (epp, profile) and their words; needs protocol version 3.
+  Status list_choices(std::vector<perfqos_knob_choices>* choices) {
+    perfqos_knob_choices* array = nullptr;
+    size_t n = 0;
+    int rc = perfqos_list_choices(get(), &array, &n);
+    if (rc == 0) choices->assign(array, array + n);
+    perfqos_free(array);
+    return check(rc);
+  }
+
   Status describe(const std::string& device, perfqos_device_info* out) {
     return check(perfqos_describe(get(), device.c_str(), out));
   }
 
-  // knob: "" for the device's only knob, "min"/"max" for the ends of a range.
+  // knob: "" for the device's only knob, "min"/"max" for the ends of a range, "epp.min",
+  // "profile.max", ... for the ends of a named knob.
   Status add(const std::string& device, const std::string& knob, std::int32_t value,
              HeldRequest* out, perfqos_change* change = nullptr, std::uint32_t duration_ms = 0) {
     std::uint32_t id = 0;

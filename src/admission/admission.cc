@@ -53,7 +53,7 @@ Status Admission::resolve(std::string_view device_name, std::string_view knob,
     return Status::Error(EINVAL, where + ": unknown knob: " + std::string(device_name) + " has " +
                                      device->knob_names());
   } else {
-    end_in_name = id == KnobId::kRange;  // "min" or "max"
+    end_in_name = knob_name_has_end(knob);  // "min", "epp.max", ...
   }
   // Whatever the spelling, the device must have the knob: "min" on a one-valued device too.
   if (device->knob(id) == nullptr) {
@@ -61,7 +61,7 @@ Status Admission::resolve(std::string_view device_name, std::string_view knob,
                                      " has no such knob: it has " + device->knob_names());
   }
   RequestTarget out{std::string(device_name), id, RangeEnd::kMin, false};
-  if (id == KnobId::kRange) {
+  if (is_range_knob(id)) {
     if (end_in_name) {
       if (end && *end != named_end) {
         return Status::Error(EINVAL, where + ": end contradicts the knob name");

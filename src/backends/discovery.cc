@@ -7,12 +7,15 @@
 #include <sstream>
 
 #include "backends/knob_dispatch.h"
+#include "backends/knobs/choice_backend.h"
 #include "backends/knobs/cooling_backend.h"
 #include "backends/knobs/cpufreq_backend.h"
 #include "backends/knobs/devfreq_backend.h"
 #include "backends/knobs/rapl_backend.h"
 #include "backends/knobs/resume_latency_backend.h"
 #include "backends/knobs/runtime_pm_backend.h"
+#include "backends/knobs/uclamp_backend.h"
+#include "backends/named_choices.h"
 #include "model/device_specs.h"
 
 namespace perfqos::backends {
@@ -24,6 +27,9 @@ constexpr char kCpufreqDir[] = "/sys/devices/system/cpu/cpufreq";
 constexpr char kDevfreqClass[] = "/sys/class/devfreq";
 constexpr char kThermalClass[] = "/sys/class/thermal";
 constexpr char kPowercapClass[] = "/sys/class/powercap";
+constexpr char kAcpiPlatformProfile[] = "/sys/firmware/acpi/platform_profile";
+constexpr char kPlatformProfileClass[] = "/sys/class/platform-profile";
+constexpr char kCgroup2Root[] = "/sys/fs/cgroup";
 
 // "cpu12" with prefix "cpu" -> 12; -1 when not prefix + digits.
 long long numbered(const std::string& name, std::string_view prefix) {
@@ -63,6 +69,8 @@ class Walker {
     devfreq_devices();
     cooling_devices();
     powercap_zones();
+    platform_profiles();
+    uclamp_cgroups();
     return std::move(out_);
   }
 
@@ -137,12 +145,13 @@ class Walker {
         continue;
       }
       const Range limits{to_int32(lo), to_int32(hi)};
-      add(DeviceSpec{device_name(name),
-                     "cpufreq",
-                     "",
-                     PerfUnit::kNone,
-                     {range_knob("kHz", limits.min, limits.max)}},
-          std::make_shared<CpufreqBackend>(root_, journal_, dir, limits));
+      DeviceSpec spec{
+          device_name(name), "cpufreq", "", PerfUnit::kNone, {range_knob("kHz", limits.min, limits.max)}};
+      auto dispatch = std::make_shared<KnobDispatch>();
+      dispatch->set(KnobId::kRange, std::make_shared<CpufreqBackend>(root_, journal_, dir, limits));
+      named_knob_of(name, KnobId::kEpp, dir + "/energy_performance_preference",
+                    dir + "/energy_performance_available_preferences", &spec, dispatch.get());
+      add(std::move(spec), std::move(dispatch));
     }
   }
 
@@ -249,6 +258,74 @@ class Walker {
                      PerfUnit::kNone,
                      {range_knob("mW", limits.min, limits.max)}},
           std::make_shared<RaplBackend>(root_, journal_, dir, limits));
+    }
+  }
+
+  // A named knob on `file` with the words of `choices_file`, added to `spec` when both files
+  // exist and at least two offered words are levels; otherwise a warning says why not.
+  bool named_knob_of(const std::string& name, KnobId knob, const std::string& file,
+                     const std::string& choices_file, DeviceSpec* spec, KnobDispatch* dispatch) {
+    if (!root_->exists(file) || !root_->exists(choices_file)) return false;
+    std::string offered;
+    if (Status s = root_->read(choices_file, &offered); !s.ok()) {
+      warn(name + "." + knob_name(knob) + ": " + s.message() + ": skipped");
+      return false;
+    }
+    NamedChoices c = order_choices(knob, offered);
+    if (!c.unknown.empty()) {
+      std::string words;
+      for (const std::string& w : c.unknown) words += (words.empty() ? "" : ", ") + w;
+      warn(name + "." + knob_name(knob) + ": choices " + words +
+           " have no known rank: left out");
+    }
+    if (c.choices.size() < 2) {
+      warn(name + "." + knob_name(knob) + ": " + std::to_string(c.choices.size()) +
+           " known choices in " + choices_file + ": nothing to choose: skipped");
+      return false;
+    }
+    spec->knobs.push_back(named_knob(knob, c.choices));
+    dispatch->set(knob,
+                  std::make_shared<ChoiceBackend>(root_, journal_, file, knob, std::move(c.choices)));
+    return true;
+  }
+
+  // The ACPI platform profile (device platform_profile) and, from Linux 6.14, one device per
+  // profile handler (platform-profile-N), each with knob `profile`.
+  void platform_profiles() {
+    auto one = [this](const std::string& name, const std::string& file,
+                      const std::string& choices) {
+      DeviceSpec spec{name, "platform-profile", "", PerfUnit::kNone, {}};
+      auto dispatch = std::make_shared<KnobDispatch>();
+      if (named_knob_of(name, KnobId::kProfile, file, choices, &spec, dispatch.get())) {
+        add(std::move(spec), std::move(dispatch));
+      }
+    };
+    one("platform_profile", kAcpiPlatformProfile, std::string(kAcpiPlatformProfile) + "_choices");
+    for (const std::string& name :
+         numbered_entries(*root_, kPlatformProfileClass, "platform-profile-")) {
+      const std::string dir = std::string(kPlatformProfileClass) + "/" + name;
+      one(device_name(name), dir + "/profile", dir + "/choices");
+    }
+  }
+
+  // The utilization clamps of each first-level cgroup v2 cgroup (the systemd slices:
+  // system.slice, user.slice, machine.slice, ...) whose cpu controller offers them: device
+  // uclamp:NAME, a perf QoS device in unit normal.
+  void uclamp_cgroups() {
+    std::vector<std::string> names;
+    if (!root_->list(kCgroup2Root, &names).ok()) return;
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+      const std::string dir = std::string(kCgroup2Root) + "/" + name;
+      if (!root_->exists(dir + "/cpu.uclamp.min") || !root_->exists(dir + "/cpu.uclamp.max"))
+        continue;
+      DeviceSpec spec;
+      if (!perf_device_spec(device_name("uclamp:" + name), PerfUnit::kNormal, 0, kPerfNormalMax,
+                            &spec)
+               .ok())
+        continue;
+      spec.kind = "uclamp";
+      add(std::move(spec), std::make_shared<UclampBackend>(root_, journal_, dir));
     }
   }
 

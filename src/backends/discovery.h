@@ -10,6 +10,16 @@
 //                                   power/pm_qos_resume_latency_us
 //   cooling_deviceN  kind cooling   perf device, unit normal 0..1024 (1024 = state 0)
 //   <powercap name>  kind powercap  range in mW on constraint_0_power_limit_uw
+//   policyN          (as above)     + epp, a named knob on energy_performance_preference with
+//                                   the words of energy_performance_available_preferences
+//   platform_profile kind platform-profile  profile, a named knob on
+//                                   /sys/firmware/acpi/platform_profile (+ _choices)
+//   platform-profile-N  kind platform-profile  profile on /sys/class/platform-profile/
+//                                   platform-profile-N/profile (+ choices), Linux 6.14
+//   uclamp:NAME      kind uclamp    perf device, unit normal 0..1024, on cpu.uclamp.min (floor)
+//                                   and cpu.uclamp.max (cap) of /sys/fs/cgroup/NAME, for each
+//                                   first-level cgroup that has them (CONFIG_UCLAMP_TASK_GROUP)
+// (named knobs: backends/named_choices.h gives their orders)
 //
 // The CPU latency nodes are not discovered: the daemon registers the class devices itself
 // (pm_qos_class_spec), gives cpu_dma_latency make_cpu_latency_backend(), and gives

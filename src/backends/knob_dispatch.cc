@@ -21,10 +21,12 @@ Status KnobDispatch::apply_value(const Device& device, KnobId knob, std::int32_t
   return b->apply_value(device, knob, value);
 }
 
-Status KnobDispatch::apply_range(const Device& device, Range range) {
-  DeviceBackend* b = get(KnobId::kRange);
-  if (b == nullptr) return Status::Error(EINVAL, device.name() + ": no backend for its range");
-  return b->apply_range(device, range);
+Status KnobDispatch::apply_range(const Device& device, KnobId knob, Range range) {
+  DeviceBackend* b = get(knob);
+  if (b == nullptr) {
+    return Status::Error(EINVAL, device.name() + ": no backend for knob " + knob_name(knob));
+  }
+  return b->apply_range(device, knob, range);
 }
 
 }  // namespace perfqos::backends

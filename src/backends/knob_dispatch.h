@@ -23,7 +23,7 @@ class KnobDispatch final : public DeviceBackend {
   bool empty() const { return backends_.empty(); }
 
   Status apply_value(const Device& device, KnobId knob, std::int32_t value) override;
-  Status apply_range(const Device& device, Range range) override;
+  Status apply_range(const Device& device, KnobId knob, Range range) override;
 
  private:
   std::map<KnobId, std::shared_ptr<DeviceBackend>> backends_;

@@ -8,7 +8,8 @@ std::vector<CgroupLimit> CgroupDataTable::limits_of(const Device& device, const 
   for (const Knob* knob : device.knobs()) {
     std::vector<std::string> names;
     if (knob->is_range()) {
-      names = {"min", "max"};
+      names = {knob_request_name(knob->id(), RangeEnd::kMin),
+               knob_request_name(knob->id(), RangeEnd::kMax)};
     } else {
       names = {knob_name(knob->id())};
     }

@@ -118,4 +118,11 @@ void to_c(const protocol::Notification& in, std::uint32_t dropped, perfqos_event
   out->dropped = dropped;
 }
 
+void to_c(const NamedKnob& in, perfqos_knob_choices* out) {
+  copy(out->device, in.device->name);
+  copy(out->knob, in.knob->name);
+  out->count = std::min<std::size_t>(in.knob->choices.size(), PERFQOS_MAX_CHOICES);
+  for (std::size_t i = 0; i < out->count; ++i) copy(out->names[i], in.knob->choices[i]);
+}
+
 }  // namespace perfqos::clientlib

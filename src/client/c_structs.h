@@ -22,4 +22,11 @@ void to_c(const protocol::HolderEntry& in, perfqos_holder_note_info* out);
 void to_c(const protocol::CgroupDataEntry& in, perfqos_cgroup_info* out);
 void to_c(const protocol::Notification& in, std::uint32_t dropped, perfqos_event* out);
 
+// One named knob of one device, for perfqos_list_choices.
+struct NamedKnob {
+  const protocol::DeviceInfo* device;
+  const protocol::KnobInfo* knob;
+};
+void to_c(const NamedKnob& in, perfqos_knob_choices* out);
+
 }  // namespace perfqos::clientlib

@@ -128,6 +128,21 @@ Status to_c_array(const std::vector<Item>& items, CStruct** out, size_t* count) 
   return Status::Ok();
 }
 
+// Every device, page by page.
+Status fetch_devices(perfqos_client* client, std::vector<protocol::DeviceInfo>* all) {
+  return fetch_all<protocol::DeviceInfo>(
+      [&](std::uint32_t offset, std::vector<protocol::DeviceInfo>* page, std::uint32_t* total,
+          std::uint32_t* next) {
+        protocol::ListDevicesReply reply;
+        Status r = call(client, protocol::ListDevicesRequest{offset, 0}, &reply);
+        *page = std::move(reply.devices);
+        *total = reply.total;
+        *next = reply.next_offset;
+        return r;
+      },
+      [](const protocol::DeviceInfo& d) { return d.name; }, all);
+}
+
 Status subscription(perfqos_client* c, bool subscribe, const char* const* devices, size_t count) {
   if (count > 0 && devices == nullptr) return invalid("devices is NULL but count is not 0");
   std::size_t i = 0;
@@ -246,19 +261,30 @@ int perfqos_list(perfqos_client* client, perfqos_device_info** devices, size_t* 
   return run(client, [&] {
     if (devices == nullptr || count == nullptr) return invalid("devices or count is NULL");
     std::vector<protocol::DeviceInfo> all;
-    Status s = fetch_all<protocol::DeviceInfo>(
-        [&](std::uint32_t offset, std::vector<protocol::DeviceInfo>* page, std::uint32_t* total,
-            std::uint32_t* next) {
-          protocol::ListDevicesReply reply;
-          Status r = call(client, protocol::ListDevicesRequest{offset, 0}, &reply);
-          *page = std::move(reply.devices);
-          *total = reply.total;
-          *next = reply.next_offset;
-          return r;
-        },
-        [](const protocol::DeviceInfo& d) { return d.name; }, &all);
-    if (!s.ok()) return s;
+    if (Status s = fetch_devices(client, &all); !s.ok()) return s;
     return to_c_array(all, devices, count);
+  });
+}
+
+int perfqos_list_choices(perfqos_client* client, perfqos_knob_choices** choices, size_t* count) {
+  return run(client, [&] {
+    if (choices == nullptr || count == nullptr) return invalid("choices or count is NULL");
+    if (Status s = negotiate(client); !s.ok()) return s;
+    if (client->connection.version() < 3) {
+      return Status::Error(EPROTONOSUPPORT,
+                           "this perfqosd speaks protocol version " +
+                               std::to_string(client->connection.version()) +
+                               ", which carries no named knob choices");
+    }
+    std::vector<protocol::DeviceInfo> all;
+    if (Status s = fetch_devices(client, &all); !s.ok()) return s;
+    std::vector<perfqos::clientlib::NamedKnob> named;
+    for (const protocol::DeviceInfo& d : all) {
+      for (const protocol::KnobInfo& k : d.knobs) {
+        if (!k.choices.empty()) named.push_back({&d, &k});
+      }
+    }
+    return to_c_array(named, choices, count);
   });
 }
 

@@ -1,13 +1,15 @@
 // KnobDiscovery: keeps the broker's discovered devices in step with the sysfs root, at start and
 // on RESCAN: devices that appeared are registered, devices that vanished are unregistered (their
-// holders get ENODEV), devices still there are left alone with their requests. The PM QoS class
-// devices are not its business.
+// holders get ENODEV), devices still there are left alone with their requests. A device whose
+// description changed (a named knob's choices, a frequency range's limits) is unregistered and
+// registered again as found: its requests were judged against what is no longer true, so they
+// end (ENODEV) and it counts as removed and added. The PM QoS class devices are not its business.
 //
 // Thread safety: the thread that owns the Broker.
 #pragma once
 
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "backends/journal/knob_journal.h"
@@ -32,7 +34,7 @@ class KnobDiscovery {
   std::shared_ptr<backends::SysfsRoot> root_;
   std::shared_ptr<backends::KnobJournal> journal_;
   const Logger& log_;
-  std::set<std::string> names_;  // what discovery registered
+  std::map<std::string, DeviceSpec> specs_;  // what discovery registered, by name
 };
 
 }  // namespace perfqos::daemon

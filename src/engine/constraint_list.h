@@ -57,6 +57,7 @@ struct ListSpec {
   std::int32_t resolve(std::int32_t value) const {
     return value == kDefaultRequest ? default_value : value;
   }
+  bool operator==(const ListSpec&) const = default;
 };
 
 using SubscriptionId = std::uint64_t;

@@ -13,13 +13,30 @@ std::string what(const Device& device, KnobId knob, RangeEnd end) {
   return device.name() + "." + knob_request_name(knob, end);
 }
 
+// A value the knob's spec refuses; a named knob's message also says which words the indices
+// stand for (on the wire its values are indices).
+Status refuse_value(const Device& device, const Knob& knob, RangeEnd end, std::int32_t value,
+                    const ListSpec& spec) {
+  Status s = out_of_range(what(device, knob.id(), end), knob.id(), value, spec);
+  if (knob.choices().empty()) return s;
+  return Status::Error(EINVAL, s.message() + " (the indices of " + join_choices(knob.choices()) +
+                                   ")");
+}
+
 Status check_spec(const DeviceSpec& spec) {
   if (Status s = check_device_name(spec.name); !s.ok()) return s;
   std::set<KnobId> seen;
   for (const KnobSpec& k : spec.knobs) {
     const std::string where = spec.name + "." + knob_name(k.id);
     if (!seen.insert(k.id).second) return Status::Error(EINVAL, where + ": knob given twice");
-    if (k.id == KnobId::kRange) {
+    if (is_named_knob(k.id) &&
+        (k.choices.empty() || k.limits != Range{0, static_cast<std::int32_t>(k.choices.size()) - 1})) {
+      return Status::Error(EINVAL, where + ": a named knob needs choices and limits 0..n-1");
+    }
+    if (!is_named_knob(k.id) && !k.choices.empty()) {
+      return Status::Error(EINVAL, where + ": only epp and profile knobs have choices");
+    }
+    if (is_range_knob(k.id)) {
       if (k.limits.min < 0) {
         return Status::Error(EINVAL, where + ": limit_min " + std::to_string(k.limits.min) +
                                          " is negative: limits are 0..2147483647");
@@ -51,7 +68,7 @@ Status check_spec(const DeviceSpec& spec) {
 Broker::~Broker() {
   registry_.listeners_.clear();  // tearing down is not news: listeners may be gone already
   for (const auto& device : registry_.devices()) {
-    if (device->registered() && device->parent() == nullptr) unregister_tree(*device);
+    if (device->registered() && device->parent() == nullptr) unregister_tree(*device, false);
   }
 }
 
@@ -74,17 +91,17 @@ Status Broker::register_device(DeviceSpec spec, std::shared_ptr<DeviceBackend> b
   return Status::Ok();
 }
 
-Status Broker::unregister_device(std::string_view name) {
+Status Broker::unregister_device(std::string_view name, bool release) {
   std::shared_ptr<Device> device = registry_.find(name);
   if (!device) return Status::Error(ENODEV, "no device '" + std::string(name) + "'");
-  unregister_tree(*device);
+  unregister_tree(*device, release);
   return Status::Ok();
 }
 
-void Broker::unregister_tree(Device& device) {
+void Broker::unregister_tree(Device& device, bool release) {
   // Copy: unregistering a child edits this vector.
   const std::vector<Device*> children = device.children_;
-  for (Device* child : children) unregister_tree(*child);
+  for (Device* child : children) unregister_tree(*child, release);
   while (!device.requests_.empty()) {
     HeldRequest& r = *device.requests_.front();
     device.requests_.erase(r.in_device_);
@@ -94,6 +111,9 @@ void Broker::unregister_tree(Device& device) {
       expiries_.erase(r.in_expiry_);
       r.expiry_.reset();
     }
+  }
+  if (release) {
+    for (const auto& knob : device.knobs_) (void)apply(device, *knob);  // best effort
   }
   if (device.parent_ != nullptr) std::erase(device.parent_->children_, &device);
   device.parent_ = nullptr;
@@ -128,7 +148,7 @@ Status Broker::resolve(const RequestTarget& target, Device** device, Knob** knob
 Status Broker::apply(Device& device, const Knob& knob) {
   DeviceBackend* backend = device.backend_.get();
   if (backend == nullptr) return Status::Ok();
-  Status s = knob.is_range() ? backend->apply_range(device, knob.effective_range())
+  Status s = knob.is_range() ? backend->apply_range(device, knob.id(), knob.effective_range())
                              : backend->apply_value(device, knob.id(), knob.effective());
   if (s.ok()) return s;
   BackendErrors& e = device.backend_errors_;
@@ -155,7 +175,7 @@ Status Broker::add(Holder& holder, const RequestTarget& target, std::int32_t val
   if (Status s = resolve(target, &device, &knob); !s.ok()) return s;
   const ListSpec spec = knob->spec(target.end);
   if (!spec.accepts(value)) {
-    return out_of_range(what(*device, target.knob, target.end), target.knob, value, spec);
+    return refuse_value(*device, *knob, target.end, value, spec);
   }
   auto request = std::unique_ptr<HeldRequest>(new HeldRequest());
   HeldRequest& r = *request;
@@ -194,7 +214,7 @@ Status Broker::update(Holder& holder, RequestId id, std::int32_t value, RequestO
   Knob& knob = *r.device_->knob(r.knob_);
   const ListSpec spec = knob.spec(r.end_);
   if (!spec.accepts(value))
-    return out_of_range(what(*r.device_, r.knob_, r.end_), r.knob_, value, spec);
+    return refuse_value(*r.device_, knob, r.end_, value, spec);
   const std::int32_t previous = r.request_.value();
   const Result result = r.request_.update(value);
   if (result.changed()) {

@@ -75,8 +75,11 @@ class Broker {
   // Registers a device. EINVAL: bad name, duplicate knob, range limits inverted, a perf device
   // with unit normal outside 0..1024; EEXIST: name taken; ENODEV: parent not registered.
   Status register_device(DeviceSpec spec, std::shared_ptr<DeviceBackend> backend = nullptr);
-  // Unregisters a device and its descendants. ENODEV: not registered.
-  Status unregister_device(std::string_view name);
+  // Unregisters a device and its descendants. ENODEV: not registered. Their knobs keep their
+  // last values (a vanished device has no files to write), unless `release` is true: then each
+  // knob, its requests gone, is applied once more, so that a device that is still there (one
+  // registered again with a new description) goes back to where it was.
+  Status unregister_device(std::string_view name, bool release = false);
 
   std::unique_ptr<Holder> make_holder(HolderIdentity identity);
 
@@ -97,7 +100,7 @@ class Broker {
   Status apply(Device& device, const Knob& knob);
   // Takes `request` out of its device, the expiry index and its holder (freeing it).
   void drop(HeldRequest& request, bool write_backend);
-  void unregister_tree(Device& device);
+  void unregister_tree(Device& device, bool release);
   void fill_outcome(const HeldRequest& request, bool changed, RequestOutcome* outcome) const;
 
   Registry registry_;

@@ -72,7 +72,13 @@ std::string Device::knob_names() const {
   std::string out;
   for (const auto& k : knobs_) {
     if (!out.empty()) out += ", ";
-    out += k->id() == KnobId::kRange ? "min, max" : knob_name(k->id());
+    if (is_range_knob(k->id())) {
+      out += knob_request_name(k->id(), RangeEnd::kMin);
+      out += ", ";
+      out += knob_request_name(k->id(), RangeEnd::kMax);
+    } else {
+      out += knob_name(k->id());
+    }
   }
   return out.empty() ? "none" : out;
 }

@@ -37,13 +37,15 @@ const char* to_string(PerfUnit unit);  // "normal", "kbps", ""
 
 // Applies effective values to hardware. Called by the Broker on the model's thread, only when an
 // effective value changed, with the new value; a range knob's two ends come together in one
-// call. A failure is recorded on the device and returned to the requester; it is never fatal.
-// The backend object is the callback's context.
+// call, with the knob they belong to (kRange, or a named knob: a cpufreq policy has a frequency
+// range and an epp). A failure is recorded on the device and returned to the requester; it is
+// never fatal. The backend object is the callback's context.
 class DeviceBackend {
  public:
   virtual ~DeviceBackend() = default;
   virtual Status apply_value(const Device& device, KnobId knob, std::int32_t value) = 0;
-  virtual Status apply_range(const Device& device, Range range) = 0;
+  // REQUIRES: is_range_knob(knob).
+  virtual Status apply_range(const Device& device, KnobId knob, Range range) = 0;
 };
 
 struct DeviceSpec {
@@ -52,6 +54,7 @@ struct DeviceSpec {
   std::string parent;  // a registered device, or empty
   PerfUnit perf_unit = PerfUnit::kNone;
   std::vector<KnobSpec> knobs;  // at most one per KnobId
+  bool operator==(const DeviceSpec&) const = default;
 };
 
 struct BackendErrors {

@@ -67,6 +67,11 @@ KnobSpec range_knob(std::string unit, std::int32_t limit_min, std::int32_t limit
   return {KnobId::kRange, std::move(unit), ListSpec{}, Range{limit_min, limit_max}};
 }
 
+KnobSpec named_knob(KnobId id, std::vector<std::string> choices) {
+  const Range limits{0, static_cast<std::int32_t>(choices.size()) - 1};
+  return {id, kChoiceUnit, ListSpec{}, limits, std::move(choices)};
+}
+
 Status perf_device_spec(const std::string& name, PerfUnit unit, std::int32_t limit_min,
                         std::int32_t limit_max, DeviceSpec* out) {
   if (unit != PerfUnit::kNormal && unit != PerfUnit::kKbps) {

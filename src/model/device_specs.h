@@ -14,6 +14,7 @@
 //   latency_tolerance   us      MIN   empty reads -1 ("auto"); -1 requests 0; "any" = INT32_MAX
 //   flags               flags   FLAGS 0; bit 0 no_power_off
 //   range (min/max)     unit    RANGE [limit_min, limit_max]
+//   epp, profile        choice  RANGE [0, n-1] over the knob's n ordered words
 //
 // Thread safety: pure functions.
 #pragma once
@@ -57,6 +58,10 @@ KnobSpec latency_tolerance_knob();
 KnobSpec flags_knob();  // no_power_off
 // REQUIRES: limit_min <= limit_max (Broker::register_device checks it again).
 KnobSpec range_knob(std::string unit, std::int32_t limit_min, std::int32_t limit_max);
+// A named knob (kEpp, kProfile): a range over the indices of `choices`, ordered from the most
+// power saving to the most performant, unit "choice". REQUIRES: is_named_knob(id), choices
+// not empty (Broker::register_device checks it again).
+KnobSpec named_knob(KnobId id, std::vector<std::string> choices);
 
 // A perf QoS device (the RFC's abstraction): unit normal (limits within 0..1024) or kbps, hard
 // limits limit_min <= limit_max. EINVAL names the offending limit and the allowed range.

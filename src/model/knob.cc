@@ -15,6 +15,21 @@ constexpr KnobName kKnobNames[] = {
     {KnobId::kLatencyTolerance, "latency_tolerance"},
     {KnobId::kFlags, "flags"},
     {KnobId::kRange, "range"},
+    {KnobId::kEpp, "epp"},
+    {KnobId::kProfile, "profile"},
+};
+struct EndName {
+  KnobId id;
+  RangeEnd end;
+  const char* name;
+};
+constexpr EndName kEndNames[] = {
+    {KnobId::kRange, RangeEnd::kMin, "min"},
+    {KnobId::kRange, RangeEnd::kMax, "max"},
+    {KnobId::kEpp, RangeEnd::kMin, "epp.min"},
+    {KnobId::kEpp, RangeEnd::kMax, "epp.max"},
+    {KnobId::kProfile, RangeEnd::kMin, "profile.min"},
+    {KnobId::kProfile, RangeEnd::kMax, "profile.max"},
 };
 }  // namespace
 
@@ -26,16 +41,27 @@ const char* knob_name(KnobId id) {
 }
 
 const char* knob_request_name(KnobId id, RangeEnd end) {
-  if (id != KnobId::kRange) return knob_name(id);
-  return end == RangeEnd::kMin ? "min" : "max";
+  for (const EndName& e : kEndNames) {
+    if (e.id == id && e.end == end) return e.name;
+  }
+  return knob_name(id);
+}
+
+bool knob_name_has_end(std::string_view name) {
+  for (const EndName& e : kEndNames) {
+    if (name == e.name) return true;
+  }
+  return false;
 }
 
 bool parse_knob_name(std::string_view name, KnobId* id, RangeEnd* end) {
   *end = RangeEnd::kMin;
-  if (name == "min" || name == "max") {
-    *id = KnobId::kRange;
-    *end = name == "min" ? RangeEnd::kMin : RangeEnd::kMax;
-    return true;
+  for (const EndName& e : kEndNames) {
+    if (name == e.name) {
+      *id = e.id;
+      *end = e.end;
+      return true;
+    }
   }
   for (const KnobName& k : kKnobNames) {
     if (k.id != KnobId::kRange && name == k.name) {
@@ -46,8 +72,8 @@ bool parse_knob_name(std::string_view name, KnobId* id, RangeEnd* end) {
   return false;
 }
 
-Knob::Knob(const KnobSpec& spec) : id_(spec.id), unit_(spec.unit) {
-  if (spec.id == KnobId::kRange) {
+Knob::Knob(const KnobSpec& spec) : id_(spec.id), unit_(spec.unit), choices_(spec.choices) {
+  if (is_range_knob(spec.id)) {
     range_ = std::make_unique<RangeConstraint>(spec.limits);
   } else {
     list_ = std::make_unique<ConstraintList>(spec.list);

@@ -1,8 +1,15 @@
 // Knob: one aggregated quantity of a device (DESIGN §1, §4): a ConstraintList for one-valued
-// knobs, a RangeConstraint for `range` (requested as `min` and `max`).
+// knobs, a RangeConstraint for `range` (requested as `min` and `max`) and for the named knobs
+// `epp` and `profile` (requested as `epp.min` / `epp.max`, ...).
 //
 // Knob names as users write them: latency, throughput, bandwidth, resume_latency,
-// latency_tolerance, flags, and min / max for the two ends of a range.
+// latency_tolerance, flags, min / max for the two ends of a range, and epp.min, epp.max,
+// profile.min, profile.max for the ends of a named knob.
+//
+// A named knob's kernel spelling is a word (cpufreq energy_performance_preference, the platform
+// profile). The engine stays integer: the knob is a range over the indices of its ordered
+// choices (0 = the most power saving), so a `min` request is a floor ("at least
+// balance_performance") and a `max` request a cap, aggregated like any range.
 //
 // Thread safety: effective() and effective_range() are lock-free and may be called from any
 // thread; everything else belongs to the thread that owns the model.
@@ -12,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/constraint_list.h"
 #include "engine/range_constraint.h"
@@ -27,28 +35,49 @@ enum class KnobId : std::uint8_t {
   kLatencyTolerance,  // µs, MIN; empty = -1 "auto", INT32_MAX = "any"
   kFlags,             // FLAGS; bit 0 = no_power_off
   kRange,             // [min, max] in the device's unit
+  kEpp,               // named range: cpufreq energy_performance_preference, power..performance
+  kProfile,           // named range: the platform profile, low-power..max-power
 };
+
+// True for the knobs that hold a RangeConstraint: kRange and the named knobs.
+inline constexpr bool is_range_knob(KnobId id) {
+  return id == KnobId::kRange || id == KnobId::kEpp || id == KnobId::kProfile;
+}
+// True for the knobs whose values are the indices of words (kEpp, kProfile).
+inline constexpr bool is_named_knob(KnobId id) {
+  return id == KnobId::kEpp || id == KnobId::kProfile;
+}
+// The unit of a named knob: its values are choices, not quantities.
+inline constexpr char kChoiceUnit[] = "choice";
 
 inline constexpr std::int32_t kFlagNoPowerOff = 1 << 0;
 
-// "latency", "throughput", ..., "range".
+// "latency", "throughput", ..., "range", "epp", "profile".
 const char* knob_name(KnobId id);
-// The name of a request's target as users write it: the knob name, or "min"/"max" for a range.
+// The name of a request's target as users write it: the knob name, "min"/"max" for a range,
+// "epp.min", "profile.max", ... for a named knob.
 const char* knob_request_name(KnobId id, RangeEnd end);
-// Parses a knob name as users write it; "min" and "max" give kRange with that end.
-// Returns false for an unknown name.
+// Parses a knob name as users write it: "min" and "max" give kRange with that end, "epp.min"
+// gives kEpp with end kMin, a bare "epp" or "profile" gives the knob with *end = kMin (the end
+// is then said elsewhere). "range" is not a name users write. Returns false for an unknown name.
 bool parse_knob_name(std::string_view name, KnobId* id, RangeEnd* end);
+// True when `name` (which parse_knob_name accepts) says the end itself: "min", "epp.max".
+bool knob_name_has_end(std::string_view name);
 
 struct KnobSpec {
   KnobId id = KnobId::kLatency;
-  std::string unit;  // "us", "kbit/s", "Mbit/s", "kHz", "Hz", "normal", "kbps", "uW", "flags"
+  std::string unit;  // "us", "kbit/s", "Mbit/s", "kHz", "mW", "normal", "kbps", "flags", "choice"
   ListSpec list;     // one-valued knobs
-  Range limits;      // kRange: the hard limits [limit_min, limit_max]
+  Range limits;      // range knobs: the hard limits [limit_min, limit_max]
+  // Named knobs: the words of values 0..n-1, from the most power saving to the most
+  // performant; limits is then {0, n-1}.
+  std::vector<std::string> choices{};
+  bool operator==(const KnobSpec&) const = default;
 };
 
 class Knob {
  public:
-  // REQUIRES: spec.id == kRange implies spec.limits.min <= spec.limits.max.
+  // REQUIRES: is_range_knob(spec.id) implies spec.limits.min <= spec.limits.max.
   explicit Knob(const KnobSpec& spec);
   Knob(const Knob&) = delete;
   Knob& operator=(const Knob&) = delete;
@@ -56,6 +85,8 @@ class Knob {
   KnobId id() const { return id_; }
   const std::string& unit() const { return unit_; }
   bool is_range() const { return range_ != nullptr; }
+  // Named knobs: the words of values 0..n-1; empty for every other knob.
+  const std::vector<std::string>& choices() const { return choices_; }
 
   // The list spec a request on `end` is checked against (`end` is ignored for one-valued knobs).
   ListSpec spec(RangeEnd end = RangeEnd::kMin) const;
@@ -87,6 +118,7 @@ class Knob {
   std::string unit_;
   std::unique_ptr<ConstraintList> list_;
   std::unique_ptr<RangeConstraint> range_;
+  std::vector<std::string> choices_;
 };
 
 }  // namespace perfqos

@@ -87,4 +87,36 @@ Status out_of_range(std::string_view what, KnobId id, std::int32_t value, const 
                                    " out of range: allowed " + describe_allowed(id, spec));
 }
 
+std::string join_choices(const std::vector<std::string>& choices) {
+  std::string out;
+  for (const std::string& c : choices) {
+    if (!out.empty()) out += ", ";
+    out += c;
+  }
+  return out;
+}
+
+Status parse_choice(const std::vector<std::string>& choices, std::string_view text,
+                    std::string_view what, std::int32_t* value) {
+  if (text == "default" || text == "-1") {
+    *value = kDefaultRequest;
+    return Status::Ok();
+  }
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    if (choices[i] == text) {
+      *value = static_cast<std::int32_t>(i);
+      return Status::Ok();
+    }
+  }
+  return Status::Error(EINVAL, std::string(what) + ": '" + std::string(text) +
+                                   "' is not a choice here: allowed " + join_choices(choices) +
+                                   " or default");
+}
+
+std::string format_choice(const std::vector<std::string>& choices, std::int32_t value) {
+  if (value == kDefaultRequest) return "default";
+  if (value >= 0 && static_cast<std::size_t>(value) < choices.size()) return choices[value];
+  return std::to_string(value);
+}
+
 }  // namespace perfqos

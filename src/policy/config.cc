@@ -26,7 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kKnobNames =
-    "latency, throughput, bandwidth, resume_latency, latency_tolerance, flags, min, max, range, *";
+    "latency, throughput, bandwidth, resume_latency, latency_tolerance, flags, min, max, range, "
+    "epp, epp.min, epp.max, profile, profile.min, profile.max, *";
 
 // Parses one file; every error names file:line and the key.
 class FileParser {
@@ -167,6 +168,11 @@ class FileParser {
     if (!parse_knob_name(*out, &id, &end)) {
       return error(line_of(*n), section + ".knob",
                    "unknown knob \"" + *out + "\": allowed " + kKnobNames);
+    }
+    if (!patterns && is_named_knob(id) && !knob_name_has_end(*out)) {
+      return error(line_of(*n), section + ".knob",
+                   "\"" + *out + "\" needs its end: \"" + *out + ".min\" (a floor) or \"" + *out +
+                       ".max\" (a cap)");
     }
     return Status::Ok();
   }

@@ -40,7 +40,10 @@ bool glob_matches(const std::string& pattern, const std::string& text) {
 
 bool knob_matches(std::string_view pattern, std::string_view knob) {
   if (pattern == "*" || pattern == knob) return true;
-  return pattern == "range" && (knob == "min" || knob == "max" || knob == "range");
+  if (pattern == "range") return knob == "min" || knob == "max" || knob == "range";
+  // A named knob's name covers both its ends: "epp" matches "epp.min" and "epp.max".
+  return knob.size() == pattern.size() + 4 && knob.substr(0, pattern.size()) == pattern &&
+         (knob.substr(pattern.size()) == ".min" || knob.substr(pattern.size()) == ".max");
 }
 
 bool Grant::matches_caller(const Caller& caller) const {

@@ -57,6 +57,9 @@ void layout(V& v, M& m) {
   v.i32("limit_min", m.limit_min);
   v.i32("limit_max", m.limit_max);
   v.u32("active_requests", m.active_requests);
+  if (v.version() >= 3) {
+    v.names("choices", m.choices, kMaxChoices, kMaxChoiceName, Charset::kName);
+  }
 }
 
 template <class V, Of<DeviceInfo> M>

@@ -98,8 +98,8 @@ struct ReplyStatus {
 };
 
 struct KnobInfo {
-  std::string
-      name;  // latency, throughput, bandwidth, resume_latency, latency_tolerance, flags, range
+  // latency, throughput, bandwidth, resume_latency, latency_tolerance, flags, range, epp, profile
+  std::string name;
   ListType list_type = ListType::kMin;
   std::string unit;  // "us", "kbit/s", "Mbit/s", "kHz", "Hz", "normal", "kbps", "uW", "flags"
   std::int32_t default_value = 0;
@@ -110,6 +110,9 @@ struct KnobInfo {
   std::int32_t limit_min = 0;  // range knobs: the hard limits; 0 otherwise
   std::int32_t limit_max = 0;
   std::uint32_t active_requests = 0;
+  // Version 3: a named knob's words (epp, profile): value i of the range is choices[i]; empty
+  // for every other knob.
+  std::vector<std::string> choices{};
   bool operator==(const KnobInfo&) const = default;
 };
 

@@ -22,6 +22,9 @@
 
 #include "model/knob.h"
 #include "perfqos/client.hpp"
+#include "model/value_text.h"
+#include "tools/choice_book.h"
+#include "tools/cpu_set_spec.h"
 #include "tools/request_spec.h"
 #include "tools/suggest.h"
 #include "tools/text_table.h"
@@ -136,18 +139,18 @@ const char* list_type_name(perfqos_list_type t) {
 }
 
 // The valid requests of a knob in words, in its unit.
-std::string allowed_text(const perfqos_knob_info& k) {
+std::string allowed_text(const perfqos_knob_info& k, const KnobValues& v) {
   if (k.list_type == PERFQOS_LIST_FLAGS) return "no_power_off, none";
-  const KnobValues v = KnobValues::of(k);
+  if (is_named_knob(v.id)) return v.choices.empty() ? "?" : join_choices(v.choices);
   return std::to_string(v.min_request) + ".." + std::to_string(v.max_request);
 }
 
 // The units of the knobs of every device, to show values of status and monitor.
 class KnobUnits {
  public:
-  void add(const perfqos_device_info& d) {
+  void add(const perfqos_device_info& d, const ChoiceBook& book) {
     for (std::size_t k = 0; k < d.knob_count; ++k) {
-      knobs_[std::string(d.name) + "." + d.knobs[k].name] = KnobValues::of(d.knobs[k]);
+      knobs_[std::string(d.name) + "." + d.knobs[k].name] = book.values(d.name, d.knobs[k]);
     }
   }
   // `knob` as the daemon names it ("range" for both ends). Unknown knobs: no unit.
@@ -164,8 +167,9 @@ class KnobUnits {
   std::map<std::string, KnobValues> knobs_;
 };
 
-Json json_knob(const perfqos_knob_info& k) {
+Json json_knob(const perfqos_knob_info& k, const std::vector<std::string>& choices) {
   Json j{{"name", k.name}, {"type", list_type_name(k.list_type)}, {"unit", k.unit}};
+  if (!choices.empty()) j["choices"] = choices;  // value i is choices[i]
   if (k.effective.is_range) {
     j["effective_min"] = k.effective.min;
     j["effective_max"] = k.effective.max;
@@ -182,7 +186,7 @@ Json json_knob(const perfqos_knob_info& k) {
   return j;
 }
 
-Json json_device(const perfqos_device_info& d) {
+Json json_device(const perfqos_device_info& d, const ChoiceBook& book) {
   Json j{{"name", d.name},
          {"kind", d.kind},
          {"parent", d.parent},
@@ -191,7 +195,9 @@ Json json_device(const perfqos_device_info& d) {
          {"last_errno", d.last_errno},
          {"last_error", d.last_error},
          {"knobs", Json::array()}};
-  for (std::size_t i = 0; i < d.knob_count; ++i) j["knobs"].push_back(json_knob(d.knobs[i]));
+  for (std::size_t i = 0; i < d.knob_count; ++i) {
+    j["knobs"].push_back(json_knob(d.knobs[i], book.words(d.name, d.knobs[i].name)));
+  }
   return j;
 }
 
@@ -200,9 +206,11 @@ int cmd_list(const Options& o) {
   if (int rc = connect(o, &c)) return rc;
   std::vector<perfqos_device_info> devices;
   if (client::Status s = c.list(&devices); !s.ok()) return fail("list: " + s.message());
+  ChoiceBook book;
+  if (client::Status s = book.load(c, devices); !s.ok()) return fail("list: " + s.message());
   if (o.json) {
     Json j = Json::array();
-    for (const perfqos_device_info& d : devices) j.push_back(json_device(d));
+    for (const perfqos_device_info& d : devices) j.push_back(json_device(d, book));
     print_json(j);
     return 0;
   }
@@ -210,9 +218,10 @@ int cmd_list(const Options& o) {
   for (const perfqos_device_info& d : devices) {
     for (std::size_t k = 0; k < d.knob_count; ++k) {
       const perfqos_knob_info& knob = d.knobs[k];
+      const KnobValues v = book.values(d.name, knob);
       t.add({k == 0 ? d.name : "", k == 0 ? d.kind : "", knob.name,
-             show_effective(KnobValues::of(knob), knob.effective, false), knob.unit,
-             std::to_string(knob.active_requests), allowed_text(knob)});
+             show_effective(v, knob.effective, false), knob.unit,
+             std::to_string(knob.active_requests), allowed_text(knob, v)});
     }
   }
   t.print(stdout);
@@ -224,8 +233,10 @@ int cmd_get(const Options& o, const std::string& device) {
   if (int rc = connect(o, &c)) return rc;
   perfqos_device_info d;
   if (client::Status s = c.describe(device, &d); !s.ok()) return fail_on(c, device, s);
+  ChoiceBook book;
+  if (client::Status s = book.load(c, d); !s.ok()) return fail(s.message());
   if (o.json) {
-    print_json(json_device(d));
+    print_json(json_device(d, book));
     return 0;
   }
   std::printf("%s (%s)%s%s\n", d.name, d.kind, d.parent[0] ? ", parent " : "", d.parent);
@@ -237,13 +248,13 @@ int cmd_get(const Options& o, const std::string& device) {
   TextTable t({"KNOB", "TYPE", "EFFECTIVE", "UNIT", "DEFAULT", "ALLOWED", "REQUESTS"});
   for (std::size_t k = 0; k < d.knob_count; ++k) {
     const perfqos_knob_info& knob = d.knobs[k];
-    const KnobValues v = KnobValues::of(knob);
+    const KnobValues v = book.values(d.name, knob);
     const std::string def =
         knob.list_type == PERFQOS_LIST_RANGE ? "none" : show_value(v, knob.no_constraint_value);
     const std::string units = accepted_units(v);
     t.add({knob.name, list_type_name(knob.list_type), show_effective(v, knob.effective, false),
            knob.unit, def,
-           allowed_text(knob) + " or none" + (units.empty() ? "" : " (" + units + ")"),
+           allowed_text(knob, v) + " or none" + (units.empty() ? "" : " (" + units + ")"),
            std::to_string(knob.active_requests)});
   }
   t.print(stdout);
@@ -259,8 +270,10 @@ struct ResolvedSpec {
   std::string target() const { return spec.device + (knob.empty() ? "" : "." + knob); }
 };
 
-int resolve_specs(Client& c, const std::vector<std::string>& texts,
+int resolve_specs(Client& c, const std::vector<std::string>& written,
                   std::vector<ResolvedSpec>* out) {
+  std::vector<std::string> texts;  // cpus[LIST].KNOB=V is one SPEC per listed CPU
+  if (Status s = expand_cpu_sets(written, &texts); !s.ok()) return fail(s.message());
   for (const std::string& text : texts) {
     ResolvedSpec r;
     if (Status s = parse_request_spec(text, &r.spec); !s.ok()) return fail(s.message());
@@ -274,6 +287,8 @@ int resolve_specs(Client& c, const std::vector<std::string>& texts,
       }
       return fail_on(c, r.spec.device, s);
     }
+    ChoiceBook book;
+    if (client::Status s = book.load(c, d); !s.ok()) return fail(s.message());
     KnobId id = KnobId::kLatency;
     RangeEnd end = RangeEnd::kMin;
     const perfqos_knob_info* knob = nullptr;
@@ -281,8 +296,10 @@ int resolve_specs(Client& c, const std::vector<std::string>& texts,
       if (d.knob_count != 1 || d.knobs[0].list_type == PERFQOS_LIST_RANGE) {
         std::string names;
         for (std::size_t k = 0; k < d.knob_count; ++k) {
+          const std::string name = d.knobs[k].name;
           const bool range = d.knobs[k].list_type == PERFQOS_LIST_RANGE;
-          names += std::string(names.empty() ? "" : ", ") + (range ? "min, max" : d.knobs[k].name);
+          names += std::string(names.empty() ? "" : ", ") +
+                   (!range ? name : name == "range" ? "min, max" : name + ".min, " + name + ".max");
         }
         return fail("'" + text + "': name the knob as " + r.spec.device + ".KNOB=VALUE (" +
                     r.spec.device + " has " + names + ")");
@@ -297,7 +314,7 @@ int resolve_specs(Client& c, const std::vector<std::string>& texts,
       }
       if (knob == nullptr) return fail("'" + text + "': " + no_knob(d, r.spec.knob));
     }
-    r.values = KnobValues::of(*knob);
+    r.values = book.values(d.name, *knob);
     const std::string what = r.spec.device + "." + knob_request_name(id, end);
     if (Status s = parse_knob_value(r.values, r.spec.value, what, &r.value); !s.ok()) {
       return fail(s.message());
@@ -477,7 +494,9 @@ std::string rfc3339_now() {
 int knob_units(Client& c, KnobUnits* units) {
   std::vector<perfqos_device_info> devices;
   if (client::Status s = c.list(&devices); !s.ok()) return fail("list: " + s.message());
-  for (const perfqos_device_info& d : devices) units->add(d);
+  ChoiceBook book;
+  if (client::Status s = book.load(c, devices); !s.ok()) return fail("list: " + s.message());
+  for (const perfqos_device_info& d : devices) units->add(d, book);
   return 0;
 }
 

@@ -27,9 +27,17 @@ Status parse_request_spec(std::string_view text, RequestSpec* out) {
   std::string_view target = text.substr(0, eq);
   RequestSpec spec;
   spec.value = std::string(text.substr(eq + 1));
-  const std::size_t dot = target.rfind('.');
+  std::size_t dot = target.rfind('.');
   KnobId id;
   RangeEnd end;
+  // A named knob's end has a dot of its own: "policy0.epp.min".
+  if (dot != std::string_view::npos && dot > 0) {
+    const std::size_t before = target.rfind('.', dot - 1);
+    if (before != std::string_view::npos && knob_name_has_end(target.substr(before + 1)) &&
+        parse_knob_name(target.substr(before + 1), &id, &end) && is_named_knob(id)) {
+      dot = before;
+    }
+  }
   if (dot != std::string_view::npos && parse_knob_name(target.substr(dot + 1), &id, &end)) {
     spec.device = std::string(target.substr(0, dot));
     spec.knob = std::string(target.substr(dot + 1));

@@ -150,8 +150,9 @@ Status out_of_range(std::string_view what, std::string_view text, const std::str
 
 }  // namespace
 
-KnobValues KnobValues::of(const perfqos_knob_info& knob) {
+KnobValues KnobValues::of(const perfqos_knob_info& knob, std::vector<std::string> choices) {
   KnobValues v;
+  v.choices = std::move(choices);
   RangeEnd end;
   if (std::string_view(knob.name) == "range" || !parse_knob_name(knob.name, &v.id, &end)) {
     v.id = KnobId::kRange;
@@ -177,6 +178,15 @@ std::string accepted_units(const KnobValues& knob) {
 
 Status parse_knob_value(const KnobValues& knob, std::string_view text, std::string_view what,
                         std::int32_t* out) {
+  if (is_named_knob(knob.id)) {
+    if (text == "none") text = "default";
+    if (knob.choices.empty()) {
+      return Status::Error(EINVAL, std::string(what) +
+                                       ": this perfqosd does not say which words the knob takes "
+                                       "(it needs protocol version 3)");
+    }
+    return parse_choice(knob.choices, text, what, out);
+  }
   if (text == "default" || (text == "none" && knob.id != KnobId::kFlags) ||
       (text == "any" && !is_latency_type(knob.id))) {
     *out = PERFQOS_DEFAULT_VALUE;
@@ -249,6 +259,9 @@ Status parse_knob_value(const KnobValues& knob, std::string_view text, std::stri
 }
 
 std::string show_value(const KnobValues& knob, std::int32_t value) {
+  if (is_named_knob(knob.id)) {
+    return value == -1 ? "none" : format_choice(knob.choices, value);
+  }
   switch (knob.id) {
     case KnobId::kLatencyTolerance:
       if (value == -1) return "auto";
@@ -267,7 +280,8 @@ std::string show_value(const KnobValues& knob, std::int32_t value) {
 
 std::string show_value_with_unit(const KnobValues& knob, std::int32_t value) {
   std::string text = show_value(knob, value);
-  if (text == std::to_string(value) && !knob.unit.empty() && knob.unit != "flags") {
+  if (text == std::to_string(value) && !knob.unit.empty() && knob.unit != "flags" &&
+      !is_named_knob(knob.id)) {
     text += ' ';
     text += knob.unit;
   }
@@ -277,6 +291,10 @@ std::string show_value_with_unit(const KnobValues& knob, std::int32_t value) {
 std::string show_effective(const KnobValues& knob, const perfqos_effective& e, bool with_unit) {
   if (!e.is_range)
     return with_unit ? show_value_with_unit(knob, e.value) : show_value(knob, e.value);
+  if (is_named_knob(knob.id)) {
+    return e.min == e.max ? show_value(knob, e.min)
+                          : show_value(knob, e.min) + ".." + show_value(knob, e.max);
+  }
   std::string text = std::to_string(e.min) + ".." + std::to_string(e.max);
   if (with_unit && !knob.unit.empty()) text += " " + knob.unit;
   return text;

@@ -11,11 +11,12 @@
 // plus the words of "no constraint": `default` (-1, the knob's default request), `none` (flags:
 // no flag; else -1) and `any` (resume_latency/latency_tolerance: INT32_MAX, the kernel's
 // PM_QOS_LATENCY_ANY; else -1), and flag names for flags knobs. A value outside the knob's
-// valid requests, however many digits it has, is refused with the allowed range.
+// valid requests, however many digits it has, is refused with the allowed range. A named knob
+// (epp, profile) takes one of its words, or default/none; never a number.
 //
 // Showing (show_value): the one vocabulary of list, get, status and monitor: `none` for -1 and
 // the knob's no-constraint value, `auto`/`any` for latency_tolerance, flag names, else the
-// decimal number (show_value_with_unit adds the unit to numbers).
+// decimal number (show_value_with_unit adds the unit to numbers); a named knob's word.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -24,6 +25,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/knob.h"
 #include "perfqos/client.h"
@@ -38,9 +40,11 @@ struct KnobValues {
   std::int32_t no_constraint = 0;  // one-valued knobs: the effective value with no request
   std::int32_t min_request = 0;    // valid requests: min_request..max_request, or -1
   std::int32_t max_request = 0;
+  std::vector<std::string> choices;  // named knobs: the words of values 0..n-1
 
-  // From a knob of perfqos_describe()/perfqos_list(); "range" knobs give kRange.
-  static KnobValues of(const perfqos_knob_info& knob);
+  // From a knob of perfqos_describe()/perfqos_list(); "range" knobs give kRange. A named
+  // knob's words come from perfqos_list_choices() (see ChoiceBook).
+  static KnobValues of(const perfqos_knob_info& knob, std::vector<std::string> choices = {});
 };
 
 // Parses `text` as a request value for `knob`. Errors (EINVAL) name `what` ("cpu0.resume_latency")

@@ -282,10 +282,10 @@ TEST_F(BackendsTest, CpufreqClampsToTheCpuinfoRange) {
   DeviceSpec spec{"policy0", "cpufreq", "", PerfUnit::kNone, {range_knob("kHz", 0, INT_MAX)}};
   ASSERT_TRUE(broker.register_device(spec).ok());
   const Device& d = *broker.registry().find("policy0");
-  ASSERT_TRUE(backend.apply_range(d, Range{100, 9000000}).ok());
+  ASSERT_TRUE(backend.apply_range(d, KnobId::kRange, Range{100, 9000000}).ok());
   EXPECT_EQ(tree.read_file(kMinFile), "800000");
   EXPECT_EQ(tree.read_file(kMaxFile), "3000000");
-  ASSERT_TRUE(backend.apply_range(d, Range{5000000, 9000000}).ok());
+  ASSERT_TRUE(backend.apply_range(d, KnobId::kRange, Range{5000000, 9000000}).ok());
   EXPECT_EQ(tree.read_file(kMinFile), "3000000");
   EXPECT_EQ(clamp_range(Range{5, 2}, Range{1, 10}), (Range{2, 2}));
   EXPECT_EQ(backend.apply_value(d, KnobId::kFlags, 1).code(), EINVAL);
@@ -419,7 +419,7 @@ TEST_F(BackendsTest, DispatchRefusesKnobsItHasNoBackendFor) {
   ASSERT_TRUE(broker.register_device(DeviceSpec{"x", "cpu", "", PerfUnit::kNone, {}}).ok());
   const Device& d = *broker.registry().find("x");
   EXPECT_EQ(dispatch.apply_value(d, KnobId::kFlags, 1).code(), EINVAL);
-  EXPECT_EQ(dispatch.apply_range(d, Range{1, 2}).code(), EINVAL);
+  EXPECT_EQ(dispatch.apply_range(d, KnobId::kRange, Range{1, 2}).code(), EINVAL);
 }
 
 }  // namespace

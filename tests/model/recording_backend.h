@@ -21,8 +21,8 @@ class RecordingBackend : public DeviceBackend {
   Status apply_value(const Device& device, KnobId knob, std::int32_t value) override {
     return record(Apply{device.name(), knob, Range{value, value}});
   }
-  Status apply_range(const Device& device, Range range) override {
-    return record(Apply{device.name(), KnobId::kRange, range});
+  Status apply_range(const Device& device, KnobId knob, Range range) override {
+    return record(Apply{device.name(), knob, range});
   }
 
   std::vector<Apply> applied;

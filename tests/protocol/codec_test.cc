@@ -287,7 +287,7 @@ TEST(Codec, DecoderRefusesBadVersion) {
   b[0] = 9;
   Status s = decode_as_server(b);
   EXPECT_EQ(s.code(), EPROTONOSUPPORT);
-  EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1..2)");
+  EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1..3)");
 }
 
 TEST(Codec, DecoderRefusesUnknownOpcode) {

@@ -312,7 +312,7 @@ TEST_F(PerfqosctlTest, DaemonRefusesBadNotesWithEinval) {
   ASSERT_EQ(perfqos_connect(daemon.socket().c_str(), 5000, &c), 0);
   int version = 0;
   ASSERT_EQ(perfqos_hello(c, &version, nullptr), 0);
-  EXPECT_EQ(version, 2);
+  EXPECT_EQ(version, 3);
   std::uint32_t id = 0;
   EXPECT_EQ(perfqos_add_noted(c, "network_throughput", nullptr, 5, 0, "ok", "org.x", &id, nullptr),
             0);
@@ -573,6 +573,124 @@ TEST_F(PerfqosctlPolicyTest, AValueOutsideTheGrantQuotesTheGrant) {
   EXPECT_FALSE(contains(r.out, "may only read")) << r.out;
   r = run_perfqosctl(daemon.socket(), "hold --for 50ms network_latency=100us", kAsNobody);
   EXPECT_EQ(r.status, 0) << r.out;
+}
+
+}  // namespace
+}  // namespace perfqos
+
+namespace perfqos {
+namespace {
+
+// Named knobs (issue #17 point 2): words in, words out, refusals with the hardware's list.
+TEST(PerfqosctlNamedKnobs, EppAndPlatformProfileTakeAndShowWords) {
+  testing::SysfsTree tree;
+  tree.add_cpu_latency_node();
+  tree.add_cpufreq_policy(0, 400000, 3000000, {0});
+  const std::string policy = "/sys/devices/system/cpu/cpufreq/policy0";
+  tree.write_file(policy + "/energy_performance_available_preferences",
+                  "default performance balance_performance balance_power power");
+  tree.write_file(policy + "/energy_performance_preference", "balance_power");
+  tree.write_file("/sys/firmware/acpi/platform_profile", "balanced");
+  tree.write_file("/sys/firmware/acpi/platform_profile_choices", "low-power balanced performance");
+  DaemonProcess daemon({"--sysfs-root", tree.dir()});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+
+  CtlRun list = run_perfqosctl(daemon.socket(), "list");
+  EXPECT_EQ(list.status, 0) << list.out;
+  EXPECT_TRUE(contains(list.out, "power, balance_power, balance_performance, performance"))
+      << list.out;
+  EXPECT_TRUE(contains(list.out, "low-power..performance")) << list.out;  // effective, unconstrained
+
+  CtlRun r = run_perfqosctl(daemon.socket(),
+                            "run -q policy0.epp.min=balance_performance platform_profile.profile.max=low-power"
+                            " -- sh -c 'for f in " + tree.host(policy + "/energy_performance_preference") + " " +
+                                tree.host("/sys/firmware/acpi/platform_profile") +
+                                "; do read v < $f; echo $v; done'");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "balance_performance\nlow-power\n")) << r.out;
+  EXPECT_EQ(tree.read_file(policy + "/energy_performance_preference"), "balance_power");
+  EXPECT_EQ(tree.read_file("/sys/firmware/acpi/platform_profile"), "balanced");
+
+  r = run_perfqosctl(daemon.socket(), "run policy0.epp.min=performance -- " PERFQOSCTL_PATH
+                                      " get --json policy0");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"choices\":[\"power\",\"balance_power\",\"balance_performance\","
+                              "\"performance\"]"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "\"effective_min\":3")) << r.out;  // JSON keeps the raw index
+
+  r = run_perfqosctl(daemon.socket(), "hold platform_profile.profile.min=quiet");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out,
+            "perfqosctl: platform_profile.profile.min: 'quiet' is not a choice here: allowed "
+            "low-power, balanced, performance or default\n");
+  r = run_perfqosctl(daemon.socket(), "hold policy0.epp.min=3");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.out, "'3' is not a choice here")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "hold platform_profile=balanced");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.out, "platform_profile has profile.min, profile.max")) << r.out;
+}
+
+}  // namespace
+}  // namespace perfqos
+
+namespace perfqos {
+namespace {
+
+// cpus[LIST] (issue #17 point 3): one request per listed CPU, held and dropped as one.
+TEST(PerfqosctlCpuSets, OneRequestPerListedCpuOnAGenerated64CpuTree) {
+  testing::SysfsTree tree;
+  tree.add_cpu_latency_node();
+  for (int n = 0; n < 64; ++n) tree.add_cpu(n, "0", std::nullopt);
+  DaemonProcess daemon({"--sysfs-root", tree.dir()});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto file = [&](int n) {
+    return "/sys/devices/system/cpu/cpu" + std::to_string(n) + "/power/pm_qos_resume_latency_us";
+  };
+  CtlRun r = run_perfqosctl(daemon.socket(),
+                            "run -q 'cpus[8-15,60-63:1/2].resume_latency=0' -- sh -c 'for f in " +
+                                tree.host(file(9)) + " " + tree.host(file(62)) + " " +
+                                tree.host(file(61)) + " " + tree.host(file(16)) +
+                                "; do read v < $f; echo $v; done'");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "n/a\nn/a\n0\n0\n");  // 0 us = no power saving: the kernel spells it n/a
+  EXPECT_TRUE(eventually([&] {
+    return tree.read_file(file(9)) == "0" && tree.read_file(file(61)) == "0" &&
+           tree.read_file(file(62)) == "0";
+  }));
+
+  // All or nothing: cpu64 does not exist, so nothing of the set is held.
+  r = run_perfqosctl(daemon.socket(), "hold 'cpus[60-64].resume_latency=5'");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "cpu64")) << r.out;
+  EXPECT_TRUE(eventually([&] { return tree.read_file(file(60)) == "0"; })) << tree.read_file(file(60));
+  r = run_perfqosctl(daemon.socket(), "hold 'cpus[3-1].resume_latency=5'");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "CPU list '3-1': cannot read '3-1'")) << r.out;
+}
+
+TEST(PerfqosctlCpuSets, RealPerCpuResumeLatencyOfThisMachine) {
+  const std::string cpu0 = "/sys/devices/system/cpu/cpu0/power/pm_qos_resume_latency_us";
+  const std::string cpu1 = "/sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us";
+  if (::access(cpu0.c_str(), W_OK) != 0 || ::access(cpu1.c_str(), W_OK) != 0) {
+    GTEST_SKIP() << "needs writable " << cpu0 << " and " << cpu1 << " (root, two CPUs)";
+  }
+  const auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string v;
+    in >> v;
+    return v;
+  };
+  const std::string before0 = read(cpu0), before1 = read(cpu1);
+  DaemonProcess daemon({"--sysfs-root", "/"});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  CtlRun r = run_perfqosctl(daemon.socket(), "run -q 'cpus[0-1].resume_latency=37' -- cat " +
+                                                 cpu0 + " " + cpu1);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "37\n37\n");
+  EXPECT_TRUE(eventually([&] { return read(cpu0) == before0 && read(cpu1) == before1; }))
+      << read(cpu0) << " " << read(cpu1);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 // Thread safety: as the backends: the thread that owns the model.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "util/status.h"
@@ -21,6 +22,14 @@ class KnobJournal {
   // True when an original value for the file `path` is already recorded (by this run or by a
   // run that did not exit cleanly): the backend must not record it again.
   virtual bool recorded(std::string_view path) const = 0;
+  // The original recorded for the one-valued knob file `path` (not a range end): what a backend
+  // made again for a device that discovery re-registered must start from, since the file now
+  // holds what perfqos wrote. False when none is recorded.
+  virtual bool original_of(std::string_view path, std::string* original) const {
+    (void)path;
+    (void)original;
+    return false;
+  }
   // Records the original value of one knob file, durably, before returning. An error means
   // the caller must not write the knob.
   virtual Status record_value(std::string_view path, std::string_view original) = 0;

@@ -197,6 +197,16 @@ bool RestoreJournal::recorded(std::string_view path) const {
   return paths_.contains(path);
 }
 
+bool RestoreJournal::original_of(std::string_view path, std::string* original) const {
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (!it->range && it->path == path) {
+      *original = it->original;
+      return true;
+    }
+  }
+  return false;
+}
+
 Status RestoreJournal::add(JournalEntry entry) {
   // What is recorded must pass the next start's parse_journal, or that start would not restore it.
   Status path_ok = check_knob_path(entry.path);

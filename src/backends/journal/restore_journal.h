@@ -111,6 +111,7 @@ class RestoreJournal final : public backends::KnobJournal {
   const std::string& path() const { return path_; }
 
   bool recorded(std::string_view path) const override;
+  bool original_of(std::string_view path, std::string* original) const override;
   // Both record_*: EINVAL when a path is not a knob path (check_knob_path), else persist's.
   Status record_value(std::string_view path, std::string_view original) override;
   Status record_range(std::string_view min_path, std::string_view min_original,

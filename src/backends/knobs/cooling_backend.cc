@@ -23,7 +23,7 @@ Status CoolingBackend::apply_value(const Device&, KnobId knob, std::int32_t) {
       EINVAL, file_.path() + ": a cooling device has only a range, not " + knob_name(knob));
 }
 
-Status CoolingBackend::apply_range(const Device&, Range range) {
+Status CoolingBackend::apply_range(const Device&, KnobId, Range range) {
   const std::int32_t state = cooling_state_for(range, max_state_);
   if (written_ == state) return Status::Ok();
   Status s = file_.write(std::to_string(state));

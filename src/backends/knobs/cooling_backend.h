@@ -32,7 +32,7 @@ class CoolingBackend final : public DeviceBackend {
                  const std::string& cooling_dir, std::int32_t max_state);
 
   Status apply_value(const Device& device, KnobId knob, std::int32_t value) override;
-  Status apply_range(const Device& device, Range range) override;
+  Status apply_range(const Device& device, KnobId knob, Range range) override;
 
  private:
   KnobFile file_;

@@ -35,7 +35,7 @@ Status CpuLatencyBackend::apply_value(const Device&, KnobId knob, std::int32_t v
   return s;
 }
 
-Status CpuLatencyBackend::apply_range(const Device&, Range) {
+Status CpuLatencyBackend::apply_range(const Device&, KnobId, Range) {
   return Status::Error(EINVAL, path_ + ": a CPU latency node has no range");
 }
 

@@ -32,7 +32,7 @@ class CpuLatencyBackend final : public DeviceBackend {
                              std::int32_t no_constraint = kCpuLatencyDefault);
 
   Status apply_value(const Device& device, KnobId knob, std::int32_t value) override;
-  Status apply_range(const Device& device, Range range) override;
+  Status apply_range(const Device& device, KnobId knob, Range range) override;
 
   // True while the backend holds a request on the node.
   bool holding() const { return node_ != nullptr; }

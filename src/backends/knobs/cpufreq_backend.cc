@@ -24,7 +24,7 @@ Status CpufreqBackend::apply_value(const Device&, KnobId knob, std::int32_t) {
                                    ": a cpufreq policy has only a range, not " + knob_name(knob));
 }
 
-Status CpufreqBackend::apply_range(const Device&, Range range) {
+Status CpufreqBackend::apply_range(const Device&, KnobId, Range range) {
   return files_.write(clamp_range(range, limits_));
 }
 

@@ -24,7 +24,7 @@ class CpufreqBackend final : public DeviceBackend {
                  const std::string& policy_dir, Range limits);
 
   Status apply_value(const Device& device, KnobId knob, std::int32_t value) override;
-  Status apply_range(const Device& device, Range range) override;
+  Status apply_range(const Device& device, KnobId knob, Range range) override;
 
  private:
   RangeFiles files_;

@@ -18,7 +18,7 @@ Status DevfreqBackend::apply_value(const Device&, KnobId knob, std::int32_t) {
                                    ": a devfreq device has only a range, not " + knob_name(knob));
 }
 
-Status DevfreqBackend::apply_range(const Device&, Range range) {
+Status DevfreqBackend::apply_range(const Device&, KnobId, Range range) {
   return files_.write(clamp_range(range, limits_));
 }
 

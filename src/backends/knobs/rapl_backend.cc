@@ -15,7 +15,7 @@ Status RaplBackend::apply_value(const Device&, KnobId knob, std::int32_t) {
                        file_.path() + ": a power cap has only a range, not " + knob_name(knob));
 }
 
-Status RaplBackend::apply_range(const Device&, Range range) {
+Status RaplBackend::apply_range(const Device&, KnobId, Range range) {
   if (!original_uw_) {
     long long v = 0;
     if (Status s = file_.read_int(&v); !s.ok()) return s;

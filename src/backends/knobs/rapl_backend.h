@@ -32,7 +32,7 @@ class RaplBackend final : public DeviceBackend {
               const std::string& zone_dir, Range limits);
 
   Status apply_value(const Device& device, KnobId knob, std::int32_t value) override;
-  Status apply_range(const Device& device, Range range) override;
+  Status apply_range(const Device& device, KnobId knob, Range range) override;
 
  private:
   KnobFile file_;

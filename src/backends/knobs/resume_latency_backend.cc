@@ -36,7 +36,7 @@ Status ResumeLatencyBackend::apply_value(const Device&, KnobId knob, std::int32_
   return file_.write(format_resume_latency(value));
 }
 
-Status ResumeLatencyBackend::apply_range(const Device&, Range) {
+Status ResumeLatencyBackend::apply_range(const Device&, KnobId, Range) {
   return Status::Error(EINVAL, file_.path() + ": resume latency has no range");
 }
 

@@ -21,7 +21,7 @@ Status RuntimePmBackend::apply_value(const Device&, KnobId knob, std::int32_t va
   return file_.write((value & kFlagNoPowerOff) ? "on" : *original_);
 }
 
-Status RuntimePmBackend::apply_range(const Device&, Range) {
+Status RuntimePmBackend::apply_range(const Device&, KnobId, Range) {
   return Status::Error(EINVAL, file_.path() + ": flags have no range");
 }
 

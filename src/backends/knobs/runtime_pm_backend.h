@@ -23,7 +23,7 @@ class RuntimePmBackend final : public DeviceBackend {
                    std::string path);
 
   Status apply_value(const Device& device, KnobId knob, std::int32_t value) override;
-  Status apply_range(const Device& device, Range range) override;
+  Status apply_range(const Device& device, KnobId knob, Range range) override;
 
  private:
   KnobFile file_;

@@ -27,7 +27,7 @@ p::ListType list_type_of(const Knob& knob) {
 }
 
 p::End end_of(const HeldRequest& r) {
-  if (r.knob() != KnobId::kRange) return p::End::kNone;
+  if (!is_range_knob(r.knob())) return p::End::kNone;
   return r.end() == RangeEnd::kMin ? p::End::kMin : p::End::kMax;
 }
 
@@ -87,6 +87,7 @@ p::DeviceInfo describe(const Device& device) {
       k.limit_max = knob->limits().max;
     }
     k.active_requests = static_cast<std::uint32_t>(knob->size());
+    k.choices = knob->choices();
     info.knobs.push_back(std::move(k));
   }
   return info;
@@ -128,7 +129,7 @@ p::ReplyStatus reply_status(const Status& s) {
 
 p::Change change_of(const RequestOutcome& out) {
   const Range r = out.effective;
-  return p::Change{out.changed, out.knob == KnobId::kRange ? p::Effective::Range(r.min, r.max)
+  return p::Change{out.changed, is_range_knob(out.knob) ? p::Effective::Range(r.min, r.max)
                                                            : p::Effective::Single(r.min)};
 }
 
