@@ -695,3 +695,29 @@ TEST(PerfqosctlCpuSets, RealPerCpuResumeLatencyOfThisMachine) {
 
 }  // namespace
 }  // namespace perfqos
+
+namespace perfqos {
+namespace {
+
+// run --uclamp-min/--uclamp-max (issue #17 point 4): sched_setattr on the command's process tree.
+TEST(PerfqosctlUclamp, RunClampsTheCommandOrSaysTheKernelHasNoUclamp) {
+  const std::string socket = "/nonexistent/perfqosd.sock";  // clamps alone need no daemon
+  CtlRun r = run_perfqosctl(socket, "run --uclamp-min 2000 -- true");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "perfqosctl: --uclamp-min: value 2000 out of range: allowed 0..1024\n");
+  r = run_perfqosctl(socket, "run -- true");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.out, "give a SPEC, --uclamp-min or --uclamp-max")) << r.out;
+
+  r = run_perfqosctl(socket, "run --uclamp-min 128 --uclamp-max 512 -- grep uclamp /proc/self/sched");
+  if (r.status == 1 && contains(r.out, "this kernel has no uclamp")) {
+    EXPECT_TRUE(contains(r.out, "CONFIG_UCLAMP_TASK")) << r.out;
+    GTEST_SKIP() << "this kernel lacks CONFIG_UCLAMP_TASK: " << r.out;
+  }
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "128")) << r.out;
+  EXPECT_TRUE(contains(r.out, "512")) << r.out;
+}
+
+}  // namespace
+}  // namespace perfqos

@@ -1,0 +1,32 @@
+// perfqosctl bind and unbind: requests held while a cgroup is populated.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "tools/commands.h"
+
+namespace perfqos::tools {
+
+int cmd_bind(const Options& o, const std::string& cgroup, const std::vector<std::string>& texts) {
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
+  std::vector<ResolvedSpec> specs;
+  if (int rc = resolve_specs(c, texts, &specs)) return rc;
+  for (const ResolvedSpec& r : specs) {
+    std::uint32_t id = 0;
+    if (client::Status s = c.bind(cgroup, r.spec.device, r.knob, r.value, &id); !s.ok()) {
+      return fail(s.message());
+    }
+    std::printf("%u\n", id);
+  }
+  return 0;
+}
+
+int cmd_unbind(const Options& o, std::uint32_t id) {
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
+  if (client::Status s = c.unbind(id); !s.ok()) return fail(s.message());
+  return 0;
+}
+
+}  // namespace perfqos::tools

@@ -1,0 +1,168 @@
+// perfqosctl hold and run: requests held by this process, for a while or while a command runs.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tools/commands.h"
+#include "tools/uclamp_task.h"
+
+namespace perfqos::tools {
+namespace {
+
+
+// Adds every SPEC on `c`, timed when `duration` > 0, into `held`; says what it holds.
+int add_specs(const Options& o, Client& c, const std::vector<std::string>& texts,
+              std::chrono::milliseconds duration, std::vector<client::HeldRequest>* held) {
+  std::vector<ResolvedSpec> specs;
+  if (int rc = resolve_specs(c, texts, &specs)) return rc;
+  for (const ResolvedSpec& r : specs) {
+    perfqos_change change{};
+    client::HeldRequest request;
+    client::Status s = c.add(r.spec.device, r.knob, r.value, o.note, &request, &change,
+                             static_cast<std::uint32_t>(duration.count()));
+    if (!s.ok()) return fail(s.message());
+    if (!o.json && !o.quiet) {
+      std::fprintf(stderr, "perfqosctl: holding %s=%s (request %u; effective now %s)\n",
+                   r.target().c_str(), r.spec.value.c_str(), request.id(),
+                   show_effective(r.values, change.effective, true).c_str());
+    }
+    held->push_back(std::move(request));
+  }
+  return 0;
+}
+
+sigset_t forwarded_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD})
+    sigaddset(&set, sig);
+  return set;
+}
+
+
+// `run`'s default reason: the command line, cut at a character boundary to the limit (with
+// "..." when cut), control characters shown as spaces.
+std::string command_reason(const std::vector<std::string>& command) {
+  std::string line;
+  for (const std::string& a : command) {
+    if (!line.empty()) line += ' ';
+    for (unsigned char ch : a) line += (ch < 0x20 || ch == 0x7f) ? ' ' : static_cast<char>(ch);
+  }
+  if (line.size() <= PERFQOS_MAX_REASON) return line;
+  std::size_t cut = PERFQOS_MAX_REASON - 3;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xc0) == 0x80) --cut;
+  return line.substr(0, cut) + "...";
+}
+
+}  // namespace
+
+int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std::string& for_text) {
+  std::chrono::milliseconds duration{0};
+  if (!for_text.empty()) {
+    if (Status s = parse_duration(for_text, &duration); !s.ok()) return fail(s.message());
+  }
+  sigset_t signals = forwarded_signals();
+  sigprocmask(SIG_BLOCK, &signals, nullptr);
+  const int sfd = signalfd(-1, &signals, SFD_CLOEXEC);
+  Client c;
+  if (int rc = connect(o, &c)) return rc;
+  std::vector<client::HeldRequest> held;
+  if (int rc = add_specs(o, c, specs, duration, &held)) return rc;
+  const auto until = std::chrono::steady_clock::now() + duration;
+  for (;;) {
+    int wait_ms = -1;
+    if (duration.count() > 0) {
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {  // the daemon has dropped the timed requests
+        for (client::HeldRequest& r : held) r.release();
+        return 0;
+      }
+      wait_ms = static_cast<int>(left.count());
+    }
+    pollfd fds[2] = {{sfd, POLLIN, 0}, {c.fd(), POLLIN, 0}};
+    if (poll(fds, 2, wait_ms) < 0 && errno != EINTR)
+      return fail("poll: " + std::string(strerror(errno)));
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo info;
+      if (read(sfd, &info, sizeof info) == sizeof info && info.ssi_signo != SIGCHLD) return 0;
+    }
+    if (fds[1].revents) {
+      perfqos_event ev;
+      client::Status s = c.next_event(&ev, 0);
+      if (!s.ok() && s.code() != EAGAIN) return fail("lost perfqosd: " + s.message());
+    }
+  }
+}
+
+int cmd_run(Options o, const std::vector<std::string>& specs,
+            const std::vector<std::string>& command) {
+  if (command.empty()) {
+    fail("run: give a command after --");
+    return kExitUsage;
+  }
+  if (specs.empty() && !o.uclamp_min && !o.uclamp_max) {
+    fail("run: give a SPEC, --uclamp-min or --uclamp-max before --");
+    return kExitUsage;
+  }
+  // Set on this process before anything is held: the command inherits the clamps at fork.
+  if (Status s = set_task_uclamp(o.uclamp_min, o.uclamp_max); !s.ok()) return fail(s.message());
+  if (o.note.reason.empty()) o.note.reason = command_reason(command);
+  sigset_t signals = forwarded_signals();
+  sigset_t old_mask;
+  sigprocmask(SIG_BLOCK, &signals, &old_mask);
+  const int sfd = signalfd(-1, &signals, SFD_CLOEXEC);
+  Client c;
+  std::vector<client::HeldRequest> held;
+  if (!specs.empty()) {  // with only clamps, perfqosd is not needed
+    if (int rc = connect(o, &c)) return rc;
+    if (int rc = add_specs(o, c, specs, std::chrono::milliseconds(0), &held)) return rc;
+  }
+
+  int exec_error[2];
+  if (pipe2(exec_error, O_CLOEXEC) != 0) return fail("pipe: " + std::string(strerror(errno)));
+  const pid_t child = fork();
+  if (child < 0) return fail("fork: " + std::string(strerror(errno)));
+  if (child == 0) {
+    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    std::vector<char*> argv;
+    for (const std::string& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    const int err = errno;
+    (void)!write(exec_error[1], &err, sizeof err);
+    _exit(127);
+  }
+  close(exec_error[1]);
+  int err = 0;
+  if (read(exec_error[0], &err, sizeof err) == sizeof err) {
+    waitpid(child, nullptr, 0);
+    fail("cannot run '" + command[0] + "': " + strerror(err));
+    return 127;
+  }
+  for (;;) {
+    signalfd_siginfo info;
+    if (read(sfd, &info, sizeof info) != sizeof info) continue;
+    if (info.ssi_signo != SIGCHLD) {
+      kill(child, static_cast<int>(info.ssi_signo));
+      continue;
+    }
+    int status = 0;
+    const pid_t done = waitpid(child, &status, WNOHANG);
+    if (done != child) continue;
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  }
+}
+
+}  // namespace perfqos::tools

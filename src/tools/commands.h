@@ -1,0 +1,26 @@
+// perfqosctl's subcommands, one cmd_*.cc each, over client.hpp. Each returns the process's
+// exit status (0, kExitError, kExitUsage; run: the command's) after printing its output.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tools/ctl_common.h"
+
+namespace perfqos::tools {
+
+int cmd_list(const Options& o);
+int cmd_get(const Options& o, const std::string& device);
+// Holds SPECs until a signal or --for elapses.
+int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std::string& for_text);
+// Holds SPECs while `command` runs; exits with its status.
+int cmd_run(Options o, const std::vector<std::string>& specs,
+            const std::vector<std::string>& command);
+int cmd_monitor(const Options& o, const std::vector<std::string>& devices);
+int cmd_status(const Options& o, const std::string& device);
+int cmd_bind(const Options& o, const std::string& cgroup, const std::vector<std::string>& texts);
+int cmd_unbind(const Options& o, std::uint32_t id);
+int cmd_rescan(const Options& o);
+
+}  // namespace perfqos::tools
