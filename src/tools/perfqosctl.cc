@@ -45,7 +45,8 @@ struct Options {
   int timeout_ms = PERFQOS_DEFAULT_TIMEOUT_MS;
   bool json = false;
   bool quiet = false;         // hold, run: nothing on stderr but errors
-  client::Client::Note note;  // hold, run: --reason, --app-id
+  bool transient = false;     // bind: ends when the cgroup empties after being populated
+  client::Client::Note note;  // hold, run, bind --transient: --reason, --app-id
 };
 
 int fail(const std::string& message) {
@@ -631,9 +632,10 @@ int cmd_bind(const Options& o, const std::string& cgroup, const std::vector<std:
   if (int rc = resolve_specs(c, texts, &specs)) return rc;
   for (const ResolvedSpec& r : specs) {
     std::uint32_t id = 0;
-    if (client::Status s = c.bind(cgroup, r.spec.device, r.knob, r.value, &id); !s.ok()) {
-      return fail(s.message());
-    }
+    const client::Status s =
+        o.transient ? c.bind_transient(cgroup, r.spec.device, r.knob, r.value, o.note, &id)
+                    : c.bind(cgroup, r.spec.device, r.knob, r.value, &id);
+    if (!s.ok()) return fail(s.message());
     std::printf("%u\n", id);
   }
   return 0;
@@ -788,6 +790,14 @@ int main(int argc, char** argv) {
   auto* bind = app.add_subcommand("bind", "Hold requests while a cgroup (v2) is populated");
   bind->add_option("CGROUP", cgroup, "cgroup path relative to the cgroup2 mount")->required();
   bind->add_option("SPEC", specs, "DEVICE=VALUE or DEVICE.KNOB=VALUE")->required();
+  auto* transient = bind->add_flag(
+      "--transient", o.transient,
+      "Remove the binding for good when the cgroup empties after having been populated, or is "
+      "removed (a container's cgroup); needs a perfqosd speaking protocol version 3");
+  bind->add_option("--reason", o.note.reason, "With --transient: why the requests are held")
+      ->needs(transient);
+  bind->add_option("--app-id", o.note.app_id, "With --transient: which application holds them")
+      ->needs(transient);
   std::uint32_t binding = 0;
   auto* unbind = app.add_subcommand("unbind", "Remove a cgroup binding");
   unbind->add_option("ID", binding, "The id `bind` printed")->required();
