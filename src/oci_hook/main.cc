@@ -125,8 +125,12 @@ std::optional<HookError> run(const Options& o, const Deadline& deadline) {
 
   client::Client c;
   const std::string path = socket_path(o);
-  if (client::Status s = client::Client::connect(&c, path.c_str(), deadline.remaining_ms());
-      !s.ok()) {
+  const int left = deadline.remaining_ms();  // 0 would mean libperfqos' default, 5 s
+  if (left <= 0) {
+    return HookError{Failure::kUnreachable, "no time left to reach perfqosd within the timeout of " +
+                                                std::to_string(deadline.budget_ms()) + " ms"};
+  }
+  if (client::Status s = client::Client::connect(&c, path.c_str(), left); !s.ok()) {
     return HookError{is_unreachable(s.code()) ? Failure::kUnreachable : Failure::kRefused,
                      "cannot reach perfqosd at " + path + ": " + s.message()};
   }
