@@ -11,11 +11,15 @@ set(PERFQOS_TMPFILES_DIR "lib/tmpfiles.d" CACHE PATH
     "Where the tmpfiles.d entry for /run/perfqos goes")
 set(PERFQOS_BASH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/bash-completion/completions"
     CACHE PATH "Where the bash completion of perfqosctl goes")
+set(PERFQOS_HOOK_DIR "${CMAKE_INSTALL_LIBEXECDIR}/perfqos" CACHE PATH
+    "Where perfqos-oci-hook goes (it is run by container runtimes, not by people)")
+set(PERFQOS_OCI_HOOKS_DIR "${CMAKE_INSTALL_DATADIR}/containers/oci/hooks.d" CACHE PATH
+    "Where perfqos.json goes for CRI-O and Podman (oci-hooks(5))")
 set(PERFQOS_ZSH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions" CACHE PATH
     "Where the zsh completion of perfqosctl goes (Debian's zsh reads vendor-completions)")
 
 # The two programs land in build/bin, where the README and `./dev ctl` find them.
-set_target_properties(perfqosd perfqosctl PROPERTIES
+set_target_properties(perfqosd perfqosctl perfqos-oci-hook PROPERTIES
   RUNTIME_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}/bin")
 # `--version` prints this.
 target_compile_definitions(perfqosd PRIVATE PERFQOS_VERSION="${PROJECT_VERSION}")
@@ -23,6 +27,17 @@ target_compile_definitions(perfqosctl PRIVATE PERFQOS_VERSION="${PROJECT_VERSION
 
 install(TARGETS perfqosd RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 install(TARGETS perfqosctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS perfqos-oci-hook RUNTIME DESTINATION ${PERFQOS_HOOK_DIR})
+# The hooks.d entry names the installed hook by its full path.
+if(IS_ABSOLUTE "${PERFQOS_HOOK_DIR}")
+  set(PERFQOS_HOOK_PATH "${PERFQOS_HOOK_DIR}/perfqos-oci-hook")
+else()
+  set(PERFQOS_HOOK_PATH "${CMAKE_INSTALL_PREFIX}/${PERFQOS_HOOK_DIR}/perfqos-oci-hook")
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/packaging/hooks.d/perfqos.json.in
+               ${PROJECT_BINARY_DIR}/packaging/hooks.d/perfqos.json @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/packaging/hooks.d/perfqos.json
+        DESTINATION ${PERFQOS_OCI_HOOKS_DIR})
 install(TARGETS perfqos LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/include/perfqos/client.h
               ${PROJECT_SOURCE_DIR}/include/perfqos/client.hpp
@@ -61,7 +76,7 @@ if(PERFQOS_BUILD_MAN)
     message(FATAL_ERROR "scdoc not found: install it (Debian: apt-get install scdoc) or "
                         "configure with -DPERFQOS_BUILD_MAN=OFF")
   endif()
-  set(pages perfqosd.8 perfqosctl.1 perfqosd.toml.5 libperfqos.3)
+  set(pages perfqosd.8 perfqosctl.1 perfqosd.toml.5 libperfqos.3 perfqos-oci-hook.1)
   set(outputs)
   foreach(page ${pages})
     set(src ${PROJECT_SOURCE_DIR}/man/${page}.scd)

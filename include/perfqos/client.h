@@ -332,6 +332,19 @@ PERFQOS_EXPORT int perfqos_bind(struct perfqos_client* client, const char* cgrou
                                 const char* device, const char* knob, int32_t value,
                                 uint32_t* binding_id, struct perfqos_change* change);
 
+/* Since PERFQOS_0.3. As perfqos_bind, but transient, and with why it is held (reason) and by
+ * which application (app_id), checked as perfqos_add_noted's (either may be NULL or ""): the
+ * binding is removed for good, as by perfqos_unbind, when the cgroup empties after having been
+ * populated (at the call or later), or is removed. Made for cgroups that live once, such as a
+ * container's: its requests end with it, with no unbind and nothing left behind when the caller
+ * dies. Needs a daemon speaking protocol version 3: -EPROTONOSUPPORT from an older one (the
+ * first call on a connection agrees on the version with a HELLO). Other errors as
+ * perfqos_bind's. */
+PERFQOS_EXPORT int perfqos_bind_transient(struct perfqos_client* client, const char* cgroup,
+                                          const char* device, const char* knob, int32_t value,
+                                          const char* reason, const char* app_id,
+                                          uint32_t* binding_id, struct perfqos_change* change);
+
 /* Removes a binding. -ENOENT when there is none with that id. */
 PERFQOS_EXPORT int perfqos_unbind(struct perfqos_client* client, uint32_t binding_id,
                                   struct perfqos_change* change);

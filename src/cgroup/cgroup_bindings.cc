@@ -59,7 +59,16 @@ void CgroupBindings::on_state(std::uint32_t id, CgroupState state) {
   const std::string what = "binding " + std::to_string(id) + " (" + b.cgroup + ": " +
                            b.target.device + "." + knob_request_name(b.target.knob, b.target.end) +
                            "=" + std::to_string(b.value) + ")";
+  if (b.transient && (state == CgroupState::kMissing || b.was_populated)) {
+    // Its cgroup lived once: the binding goes for good (the watcher copes with this listener
+    // unwatching itself); the holder drops the request, the slot goes back to the tally.
+    watcher_->unwatch(b.watch_id);
+    bindings_.erase(it);
+    log_.info(what + ": transient, cgroup " + to_string(state) + ", binding removed");
+    return;
+  }
   if (state == CgroupState::kPopulated) {
+    b.was_populated = true;
     RequestOutcome out;
     if (Status s = activate(b, &out); !s.ok()) {
       log_.warning(what + ": cgroup populated but the request failed: " + s.message());
@@ -75,7 +84,7 @@ void CgroupBindings::on_state(std::uint32_t id, CgroupState state) {
 Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgroup,
                             const RequestTarget& target, std::int32_t value, std::uint32_t* id,
                             RequestOutcome* out, const std::string& reason,
-                            const std::string& app_id) {
+                            const std::string& app_id, bool transient) {
   if (watcher_ == nullptr) {
     return Status::Error(EOPNOTSUPP, "bind: no cgroup2 file system is mounted on this system");
   }
@@ -101,6 +110,7 @@ Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgr
   b->gid = binder.gid;
   b->reason = reason;
   b->app_id = app_id;
+  b->transient = transient;
   const std::uint32_t bid = b->id;
   CgroupState now = CgroupState::kMissing;
   b->watch_id = watcher_->watch(
@@ -111,13 +121,15 @@ Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgr
       watcher_->unwatch(b->watch_id);
       return s;
     }
+    b->was_populated = true;
   }
   *id = bid;
   bindings_.emplace(bid, std::move(b));
   bindings_.at(bid)->counted = client_tally_.take(binder.uid);
   log_.info("binding " + std::to_string(bid) + ": " + cgroup + " " + target.device + "." +
             knob_request_name(target.knob, target.end) + "=" + std::to_string(value) + " by uid " +
-            std::to_string(binder.uid) + (now == CgroupState::kPopulated ? " (active)" : ""));
+            std::to_string(binder.uid) + (transient ? " transient" : "") +
+            (now == CgroupState::kPopulated ? " (active)" : ""));
   return Status::Ok();
 }
 

@@ -2,7 +2,10 @@
 // v2 cgroup rather than a connection: it is in force while the cgroup is populated, dropped
 // when the cgroup empties or is removed, and placed again when it fills (or is created and
 // filled) again. Bindings come from the config ([[bind]]) or from clients (BIND); a client's
-// binding outlives its connection and lasts until UNBIND. Each active binding is one Holder of
+// binding outlives its connection and lasts until UNBIND, unless it is transient (protocol
+// version 3, for containers): a transient binding is removed for good, its quota slot given
+// back, when its cgroup empties after having been populated or is removed, so a cgroup that
+// lived once (a container's) leaves nothing behind and needs no UNBIND. Each active binding is one Holder of
 // kind kCgroupBinding (identity: the binder's uid/gid, pid 0, comm "cgroup-binding", the bound
 // cgroup), so `status` shows it like any request.
 //
@@ -49,11 +52,13 @@ class CgroupBindings {
     std::string origin;  // "file:line" for the config's, "" for a client's
     std::string reason;  // as BIND gave them (protocol version 2); kept on the request
     std::string app_id;
+    bool transient = false;  // removed when its cgroup empties after being populated, or goes
     bool active() const { return holder != nullptr && holder->size() > 0; }
 
    private:
     friend class CgroupBindings;
     std::uint64_t watch_id = 0;
+    bool was_populated = false;  // a transient binding ends at the next emptying
     std::unique_ptr<Holder> holder;
     UidTally::Slot counted;  // a client binding's place in the quotas' counts
   };
@@ -73,9 +78,12 @@ class CgroupBindings {
   // EOPNOTSUPP: no cgroup2; the broker's errors when the cgroup is populated and the request
   // cannot be placed. On any error nothing is bound. `*out` tells whether it took effect now.
   // `reason` and `app_id` (checked by the caller) go with the request each time it is placed.
+  // `transient`: see above; a transient binding on a cgroup that is populated now ends at its
+  // next emptying, on one that is empty now when it has filled and emptied again.
   Status bind(const HolderIdentity& binder, const std::string& cgroup, const RequestTarget& target,
               std::int32_t value, std::uint32_t* id, RequestOutcome* out,
-              const std::string& reason = {}, const std::string& app_id = {});
+              const std::string& reason = {}, const std::string& app_id = {},
+              bool transient = false);
   // ENOENT: no such binding; EPERM: not root and not the binder, or a binding of the config.
   Status unbind(std::uint32_t id, uid_t who, RequestOutcome* out);
 

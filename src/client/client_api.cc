@@ -528,6 +528,38 @@ int perfqos_bind(perfqos_client* client, const char* cgroup, const char* device,
   });
 }
 
+int perfqos_bind_transient(perfqos_client* client, const char* cgroup, const char* device,
+                           const char* knob, int32_t value, const char* reason, const char* app_id,
+                           uint32_t* binding_id, perfqos_change* change) {
+  return run(client, [&] {
+    if (cgroup == nullptr || device == nullptr) return invalid("cgroup or device is NULL");
+    auto address = perfqos::clientlib::knob_address(knob);
+    protocol::BindRequest bind{cgroup, device, address.knob, address.end, value};
+    bind.reason = or_empty(reason);
+    bind.app_id = or_empty(app_id);
+    bind.transient = true;
+    if (auto why = protocol::check_note("reason", bind.reason, protocol::kMaxReason)) {
+      return invalid(*why);
+    }
+    if (auto why = protocol::check_note("app_id", bind.app_id, protocol::kMaxAppId)) {
+      return invalid(*why);
+    }
+    if (Status s = negotiate(client); !s.ok()) return s;
+    if (client->connection.version() < 3) {
+      return Status::Error(EPROTONOSUPPORT,
+                           "this perfqosd speaks protocol version " +
+                               std::to_string(client->connection.version()) +
+                               ", which has no transient bindings (version 3)");
+    }
+    protocol::BindReply reply;
+    Status s = call(client, bind, &reply);
+    if (!s.ok()) return s;
+    if (binding_id != nullptr) *binding_id = reply.binding_id;
+    set_change(reply.change, change);
+    return Status::Ok();
+  });
+}
+
 int perfqos_unbind(perfqos_client* client, uint32_t binding_id, perfqos_change* change) {
   return run(client, [&] {
     protocol::UnbindReply reply;

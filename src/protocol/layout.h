@@ -244,6 +244,7 @@ void layout(V& v, M& m) {
     v.str("reason", m.reason, kMaxReason);
     v.str("app_id", m.app_id, kMaxAppId);
   }
+  if (v.version() >= 3) v.boolean("transient", m.transient);
 }
 template <class V, Of<BindReply> M>
 void layout(V& v, M& m) {

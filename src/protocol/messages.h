@@ -319,6 +319,9 @@ struct BindRequest {
   std::int32_t value = -1;
   std::string reason{};  // version 2, as AddRequest's
   std::string app_id{};  // version 2, as AddRequest's
+  // Version 3: the binding is removed for good (its slot given back) when its cgroup empties
+  // after having been populated, or is removed; a container's requests end with it.
+  bool transient = false;
   bool operator==(const BindRequest&) const = default;
 };
 struct BindReply {

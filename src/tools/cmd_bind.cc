@@ -14,9 +14,10 @@ int cmd_bind(const Options& o, const std::string& cgroup, const std::vector<std:
   if (int rc = resolve_specs(c, texts, &specs)) return rc;
   for (const ResolvedSpec& r : specs) {
     std::uint32_t id = 0;
-    if (client::Status s = c.bind(cgroup, r.spec.device, r.knob, r.value, &id); !s.ok()) {
-      return fail(s.message());
-    }
+    const client::Status s =
+        o.transient ? c.bind_transient(cgroup, r.spec.device, r.knob, r.value, o.note, &id)
+                    : c.bind(cgroup, r.spec.device, r.knob, r.value, &id);
+    if (!s.ok()) return fail(s.message());
     std::printf("%u\n", id);
   }
   return 0;

@@ -32,7 +32,8 @@ struct Options {
   int timeout_ms = PERFQOS_DEFAULT_TIMEOUT_MS;
   bool json = false;
   bool quiet = false;         // hold, run: nothing on stderr but errors
-  client::Client::Note note;  // hold, run: --reason, --app-id
+  bool transient = false;     // bind: ends when the cgroup empties after being populated
+  client::Client::Note note;  // hold, run, bind --transient: --reason, --app-id
   std::optional<int> uclamp_min, uclamp_max;  // run: the command's utilization clamps, 0..1024
 };
 

@@ -400,6 +400,39 @@ TEST(Client, BindUnbindHelloAndRescan) {
   server.join();
 }
 
+// A transient BIND needs version 3: the library agrees on it first, sends it at version 3 with
+// the flag, and refuses (sending nothing) when the daemon speaks only version 2.
+TEST(Client, BindTransientNeedsVersion3) {
+  for (std::uint8_t daemon_version : {std::uint8_t{3}, std::uint8_t{2}}) {
+    SCOPED_TRACE(int(daemon_version));
+    Connected c;
+    std::thread server([&] {
+      std::uint32_t tag = 0;
+      EXPECT_EQ(c.server.receive_as<HelloRequest>(&tag).max_version, kVersion);
+      c.server.send(Frame{tag, HelloReply{{}, daemon_version, kMaxFrameSize, "perfqosd test"}});
+      if (daemon_version < 3) return;
+      auto bind = c.server.receive_as<BindRequest>(&tag);
+      BindRequest expected{"/c.scope", "cpu_dma_latency", "", End::kNone, 25, "container c",
+                           "oci:c"};
+      expected.transient = true;
+      EXPECT_EQ(bind, expected);
+      c.server.send(Frame{tag, BindReply{{}, 9, Change{true, Effective::Single(25)}}, 3});
+    });
+    std::uint32_t id = 0;
+    const int rc = perfqos_bind_transient(c.client, "/c.scope", "cpu_dma_latency", nullptr, 25,
+                                          "container c", "oci:c", &id, nullptr);
+    server.join();
+    if (daemon_version == 3) {
+      EXPECT_EQ(rc, 0) << perfqos_last_error(c.client);
+      EXPECT_EQ(id, 9u);
+    } else {
+      EXPECT_EQ(rc, -EPROTONOSUPPORT);
+      EXPECT_NE(std::string(perfqos_last_error(c.client)).find("version 3"), std::string::npos)
+          << perfqos_last_error(c.client);
+    }
+  }
+}
+
 TEST(Client, NullArgumentsAreEinval) {
   EXPECT_EQ(perfqos_rescan(nullptr, nullptr, nullptr), -EINVAL);
   EXPECT_EQ(perfqos_connect(nullptr, 0, nullptr), -EINVAL);

@@ -104,6 +104,32 @@ TEST(Codec, Version1LeavesOutReasonAndAppId) {
   EXPECT_EQ(decode_as_server(relabeled).message(), "frame truncated in field 'reason'");
 }
 
+TEST(Codec, Version3AddsTransientToBindOnly) {
+  BindRequest bind{"/c.scope", "cpu_dma_latency", "", End::kNone, 25, "container c", "oci:c"};
+  bind.transient = true;
+  const Bytes v3 = encoded(Frame{1, bind, 3});
+  const Bytes v2 = encoded(Frame{1, bind, 2});
+  EXPECT_EQ(v3.size(), v2.size() + 1);  // one bool
+  Frame back;
+  ASSERT_TRUE(decode(v3, Direction::kToServer, &back).ok());
+  EXPECT_TRUE(std::get<BindRequest>(back.message).transient);
+  // Version 2 cannot carry it: the binding a version-2 client makes is not transient.
+  ASSERT_TRUE(decode(v2, Direction::kToServer, &back).ok());
+  EXPECT_FALSE(std::get<BindRequest>(back.message).transient);
+  EXPECT_EQ(std::get<BindRequest>(back.message).reason, "container c");
+  // A version-2 BIND read as version 3 is short by the bool.
+  Bytes relabeled = v2;
+  relabeled[0] = 3;
+  EXPECT_EQ(decode_as_server(relabeled).message(), "frame truncated in field 'transient'");
+  // Nothing else changed from version 2 to 3.
+  for (const Frame& frame : testing::sample_frames()) {
+    if (std::holds_alternative<BindRequest>(frame.message)) continue;
+    Frame two = frame;
+    two.version = 2;
+    EXPECT_EQ(encoded(frame).size(), encoded(two).size()) << opcode_name(opcode_of(frame.message));
+  }
+}
+
 TEST(Codec, ReasonAndAppIdAreBounded) {
   AddRequest add{"cpu_dma_latency",          "", End::kNone, 20, 0, std::string(kMaxReason, 'r'),
                  std::string(kMaxAppId, 'a')};

@@ -100,7 +100,7 @@ inline std::vector<Frame> sample_frames() {
   add(UnsubscribeReply{});
   add(StatusRequest{"policy0", 3, 100});
   add(StatusReply{{}, 5, 5, {sample_holder(1), sample_holder(2)}});
-  add(BindRequest{"/batch.slice", "gpu", "range", End::kMax, 300, "batch jobs", "batchd"});
+  add(BindRequest{"/batch.slice", "gpu", "range", End::kMax, 300, "batch jobs", "batchd", true});
   add(BindReply{{}, 4, sample_change()});
   add(UnbindRequest{4});
   add(UnbindReply{{}, sample_change()});
@@ -125,7 +125,8 @@ inline std::vector<Frame> sample_frames() {
   return f;
 }
 
-// The samples as version 1 carries them: the fields version 2 added are left at their defaults.
+// The samples as version 1 carries them: the fields versions 2 and 3 added are left at their
+// defaults.
 inline std::vector<Frame> sample_frames_v1() {
   std::vector<Frame> f = sample_frames();
   for (Frame& frame : f) {
@@ -136,7 +137,9 @@ inline std::vector<Frame> sample_frames_v1() {
           if constexpr (std::is_same_v<M, AddRequest> || std::is_same_v<M, BindRequest>) {
             m.reason.clear();
             m.app_id.clear();
-          } else if constexpr (std::is_same_v<M, StatusReply>) {
+          }
+          if constexpr (std::is_same_v<M, BindRequest>) m.transient = false;  // version 3
+          if constexpr (std::is_same_v<M, StatusReply>) {
             for (HolderEntry& e : m.entries) {
               e.reason.clear();
               e.app_id.clear();

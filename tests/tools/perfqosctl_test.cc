@@ -312,7 +312,7 @@ TEST_F(PerfqosctlTest, DaemonRefusesBadNotesWithEinval) {
   ASSERT_EQ(perfqos_connect(daemon.socket().c_str(), 5000, &c), 0);
   int version = 0;
   ASSERT_EQ(perfqos_hello(c, &version, nullptr), 0);
-  EXPECT_EQ(version, 3);
+  EXPECT_GE(version, 2);  // notes need version 2; newer daemons speak more
   std::uint32_t id = 0;
   EXPECT_EQ(perfqos_add_noted(c, "network_throughput", nullptr, 5, 0, "ok", "org.x", &id, nullptr),
             0);

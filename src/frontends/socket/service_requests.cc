@@ -260,7 +260,7 @@ p::BindReply Service::answer(const Call& call, const p::BindRequest& bind) {
   RequestOutcome out;
   if (s.ok()) {
     s = bindings_->bind(call.who, bind.cgroup, target, bind.value, &reply.binding_id, &out,
-                        bind.reason, bind.app_id);
+                        bind.reason, bind.app_id, bind.transient);
   }
   reply.status = reply_status(s);
   if (s.ok()) reply.change = change_of(out);

@@ -1,0 +1,57 @@
+// What a container asks of perfqos, read from its OCI annotations (docs/kubernetes.md):
+//   perfqos.io/request.NAME: "SPEC"   one request in perfqosctl SPEC syntax (DESIGN §6),
+//                                     NAME any non-empty label (one SPEC per annotation)
+//   perfqos.io/reason: "TEXT"         why the requests are held (shown by `perfqosctl status`)
+//   perfqos.io/profile: "NAME"        refused for now: profiles come with the D-Bus front end
+//   cpu-c-states.crio.io: "disable" | "enable" | "max_latency:N"
+//                                     CRI-O's key: disable = resume_latency 0 µs on each CPU of
+//                                     the container, max_latency:N = N µs, enable = nothing
+// Any other key under perfqos.io/ is an error (a typo must not go unnoticed); other keys are
+// not ours and are ignored.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/request_spec.h"
+#include "util/status.h"
+
+namespace perfqos::oci {
+
+inline constexpr char kPrefix[] = "perfqos.io/";
+inline constexpr char kRequestPrefix[] = "perfqos.io/request.";
+inline constexpr char kReasonKey[] = "perfqos.io/reason";
+inline constexpr char kProfileKey[] = "perfqos.io/profile";
+inline constexpr char kCrioCStatesKey[] = "cpu-c-states.crio.io";
+
+struct PlannedRequest {
+  std::string source;       // the annotation it comes from, for messages
+  tools::RequestSpec spec;  // device, knob ("" = the device's only knob), value as written
+};
+
+struct HookPlan {
+  std::vector<PlannedRequest> requests;  // perfqos.io/request.*, in key order
+  std::string reason;                    // perfqos.io/reason, "" when absent
+  // cpu-c-states.crio.io: the resume latency in µs for each of the container's CPUs; none for
+  // "enable" or without the key.
+  std::optional<std::int32_t> cpu_resume_latency;
+};
+
+// True when any annotation is ours: without one the hook has nothing to do.
+bool has_hook_annotations(const std::map<std::string, std::string>& annotations);
+
+// Reads our annotations into `*out`. EINVAL names the annotation and what it must be; EOPNOTSUPP
+// for perfqos.io/profile. *out is untouched on error.
+Status plan_from_annotations(const std::map<std::string, std::string>& annotations,
+                             HookPlan* out);
+
+// The requests of `plan.cpu_resume_latency` on `cpus`: cpuN.resume_latency=V, source the CRI-O
+// key. Nothing when it is unset.
+std::vector<PlannedRequest> cpu_requests(const HookPlan& plan, const std::vector<int>& cpus);
+
+}  // namespace perfqos::oci
