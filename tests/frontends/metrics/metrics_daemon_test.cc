@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -25,6 +26,7 @@
 
 #include "perfqos/client.h"
 #include "support/daemon_process.h"
+#include "support/fuse_mount_dir.h"
 #include "support/run_as.h"
 
 namespace perfqos {
@@ -373,6 +375,41 @@ TEST_F(MetricsDaemonTest, AFloodOfScrapesIsServedAndStopsCleanly) {
   for (std::thread& t : scrapers) t.join();
   EXPECT_GT(ok.load(), 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// The FUSE front end's decisions count under frontend="fuse", through the same Admission.
+TEST(MetricsFuse, ClassNodeWritesCountAsFuse) {
+  if (::access("/dev/fuse", R_OK | W_OK) != 0) {
+    GTEST_SKIP() << "/dev/fuse is missing or not accessible: no FUSE here";
+  }
+  testing::FuseMountDir mount;
+  DaemonProcess d({"--metrics", "127.0.0.1:0", "--mount", mount.path()});
+  if (!d.ready()) {
+    if (d.log().find("cannot mount") != std::string::npos) {
+      GTEST_SKIP() << "mounting FUSE failed (lack of privilege?): " << d.log();
+    }
+    FAIL() << d.log();
+  }
+  const int port = metrics_port(d);
+  ASSERT_GT(port, 0) << d.log();
+  {
+    const int fd = ::open((mount.path() + "/cpu_dma_latency").c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    ASSERT_EQ(::write(fd, "19\n", 3), 3);  // hex text: 25
+    EXPECT_EQ(::write(fd, "zz", 2), -1);   // EINVAL, decided before admission
+    const Scrape s = get(port);
+    EXPECT_EQ(value(s.body, "perfqos_admissions_total{frontend=\"fuse\"}"), 2) << s.body;
+    EXPECT_EQ(value(s.body,
+                    "perfqos_effective_value{device=\"cpu_dma_latency\",knob=\"latency\","
+                    "end=\"\",unit=\"us\"}"),
+              25);
+    EXPECT_EQ(value(s.body, "perfqos_admissions_total{frontend=\"socket\"}"), 0);
+    ::close(fd);
+  }
+  EXPECT_TRUE(eventually([&] {
+    return value(get(port).body, "perfqos_requests{device=\"cpu_dma_latency\",knob=\"latency\"}") ==
+           0;
+  }));
 }
 
 TEST(MetricsOption, BadAddressesStopTheStartNamingTheOption) {
