@@ -1,6 +1,7 @@
 #include "admission/admission.h"
 
 #include <cerrno>
+#include <utility>
 
 namespace perfqos::admission {
 
@@ -18,6 +19,21 @@ const char* to_string(Vouch vouch) {
       return "config";
   }
   return "?";
+}
+
+FrontEnd front_end_of(Vouch vouch) {
+  switch (vouch) {
+    case Vouch::kPeerCred:
+    case Vouch::kFrameCred:
+      return FrontEnd::kSocket;
+    case Vouch::kFuseContext:
+      return FrontEnd::kFuse;
+    case Vouch::kBus:
+      return FrontEnd::kDbus;
+    case Vouch::kConfig:
+      return FrontEnd::kConfig;
+  }
+  return FrontEnd::kSocket;
 }
 
 Requester Requester::of(const HolderIdentity& id, Vouch vouched_by) {
@@ -94,28 +110,37 @@ Status Admission::authorize(const Requester& who, const Policy& policy, const st
   return s;
 }
 
+Status Admission::counted(FrontEnd front_end, Status s) {
+  tally_.count(front_end, s.ok() ? 0 : s.code());
+  return s;
+}
+
 Status Admission::add(const Requester& who, Holder& holder, const RequestTarget& target,
                       std::int32_t value, std::optional<Deadline> expiry, RequestOutcome* outcome) {
+  const FrontEnd front_end = front_end_of(who.vouched_by);
   const std::shared_ptr<const Policy> policy = policy_.current();
   if (Status s = authorize(who, *policy, target.device, target.knob, target.end, value, true);
       !s.ok()) {
-    return s;
+    return counted(front_end, std::move(s));
   }
-  if (Status s = policy->admit_request(who.caller(), holder.size()); !s.ok()) return s;
-  return broker_.add(holder, target, value, expiry, outcome);
+  if (Status s = policy->admit_request(who.caller(), holder.size()); !s.ok()) {
+    return counted(front_end, std::move(s));
+  }
+  return counted(front_end, broker_.add(holder, target, value, expiry, outcome));
 }
 
 Status Admission::update(const Requester& who, Holder& holder, RequestId id, std::int32_t value,
                          RequestOutcome* outcome) {
+  const FrontEnd front_end = front_end_of(who.vouched_by);
   // A request on a device that is gone is left to the Broker, which answers ENODEV.
   if (const HeldRequest* r = holder.find(id); r != nullptr && r->device() != nullptr) {
     const std::shared_ptr<const Policy> policy = policy_.current();
     if (Status s = authorize(who, *policy, r->device()->name(), r->knob(), r->end(), value, true);
         !s.ok()) {
-      return s;
+      return counted(front_end, std::move(s));
     }
   }
-  return broker_.update(holder, id, value, outcome);
+  return counted(front_end, broker_.update(holder, id, value, outcome));
 }
 
 Status Admission::remove(Holder& holder, RequestId id, RequestOutcome* outcome) {
@@ -124,47 +149,54 @@ Status Admission::remove(Holder& holder, RequestId id, RequestOutcome* outcome) 
 
 Status Admission::place_bound(Holder& holder, const RequestTarget& target, std::int32_t value,
                               RequestOutcome* outcome) {
-  return broker_.add(holder, target, value, std::nullopt, outcome);
+  return counted(FrontEnd::kCgroupBinding,
+                 broker_.add(holder, target, value, std::nullopt, outcome));
 }
 
 Status Admission::set_perf(const Requester& who, PerfQosHandle& handle, RangeEnd end,
                            std::int32_t value, bool* changed) {
+  const FrontEnd front_end = front_end_of(who.vouched_by);
   const std::shared_ptr<const Policy> policy = policy_.current();
   if (Status s = authorize(who, *policy, handle.device(), KnobId::kRange, end, value, true);
       !s.ok()) {
-    return s;
+    return counted(front_end, std::move(s));
   }
-  return handle.set(end, value, changed);
+  return counted(front_end, handle.set(end, value, changed));
 }
 
 Status Admission::add_at_open(const Requester& who, const RequestTarget& target,
                               const std::function<Status(Holder**)>& reserve,
                               RequestOutcome* outcome) {
+  const FrontEnd front_end = front_end_of(who.vouched_by);
   const std::shared_ptr<const Policy> policy = policy_.current();
   if (Status s =
           authorize(who, *policy, target.device, target.knob, target.end, std::nullopt, false);
       !s.ok()) {
     if (counter_ != nullptr) counter_->record(target.device, who.cgroup, false);
-    return s;
+    return counted(front_end, std::move(s));
   }
   Holder* holder = nullptr;
   if (Status s = reserve(&holder); !s.ok()) return s;
-  if (Status s = policy->admit_request(who.caller(), holder->size()); !s.ok()) return s;
+  if (Status s = policy->admit_request(who.caller(), holder->size()); !s.ok()) {
+    return counted(front_end, std::move(s));
+  }
   Status s = broker_.add(*holder, target, kDefaultRequest, std::nullopt, outcome);
   if (s.ok() && counter_ != nullptr) counter_->record(target.device, who.cgroup, true);
-  return s;
+  return counted(front_end, std::move(s));
 }
 
 Status Admission::may_hold(const Requester& who, std::string_view device, KnobId knob, RangeEnd end,
                            bool count) {
   const std::shared_ptr<const Policy> policy = policy_.current();
-  return authorize(who, *policy, std::string(device), knob, end, std::nullopt, count);
+  Status s = authorize(who, *policy, std::string(device), knob, end, std::nullopt, count);
+  return count ? counted(front_end_of(who.vouched_by), std::move(s)) : s;
 }
 
 Status Admission::admit_binding(const Requester& who, const RequestTarget& target,
                                 std::int32_t value) {
   const std::shared_ptr<const Policy> policy = policy_.current();
-  return authorize(who, *policy, target.device, target.knob, target.end, value, true);
+  return counted(front_end_of(who.vouched_by),
+                 authorize(who, *policy, target.device, target.knob, target.end, value, true));
 }
 
 std::size_t Admission::refused_in_force() const {

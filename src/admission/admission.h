@@ -17,7 +17,8 @@
 //   EACCES   the policy refuses the caller (the message names the grant that would be needed)
 //   EDQUOT   over quotas.max_requests_per_holder
 //   ENOENT   the holder has no request with that id
-// A refused call changes nothing but the refusal counter of the caller's per-cgroup data.
+// A refused call changes nothing but the refusal counters: the caller's per-cgroup data (policy
+// decisions) and the tally() of its front end (every decision, with its errno).
 //
 // Thread safety: confined to the thread that owns the Broker (the daemon's loop thread); FUSE
 // workers reach it through the LoopExecutor. needs_groups() may be called from any thread.
@@ -32,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "admission/admission_tally.h"
 #include "model/broker.h"
 #include "model/perf_qos_handle.h"
 #include "policy/policy_store.h"
@@ -49,6 +51,8 @@ enum class Vouch : std::uint8_t {
   kConfig,       // the administrator's config (cgroup bindings of [[bind]])
 };
 const char* to_string(Vouch vouch);
+// The front end a vouch stands for (SO_PEERCRED and SCM_CREDENTIALS are both the socket).
+FrontEnd front_end_of(Vouch vouch);
 
 // The caller of one request.
 struct Requester {
@@ -128,6 +132,9 @@ class Admission {
   // requests of the config and in-process holders are not counted.
   std::size_t refused_in_force() const;
 
+  // What was admitted and refused, per front end and reason (admission_tally.h).
+  const AdmissionTally& tally() const { return tally_; }
+
   // Whether the policy's decision for `uid` can depend on supplementary groups, so a front end
   // that must read them from /proc may skip it otherwise. Any thread.
   bool needs_groups(uid_t uid) const;
@@ -135,11 +142,14 @@ class Admission {
  private:
   Status authorize(const Requester& who, const Policy& policy, const std::string& device,
                    KnobId knob, RangeEnd end, std::optional<std::int32_t> value, bool count);
+  // Counts the decision `s` in the tally and returns it.
+  Status counted(FrontEnd front_end, Status s);
 
   Broker& broker_;
   const daemon::PolicyStore& policy_;
   const daemon::Logger& log_;
   AdmissionCounter* counter_ = nullptr;
+  AdmissionTally tally_;
 };
 
 }  // namespace perfqos::admission

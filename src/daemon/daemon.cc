@@ -23,6 +23,8 @@
 #include "daemon/loop_executor.h"
 #include "daemon/systemd_notifier.h"
 #include "frontends/fuse/fuse_tree.h"
+#include "frontends/metrics/metrics_render.h"
+#include "frontends/metrics/metrics_server.h"
 #include "frontends/socket/service.h"
 #include "frontends/socket/socket_server.h"
 #include "model/broker.h"
@@ -65,6 +67,8 @@ mode_t state_dir_mode(const DaemonOptions& options) {
 }  // namespace
 
 Status run_daemon(const DaemonOptions& options) {
+  const auto start_time = std::chrono::system_clock::now();
+  const auto start_steady = std::chrono::steady_clock::now();
   Logger log(options.log_level);
   // One daemon per state directory, decided before anything is restored or touched: a second
   // one would put the first one's knobs back and remove the journal it relies on (DESIGN §10).
@@ -169,6 +173,23 @@ Status run_daemon(const DaemonOptions& options) {
     log.warning(s.message() + ": serving without the FUSE device tree");
   }
 
+  // The metrics endpoint, before the socket appears (readiness): a scrape renders the model on
+  // this thread, posted through the server's own executor.
+  std::optional<metrics::MetricsServer> metrics_server;
+  if (options.metrics) {
+    metrics::MetricsServer::Render render = [&] {
+      CgroupDataTracker* cgroups = config.cgroup_data();
+      return metrics::render_metrics(
+          metrics::MetricsSources{&broker, &admission.tally(),
+                                  cgroups != nullptr ? &cgroups->table() : nullptr, options.version,
+                                  start_time, start_steady},
+          std::chrono::steady_clock::now());
+    };
+    metrics_server.emplace(loop, std::move(render), log,
+                           metrics::MetricsServerOptions{*options.metrics});
+    if (Status s = metrics_server->start(); !s.ok()) return s;
+  }
+
   // sd_notify(3): STATUS= lines, and WATCHDOG=1 from this loop when the unit asks for it.
   SystemdNotifier notifier;
   const auto serving = [&] {
@@ -211,6 +232,8 @@ Status run_daemon(const DaemonOptions& options) {
     }
   });
   notifier.stopping("stopping: dropping every request, restoring knobs");
+  // No scrape reads the model from here on.
+  if (metrics_server) metrics_server->stop();
   fuse.stop();    // its open files' holders go first, on this thread
   config.stop();  // bound requests go too
   server.stop();  // the last holders go: backends write the no-constraint values

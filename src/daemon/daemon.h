@@ -8,9 +8,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "util/inet_address.h"
 #include "util/log.h"
 #include "util/status.h"
 
@@ -57,6 +59,11 @@ struct DaemonOptions {
   // only when config_required (the path was given explicitly); SIGHUP reloads it.
   std::string config_path = "/etc/perfqos/perfqosd.toml";
   bool config_required = false;
+  // The Prometheus endpoint (frontends/metrics/metrics_server.h, docs/metrics.md): off unless
+  // set. A port of 0 binds a free port, which the log names.
+  std::optional<InetAddress> metrics;
+  // perfqos_build_info{version}.
+  std::string version = "unknown";
   // Started in this order after the config; stopped in the reverse order, after the front ends.
   std::vector<std::shared_ptr<DaemonPart>> parts;
 };

@@ -93,6 +93,13 @@ int main(int argc, char** argv) {
   app.add_flag("--check-config", check_config,
                "Validate the config (every error with file:line, key and allowed values) and exit: "
                "0 if it is good, 1 if not");
+  std::string metrics;
+  app.add_option("--metrics", metrics,
+                 "Serve Prometheus metrics (GET /metrics, text format 0.0.4; docs/metrics.md) "
+                 "on ADDR:PORT: a numeric IPv4 address or a bracketed IPv6 one, and a port "
+                 "(0: a free one, logged), e.g. 127.0.0.1:9464 or [::1]:9464. Off by default; "
+                 "anyone who can connect may read the metrics, so keep it on loopback unless "
+                 "the network is trusted");
   app.add_option("--log-level", log_level, "Least severe messages to log to stderr")
       ->check(CLI::IsMember({"error", "warning", "info", "debug"}))
       ->capture_default_str();
@@ -128,7 +135,17 @@ int main(int argc, char** argv) {
     if (d.state_dir && app.count("--state-dir") == 0) options.state_dir = *d.state_dir;
     if (d.mount && app.count("--mount") == 0) options.mount_path = *d.mount;
     if (d.log_level && app.count("--log-level") == 0) log_level = *d.log_level;
+    if (d.metrics && app.count("--metrics") == 0) metrics = *d.metrics;
   }
+  if (!metrics.empty()) {
+    perfqos::InetAddress address;
+    if (perfqos::Status s = perfqos::parse_inet_address(metrics, "--metrics", &address); !s.ok()) {
+      std::fprintf(stderr, "perfqosd: %s\n", s.message().c_str());
+      return 1;
+    }
+    options.metrics = address;
+  }
+  options.version = PERFQOS_VERSION;
   perfqos::daemon::parse_log_level(log_level, &options.log_level);
 #ifdef PERFQOS_TESTBED
   options.parts.push_back(

@@ -148,6 +148,7 @@ Status Broker::resolve(const RequestTarget& target, Device** device, Knob** knob
 Status Broker::apply(Device& device, const Knob& knob) {
   DeviceBackend* backend = device.backend_.get();
   if (backend == nullptr) return Status::Ok();
+  ++device.backend_writes_;
   Status s = knob.is_range() ? backend->apply_range(device, knob.id(), knob.effective_range())
                              : backend->apply_value(device, knob.id(), knob.effective());
   if (s.ok()) return s;

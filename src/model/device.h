@@ -90,6 +90,9 @@ class Device {
   bool is_allowed(std::int32_t perf) const;
 
   const BackendErrors& backend_errors() const { return backend_errors_; }
+  // Applies handed to the backend since registration, failed ones included (backend_errors()
+  // counts those): the knob writes the metrics endpoint exports. 0 for a device with no backend.
+  std::uint64_t backend_writes() const { return backend_writes_; }
   DeviceBackend* backend() const { return backend_.get(); }
 
   // Active requests on this device, oldest first. O(n): a copy of them all.
@@ -116,6 +119,7 @@ class Device {
   std::vector<std::unique_ptr<Knob>> knobs_;
   std::shared_ptr<DeviceBackend> backend_;
   BackendErrors backend_errors_;
+  std::uint64_t backend_writes_ = 0;
   RequestSequence requests_;
   bool registered_ = true;
 };

@@ -18,6 +18,7 @@
 #include "model/device_specs.h"
 #include "model/knob.h"
 #include "policy/toml_guard.h"
+#include "util/inet_address.h"
 
 namespace perfqos::daemon {
 
@@ -178,7 +179,8 @@ class FileParser {
   }
 
   Status daemon(const toml::table& t) {
-    if (Status s = only_keys(t, "daemon", {"socket", "state_dir", "mount", "log_level"}); !s.ok())
+    if (Status s = only_keys(t, "daemon", {"socket", "state_dir", "mount", "log_level", "metrics"});
+        !s.ok())
       return s;
     DaemonSettings& d = config_->daemon;
     for (auto [key, field] : {std::pair{"socket", &d.socket}, std::pair{"state_dir", &d.state_dir},
@@ -200,6 +202,15 @@ class FileParser {
                      "\"" + v + "\": allowed error, warning, info, debug");
       }
       d.log_level = v;
+    }
+    if (t.contains("metrics")) {
+      std::string v;
+      if (Status s = string_of(t, "daemon", "metrics", &v, false); !s.ok()) return s;
+      InetAddress address;
+      if (Status s = parse_inet_address(v, "", &address); !s.ok()) {
+        return error(line_of(*t.get("metrics")), "daemon.metrics", s.message());
+      }
+      d.metrics = v;
     }
     return Status::Ok();
   }

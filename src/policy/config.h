@@ -3,7 +3,8 @@
 // and bindings, and override [daemon] and [quotas] keys one by one.
 //
 //   [daemon]                     socket, state_dir, mount (strings), log_level (error, warning,
-//                                info, debug); the command line wins over these
+//                                info, debug), metrics ("ADDR:PORT", util/inet_address.h);
+//                                the command line wins over these
 //   [quotas]                     the integers of struct Quotas by their names (>= 0,
 //                                0 = unlimited), apply_to_root (bool, default false)
 //   [[device]]                   an extra perf QoS device: name, unit (normal, kbps),
@@ -42,6 +43,7 @@ struct DaemonSettings {
   std::optional<std::string> state_dir;
   std::optional<std::string> mount;
   std::optional<std::string> log_level;
+  std::optional<std::string> metrics;  // checked by parse_inet_address
 };
 
 struct BindingConfig {
