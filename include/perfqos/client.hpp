@@ -215,6 +215,26 @@ class Client {
     return check(rc);
   }
 
+  // perfqos_explain: `value` null explains the knob without judging a request.
+  Status explain(const std::string& device, const std::string& knob, const std::int32_t* value,
+                 perfqos_explain_info* out) {
+    perfqos_explain_info* info = nullptr;
+    int rc = perfqos_explain(get(), device.c_str(), knob.c_str(), value, &info);
+    if (rc == 0) *out = *info;
+    perfqos_free(info);
+    return check(rc);
+  }
+
+  // Every cgroup binding (perfqos_bindings).
+  Status bindings(std::vector<perfqos_binding_info>* out) {
+    perfqos_binding_info* array = nullptr;
+    size_t n = 0;
+    int rc = perfqos_bindings(get(), &array, &n);
+    if (rc == 0) out->assign(array, array + n);
+    perfqos_free(array);
+    return check(rc);
+  }
+
   // The per-cgroup data of `device`, or of every device when it is empty.
   Status cgroup_data(const std::string& device, std::vector<perfqos_cgroup_info>* out) {
     perfqos_cgroup_info* array = nullptr;

@@ -148,6 +148,17 @@ void Broker::fill_outcome(const HeldRequest& request, bool changed, RequestOutco
   outcome->effective = knob ? knob->effective_range() : Range{};
 }
 
+Status Broker::check(const RequestTarget& target, std::int32_t value) const {
+  Device* device = nullptr;
+  Knob* knob = nullptr;
+  if (Status s = resolve(target, &device, &knob); !s.ok()) return s;
+  const ListSpec spec = knob->spec(target.end);
+  if (!spec.accepts(value)) {
+    return out_of_range(what(*device, target.knob, target.end), target.knob, value, spec);
+  }
+  return Status::Ok();
+}
+
 Status Broker::add(Holder& holder, const RequestTarget& target, std::int32_t value,
                    std::optional<Deadline> expiry, RequestOutcome* outcome) {
   Device* device = nullptr;

@@ -83,6 +83,9 @@ class Broker {
   Status add(Holder& holder, const RequestTarget& target, std::int32_t value,
              std::optional<Deadline> expiry, RequestOutcome* outcome);
   Status update(Holder& holder, RequestId id, std::int32_t value, RequestOutcome* outcome);
+  // The checks add() makes before it changes anything: ENODEV, EINVAL (no such knob, or
+  // `value` out of range, naming the allowed range). Changes nothing.
+  Status check(const RequestTarget& target, std::int32_t value) const;
   Status remove(Holder& holder, RequestId id, RequestOutcome* outcome);
 
   // Drops every timed request whose deadline is at or before `now`. Returns how many.

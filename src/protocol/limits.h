@@ -10,7 +10,7 @@ namespace perfqos::protocol {
 // The newest protocol version this code speaks; every frame header carries its version. Frames of
 // every version from kMinVersion to kVersion are understood; a reply is sent in the version of
 // its request (docs/protocol.md, "Versioning").
-inline constexpr std::uint8_t kVersion = 2;
+inline constexpr std::uint8_t kVersion = 3;
 inline constexpr std::uint8_t kMinVersion = 1;
 
 // Bytes of the fixed frame header: version u8, opcode u8, reserved u16, tag u32, payload u32.
@@ -33,10 +33,17 @@ inline constexpr std::size_t kMaxPeerName = 63;
 inline constexpr std::size_t kMaxReason = 127;
 inline constexpr std::size_t kMaxAppId = 63;
 
+// Version 3: where a grant or cgroup limit comes from ("file:line", cut to fit).
+inline constexpr std::size_t kMaxOrigin = 255;
+
 // List fields: maximum element count.
 inline constexpr std::size_t kMaxKnobsPerDevice = 16;
 inline constexpr std::size_t kMaxPageEntries = 1024;
 inline constexpr std::size_t kMaxSubscribeDevices = 256;
 inline constexpr std::size_t kMaxCgroupKnobLimits = 2 * kMaxKnobsPerDevice;
+// Version 3, EXPLAIN: the caller's grants and the setters of a knob carried in one reply (the
+// totals say how many there are); 8 setters with the longest cgroup paths still fit a frame.
+inline constexpr std::size_t kMaxExplainGrants = 16;
+inline constexpr std::size_t kMaxExplainSetters = 8;
 
 }  // namespace perfqos::protocol

@@ -287,7 +287,97 @@ TEST(Codec, DecoderRefusesBadVersion) {
   b[0] = 9;
   Status s = decode_as_server(b);
   EXPECT_EQ(s.code(), EPROTONOSUPPORT);
-  EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1..2)");
+  EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1..3)");
+}
+
+// EXPLAIN (0x0f, reply 0x8f) exists from version 3 on: older frames carrying it are refused
+// by the decoder and never written by the encoder.
+TEST(Codec, ExplainNeedsVersion3) {
+  const Frame request{7, ExplainRequest{"cpu_dma_latency", "", End::kNone, true, 20}};
+  Bytes b = encoded(request);
+  EXPECT_EQ(b[1], 0x0f);
+  for (std::uint8_t version : {1, 2}) {
+    b[0] = version;
+    Status s = decode_as_server(b);
+    EXPECT_EQ(s.code(), EBADMSG);
+    EXPECT_EQ(s.message(),
+              "EXPLAIN needs protocol version 3, the frame is version " + std::to_string(version));
+    Frame old = request;
+    old.version = version;
+    Bytes out;
+    EXPECT_EQ(encode(old, &out).code(), EINVAL);
+  }
+  Bytes reply = encoded(Frame{7, ExplainReply{}});
+  EXPECT_EQ(reply[1], 0x8f);
+  reply[0] = 2;
+  EXPECT_EQ(decode_as_client(reply).code(), EBADMSG);
+}
+
+// Garbage EXPLAIN frames: every field is checked and named.
+TEST(Codec, GarbageExplainFramesAreRefusedNamingTheField) {
+  Bytes payload;
+  append_str(&payload, "cpu dma");  // a space: not a device name
+  append_str(&payload, "");
+  payload.insert(payload.end(), {0, 0, 0, 0, 0, 0});
+  Status s = decode_as_server(raw_frame(0x0f, payload));
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_NE(s.message().find("'device'"), std::string::npos) << s.message();
+
+  payload.clear();
+  append_str(&payload, "cpu_dma_latency");
+  append_str(&payload, "");
+  payload.insert(payload.end(), {3, 0, 0, 0, 0, 0});  // end 3 does not exist
+  s = decode_as_server(raw_frame(0x0f, payload));
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_NE(s.message().find("'end'"), std::string::npos) << s.message();
+
+  payload.clear();
+  append_str(&payload, "cpu_dma_latency");
+  append_str(&payload, "");
+  payload.insert(payload.end(), {0, 2, 0, 0, 0, 0});  // has_value 2 is no boolean
+  s = decode_as_server(raw_frame(0x0f, payload));
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_NE(s.message().find("'has_value'"), std::string::npos) << s.message();
+
+  payload[payload.size() - 5] = 1;
+  payload.pop_back();  // truncated in 'value'
+  s = decode_as_server(raw_frame(0x0f, payload));
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_NE(s.message().find("'value'"), std::string::npos) << s.message();
+
+  // A reply with more setters than kMaxExplainSetters does not encode.
+  ExplainReply big;
+  big.setters.resize(kMaxExplainSetters + 1);
+  Bytes out;
+  EXPECT_FALSE(encode(Frame{1, big}, &out).ok());
+  ExplainReply bad_errno;
+  bad_errno.verdict_errno = -1;
+  EXPECT_FALSE(encode(Frame{1, bad_errno}, &out).ok());
+}
+
+// The largest EXPLAIN reply the limits allow still fits one frame.
+TEST(Codec, LargestExplainReplyFitsAFrame) {
+  ExplainReply x;
+  for (const Frame& f : testing::sample_frames()) {
+    if (const auto* sample = std::get_if<ExplainReply>(&f.message)) x = *sample;
+  }
+  x.caller_cgroup.assign(kMaxCgroupPath, 'c');
+  x.verdict.assign(kMaxReplyMessage, 'v');
+  x.limit_origin.assign(kMaxOrigin, 'o');
+  HolderEntry h = testing::sample_holder(1);
+  h.cgroup.assign(kMaxCgroupPath, 'g');
+  h.comm.assign(kMaxComm, 'm');
+  h.label.assign(kMaxLabel, 'l');
+  h.reason.assign(kMaxReason, 'r');
+  h.app_id.assign(kMaxAppId, 'a');
+  h.device.assign(kMaxDeviceName, 'd');
+  x.setters.assign(kMaxExplainSetters, h);
+  x.grants.assign(kMaxExplainGrants, ExplainGrant{std::string(kMaxDeviceName, 'd'),
+                                                  std::string(kMaxKnobName, 'k'), 0, 1,
+                                                  std::string(kMaxOrigin, 'o')});
+  Bytes out;
+  Status s = encode(Frame{1, x}, &out);
+  EXPECT_TRUE(s.ok()) << s.message();
 }
 
 TEST(Codec, DecoderRefusesUnknownOpcode) {

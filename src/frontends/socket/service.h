@@ -147,6 +147,8 @@ class Service {
   protocol::UnbindReply answer(const Call& call, const protocol::UnbindRequest& r);
   protocol::CgroupDataReply answer(const Call& call, const protocol::CgroupDataRequest& r);
   protocol::RescanReply answer(const Call& call, const protocol::RescanRequest& r);
+  protocol::ExplainReply answer(const Call& call, const protocol::ExplainRequest& r);
+  protocol::BindingsReply answer(const Call& call, const protocol::BindingsRequest& r);
   // Replies and notifications are not requests: decode() lets none through, so this answers
   // only a caller's bug.
   template <class M>
