@@ -229,6 +229,24 @@ struct perfqos_event {
   uint32_t dropped; /* events dropped (queue full) just before this one */
 };
 
+/* Since PERFQOS_0.3: which request caused an event (perfqos_next_event_noted). */
+enum perfqos_change_action {
+  PERFQOS_ACTION_ADD = 0,    /* the request was placed */
+  PERFQOS_ACTION_UPDATE = 1, /* its value was changed */
+  PERFQOS_ACTION_REMOVE = 2  /* it was removed, expired, or its holder went */
+};
+struct perfqos_event_cause {
+  int known; /* 1 when the daemon said (protocol version 3); 0: the rest is empty */
+  enum perfqos_holder_kind holder_kind;
+  int32_t pid;
+  uint32_t uid;
+  char comm[16];
+  uint32_t request_id; /* unique per holder */
+  enum perfqos_change_action action;
+  char reason[PERFQOS_MAX_REASON + 1];
+  char app_id[PERFQOS_MAX_APP_ID + 1];
+};
+
 /* One request of perfqos_add_many(). */
 struct perfqos_add_spec {
   const char* device;
@@ -341,6 +359,12 @@ PERFQOS_EXPORT int perfqos_unsubscribe(struct perfqos_client* client, const char
 PERFQOS_EXPORT int perfqos_next_event(struct perfqos_client* client, struct perfqos_event* out,
                                       int timeout_ms);
 
+/* Since PERFQOS_0.3. As perfqos_next_event, and *cause (if not NULL) says which request made the
+ * change: the daemon sends it in protocol version 3, so call perfqos_hello() before
+ * perfqos_subscribe(); otherwise cause->known is 0. */
+PERFQOS_EXPORT int perfqos_next_event_noted(struct perfqos_client* client,
+                                            struct perfqos_event* out,
+                                            struct perfqos_event_cause* cause, int timeout_ms);
 /* Every request held on one device (device not NULL/"") or on all: *holders becomes an array of
  * *count entries (free with perfqos_free). Fetched page by page; entries have no key unique
  * across holders, so a request added or removed while the pages are fetched may be missed or,

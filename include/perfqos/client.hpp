@@ -194,6 +194,10 @@ class Client {
   Status next_event(perfqos_event* out, int timeout_ms) {
     return check(perfqos_next_event(get(), out, timeout_ms));
   }
+  // As next_event, with which request caused it (perfqos_next_event_noted).
+  Status next_event(perfqos_event* out, perfqos_event_cause* cause, int timeout_ms) {
+    return check(perfqos_next_event_noted(get(), out, cause, timeout_ms));
+  }
 
   // The holders of every request on `device`, or on every device when it is empty.
   Status holders(const std::string& device, std::vector<perfqos_holder_info>* out) {

@@ -174,4 +174,18 @@ void to_c(const protocol::Notification& in, std::uint32_t dropped, perfqos_event
   out->dropped = dropped;
 }
 
+void to_c(const protocol::Notification& in, perfqos_event_cause* out) {
+  std::memset(out, 0, sizeof *out);
+  if (!in.has_cause) return;
+  out->known = 1;
+  out->holder_kind = static_cast<perfqos_holder_kind>(in.cause_kind);
+  out->pid = in.cause_pid;
+  out->uid = in.cause_uid;
+  copy(out->comm, in.cause_comm);
+  out->request_id = in.cause_request_id;
+  out->action = static_cast<perfqos_change_action>(in.cause_action);
+  copy(out->reason, in.cause_reason);
+  copy(out->app_id, in.cause_app_id);
+}
+
 }  // namespace perfqos::clientlib

@@ -412,6 +412,11 @@ int perfqos_unsubscribe(perfqos_client* client, const char* const* devices, size
 }
 
 int perfqos_next_event(perfqos_client* client, perfqos_event* out, int timeout_ms) {
+  return perfqos_next_event_noted(client, out, nullptr, timeout_ms);
+}
+
+int perfqos_next_event_noted(perfqos_client* client, perfqos_event* out,
+                             perfqos_event_cause* cause, int timeout_ms) {
   return run(client, [&] {
     if (out == nullptr) return invalid("out is NULL");
     std::optional<Clock::time_point> deadline;
@@ -423,6 +428,7 @@ int perfqos_next_event(perfqos_client* client, perfqos_event* out, int timeout_m
                            "no notification within " + std::to_string(timeout_ms) + " ms");
     }
     if (s.ok()) perfqos::clientlib::to_c(next.event, next.dropped, out);
+    if (s.ok() && cause != nullptr) perfqos::clientlib::to_c(next.event, cause);
     return s;
   });
 }

@@ -59,8 +59,21 @@ struct RequestOutcome {
   const Device* device = nullptr;
 };
 
+// How a request changed an effective value (for the cause of a notification).
+enum class ChangeAction : std::uint8_t { kAdd = 0, kUpdate = 1, kRemove = 2 };
+
 class Broker {
  public:
+  // What a change of an effective value is being caused by: the knobs' subscribers run during
+  // the call that changes it, on this thread, and may ask. `request` is the request being
+  // added, updated or removed (also by expiry or its holder's end); null outside those calls
+  // and for changes not made through a request (a perf QoS handle).
+  struct Cause {
+    const HeldRequest* request = nullptr;
+    ChangeAction action = ChangeAction::kAdd;
+  };
+  const Cause& cause() const { return cause_; }
+
   Broker() = default;
   // Drops every request (no backend writes) and unregisters every device, without registry
   // events.
@@ -105,6 +118,7 @@ class Broker {
 
   Registry registry_;
   std::multimap<Deadline, HeldRequest*> expiries_;
+  Cause cause_;
 };
 
 }  // namespace perfqos

@@ -360,6 +360,17 @@ void layout(V& v, M& m) {
   v.str("knob", m.knob, kMaxKnobName, Charset::kName);
   v.nested("old", m.old_value);
   v.nested("new", m.new_value);
+  if (v.version() >= 3) {
+    v.boolean("has_cause", m.has_cause);
+    v.enumeration("cause_kind", m.cause_kind, kLastHolderKind);
+    v.i32("cause_pid", m.cause_pid);
+    v.u32("cause_uid", m.cause_uid);
+    v.str("cause_comm", m.cause_comm, kMaxComm);
+    v.u32("cause_request_id", m.cause_request_id);
+    v.enumeration("cause_action", m.cause_action, kLastCauseAction);
+    v.str("cause_reason", m.cause_reason, kMaxReason);
+    v.str("cause_app_id", m.cause_app_id, kMaxAppId);
+  }
 }
 
 template <class V, Of<ErrorReply> M>

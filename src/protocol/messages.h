@@ -454,6 +454,10 @@ struct BindingsReply {
 
 // ---- server -> client only ----
 
+// What a request did that changed an effective value (version 3, NOTIFY's cause).
+enum class CauseAction : std::uint8_t { kAdd = 0, kUpdate = 1, kRemove = 2 };
+inline constexpr CauseAction kLastCauseAction = CauseAction::kRemove;
+
 // One effective-value change of a subscribed device (tag 0).
 struct Notification {
   static constexpr Opcode kOpcode = Opcode::kNotify;
@@ -461,6 +465,17 @@ struct Notification {
   std::string knob;
   Effective old_value;
   Effective new_value;
+  // Version 3: the request whose add, update or removal (expiry, end of its holder) made the
+  // change; has_cause false when the daemon cannot say (a perf QoS handle).
+  bool has_cause = false;
+  HolderKind cause_kind = HolderKind::kConnection;
+  std::int32_t cause_pid = 0;
+  std::uint32_t cause_uid = 0;
+  std::string cause_comm{};
+  std::uint32_t cause_request_id = 0;
+  CauseAction cause_action = CauseAction::kAdd;
+  std::string cause_reason{};
+  std::string cause_app_id{};
   bool operator==(const Notification&) const = default;
 };
 

@@ -25,6 +25,8 @@ int cmd_rescan(const Options& o);
 // Explains DEVICE[.KNOB] for the caller; with `value` ("" = none) judges a request of it.
 // Exit 0 when explained, whatever the verdict.
 int cmd_explain(const Options& o, const std::string& target, const std::string& value);
+// The live view of `devices` (all when empty) until q, SIGINT or SIGTERM.
+int cmd_top(const Options& o, const std::vector<std::string>& devices);
 // Lists every cgroup binding, active or waiting.
 int cmd_bindings(const Options& o);
 // The bindings as `bindings` and `status` show them (cmd_bindings.cc).

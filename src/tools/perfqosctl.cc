@@ -108,12 +108,20 @@ int main(int argc, char** argv) {
   auto* monitor = app.add_subcommand("monitor", "Print every change of effective values");
   monitor->add_option("DEVICE", devices, "Devices to watch (default: all)");
   monitor->footer(
-      "\nText: one line per change, 'HH:MM:SS.mmm DEVICE.KNOB OLD -> NEW' (values as in "
-      "status).\n--json: one object per change: time (RFC 3339 with milliseconds and the zone, "
+      "\nText: one line per change, 'HH:MM:SS.mmm DEVICE.KNOB OLD -> NEW (by HOLDER pid P "
+      "(COMM), request N added|changed|removed, reason \"R\")' (values as in status; the "
+      "part in parentheses when the daemon says which request caused it).\n--json: one object "
+      "per change: time (RFC 3339 with milliseconds and the zone, "
       "2026-12-02T12:43:17.123+00:00), device, knob, old and new (ranges: old_min, "
       "old_max, new_min, new_max; integers in the knob's unit), unit, dropped (changes lost "
-      "just before this one)." +
+      "just before this one), cause (null, or {holder, pid, uid, comm, request_id, action: "
+      "add, update or remove, app_id, reason}: the request that made the change)." +
       globals);
+
+  auto* top = app.add_subcommand(
+      "top", "A live view: one line per knob with its effective value, who sets it, the last "
+             "change and who made it, and the last minute's history; q quits");
+  top->add_option("DEVICE", devices, "Devices to show (default: all)");
 
   auto* status = app.add_subcommand(
       "status",
@@ -192,7 +200,7 @@ int main(int argc, char** argv) {
       globals);
 
   // The global options are the app's; a subcommand passes what it does not know up to it.
-  for (CLI::App* sub : {list, get, hold, run, monitor, status, bind, bindings, unbind, rescan, explain}) {
+  for (CLI::App* sub : {list, get, hold, run, monitor, top, status, bind, bindings, unbind, rescan, explain}) {
     sub->fallthrough();
     if (sub->get_footer().empty()) sub->footer(globals);
   }
@@ -228,6 +236,7 @@ int main(int argc, char** argv) {
   if (*hold) return cmd_hold(o, specs, for_text);
   if (*run) return cmd_run(o, specs, command);
   if (*monitor) return cmd_monitor(o, devices);
+  if (*top) return cmd_top(o, devices);
   if (*status) return cmd_status(o, device);
   if (*bind) return cmd_bind(o, cgroup, specs);
   if (*unbind) return cmd_unbind(o, binding);

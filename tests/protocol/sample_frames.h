@@ -153,7 +153,9 @@ inline std::vector<Frame> sample_frames() {
                                   "batch jobs", "batchd"},
                      BindingEntry{1, "/audio.slice", "cpu_dma_latency", "latency", End::kNone, 20,
                                   false, 0, "/etc/perfqosd.toml:30", "", ""}}});
-  add(Notification{"gpu", "range", Effective::Range(0, 1024), Effective::Range(600, 1024)});
+  add(Notification{"gpu", "range", Effective::Range(0, 1024), Effective::Range(600, 1024), true,
+                   HolderKind::kFuse, 4242, 1000, "arecord", 3, CauseAction::kRemove,
+                   "recording", "org.example.Recorder"});
   add(ErrorReply{ReplyStatus::Error(EBADMSG, "frame truncated in field 'device'")});
   // A failed reply carries only its status.
   add(failed_reply<AddReply>(
@@ -174,6 +176,8 @@ inline std::vector<Frame> sample_frames_v1() {
           if constexpr (std::is_same_v<M, AddRequest> || std::is_same_v<M, BindRequest>) {
             m.reason.clear();
             m.app_id.clear();
+          } else if constexpr (std::is_same_v<M, Notification>) {
+            m = Notification{m.device, m.knob, m.old_value, m.new_value};
           } else if constexpr (std::is_same_v<M, StatusReply>) {
             for (HolderEntry& e : m.entries) {
               e.reason.clear();

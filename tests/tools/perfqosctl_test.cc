@@ -354,7 +354,7 @@ TEST_F(PerfqosctlTest, DidYouMeanForDevicesKnobsAndSubcommands) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.out,
             "perfqosctl: unknown subcommand 'stauts': did you mean status? (list, get, hold, run, "
-            "monitor, status, bind, bindings, unbind, rescan, explain; see perfqosctl --help)\n");
+            "monitor, top, status, bind, bindings, unbind, rescan, explain; see perfqosctl --help)\n");
 }
 
 TEST_F(PerfqosctlTest, AMissingDaemonIsAnsweredWithHowToStartIt) {
@@ -786,6 +786,125 @@ TEST_F(PerfqosctlTest, NoBindingsSaysHowToMakeOne) {
     perfqos_free(b);
   }
   perfqos_close(c);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A `monitor` child writing to `out`; killed by the caller.
+pid_t start_monitor(const std::string& socket, const std::string& out, bool json) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::freopen(out.c_str(), "w", stdout);
+    ::setenv("PERFQOS_SOCKET", socket.c_str(), 1);
+    if (json) {
+      ::execl(PERFQOSCTL_PATH, PERFQOSCTL_PATH, "monitor", "--json", "network_throughput", nullptr);
+    } else {
+      ::execl(PERFQOSCTL_PATH, PERFQOSCTL_PATH, "monitor", "network_throughput", nullptr);
+    }
+    ::_exit(127);
+  }
+  return pid;
+}
+
+TEST_F(PerfqosctlTest, MonitorSaysWhichRequestCausedEachChange) {
+  const std::string json_out = daemon.dir() + "/monitor-json.out";
+  const std::string text_out = daemon.dir() + "/monitor-text.out";
+  const pid_t json = start_monitor(daemon.socket(), json_out, true);
+  const pid_t text = start_monitor(daemon.socket(), text_out, false);
+  // Both subscribed: each has said HELLO and SUBSCRIBE (the debug log shows two connections).
+  ASSERT_TRUE(eventually([&] {
+    const std::string log = daemon.log();
+    std::size_t n = 0;
+    for (std::size_t at = 0; (at = log.find("(perfqosctl) uid 0 connected", at)) !=
+                             std::string::npos;
+         ++at) {
+      ++n;
+    }
+    return n >= 2;
+  }));
+  ::usleep(200000);
+  CtlRun r = run_perfqosctl(daemon.socket(),
+                            "hold -q --for 200ms --reason video --app-id org.x network_throughput=900");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(eventually([&] {
+    const std::string j = read_file(json_out);
+    return contains(j, "\"new\":900") && contains(j, "\"action\":\"add\"") &&
+           contains(j, "\"action\":\"remove\"");
+  })) << read_file(json_out);
+  const std::string j = read_file(json_out);
+  EXPECT_TRUE(std::regex_search(
+      j, std::regex("\"new\":900,\"unit\":\"kbit/s\",\"dropped\":0,\"cause\":\\{\"holder\":"
+                    "\"connection\",\"pid\":[0-9]+,\"uid\":0,\"comm\":\"perfqosctl\","
+                    "\"request_id\":1,\"action\":\"add\",\"app_id\":\"org.x\",\"reason\":"
+                    "\"video\"\\}")))
+      << j;
+  EXPECT_TRUE(eventually([&] {
+    const std::string t = read_file(text_out);
+    return std::regex_search(t, std::regex("network_throughput.throughput none -> 900 kbit/s "
+                                           "\\(by connection pid [0-9]+ \\(perfqosctl\\), "
+                                           "request 1 added, reason \"video\"\\)\n")) &&
+           contains(t, "request 1 removed, reason \"video\")\n");
+  })) << read_file(text_out);
+  ::kill(json, SIGTERM);
+  ::kill(text, SIGTERM);
+  ::waitpid(json, nullptr, 0);
+  ::waitpid(text, nullptr, 0);
+}
+
+// `top` in a real terminal (tmux): a line per knob, redrawn when a request changes it, with who
+// set it; q quits.
+TEST_F(PerfqosctlTest, TopShowsEveryKnobAndWhoSetsItLive) {
+  if (std::system("command -v tmux >/dev/null 2>&1") != 0) GTEST_SKIP() << "tmux is missing";
+  const std::string session = "pqtop" + std::to_string(::getpid());
+  const std::string tmux = "tmux -L " + session + " ";
+  const auto pane = [&] {
+    CtlRun r{-1, {}};
+    FILE* p = ::popen((tmux + "capture-pane -p -t " + session).c_str(), "r");
+    if (p == nullptr) return std::string();
+    std::array<char, 4096> buf;
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    ::pclose(p);
+    return r.out;
+  };
+  ASSERT_EQ(std::system((tmux + "new-session -d -x 200 -y 30 -s " + session + " 'PERFQOS_SOCKET=" +
+                         daemon.socket() + " " PERFQOSCTL_PATH " top; sleep 5'")
+                            .c_str()),
+            0);
+  EXPECT_TRUE(eventually([&] {
+    const std::string p = pane();
+    return contains(p, "perfqosctl top") && contains(p, "cpu_dma_latency.latency") &&
+           contains(p, "network_throughput.throughput");
+  })) << pane();
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    ::setenv("PERFQOS_SOCKET", daemon.socket().c_str(), 1);
+    ::execl(PERFQOSCTL_PATH, PERFQOSCTL_PATH, "hold", "-q", "--reason", "recording",
+            "cpu_dma_latency=20", nullptr);
+    ::_exit(127);
+  }
+  const std::string pid = std::to_string(holder);
+  EXPECT_TRUE(eventually([&] {
+    const std::string p = pane();
+    return std::regex_search(p, std::regex("cpu_dma_latency.latency +20 us +pid " + pid +
+                                           " \\(perfqosctl, \"recording\"\\) +[0-9:]{8} by pid " +
+                                           pid + " \\(perfqosctl\\) added"));
+  })) << pane();
+  ::kill(holder, SIGTERM);
+  ::waitpid(holder, nullptr, 0);
+  EXPECT_TRUE(eventually([&] {
+    return std::regex_search(pane(), std::regex("cpu_dma_latency.latency +none +[0-9:]{8} by pid " +
+                                                pid + " \\(perfqosctl\\) removed"));
+  })) << pane();
+  std::system((tmux + "send-keys -t " + session + " q").c_str());
+  EXPECT_TRUE(eventually([&] { return !contains(pane(), "q quits") || pane().empty(); }))
+      << pane();
+  std::system((tmux + "kill-server >/dev/null 2>&1").c_str());
 }
 
 }  // namespace

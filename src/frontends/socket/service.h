@@ -172,6 +172,8 @@ class Service {
   std::unique_ptr<admission::Admission> own_admission_;  // over *policy_, with cgroup_data_
   admission::Admission* admission_ = nullptr;            // own_admission_ unless wired
   std::uint64_t registry_listener_ = 0;
+  // The ADD being answered, for the notes of the notifications it causes; null otherwise.
+  const protocol::AddRequest* adding_ = nullptr;
   std::set<Client*> clients_;
   std::map<const Device*, std::vector<std::pair<Knob*, SubscriptionId>>> watched_;
   std::set<Client*> subscribers_all_;

@@ -134,7 +134,9 @@ p::AddReply Service::answer(const Call& call, const p::AddRequest& add) {
   if (s.ok()) {
     std::optional<Deadline> expiry;
     if (add.duration_ms > 0) expiry = call.now + std::chrono::milliseconds(add.duration_ms);
+    adding_ = &add;
     s = admission_->add(call.requester(), *call.client.holder_, target, add.value, expiry, &out);
+    adding_ = nullptr;
   }
   reply.status = reply_status(s);
   if (s.ok()) {
