@@ -423,10 +423,10 @@ std::optional<p::Message> structured(Bytes& in, const std::vector<std::uint32_t>
   const std::int32_t value = pick(kValues, in.next());
   const std::uint32_t id = ids.empty() || e >= 0xf0 ? e : ids[e % ids.size()];
   const std::uint16_t small = static_cast<std::uint16_t>(e % 5);
-  switch (op % 16) {
+  switch (op % 18) {
     case 0: {
       p::HelloRequest hello;
-      hello.max_version = static_cast<std::uint8_t>(e % 3);
+      hello.max_version = static_cast<std::uint8_t>(e % 4);
       return hello;
     }
     case 1:
@@ -458,6 +458,10 @@ std::optional<p::Message> structured(Bytes& in, const std::vector<std::uint32_t>
       return p::CgroupDataRequest{e & 0x80 ? device : "", static_cast<std::uint32_t>(e % 4), small};
     case 14:
       return p::RescanRequest{};
+    case 15:
+      return p::ExplainRequest{device, knob, end, (e & 0x40) != 0, value};
+    case 16:
+      return p::BindingsRequest{static_cast<std::uint32_t>(e % 4), small};
     default:
       return std::nullopt;
   }

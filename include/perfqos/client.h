@@ -179,6 +179,59 @@ struct perfqos_cgroup_info {
   uint32_t refused;  /* requests of members the policy refused (saturating) */
 };
 
+/* Since PERFQOS_0.3: what perfqos_explain() tells of one knob for the caller. */
+#define PERFQOS_MAX_EXPLAIN_GRANTS 16
+#define PERFQOS_MAX_EXPLAIN_SETTERS 8
+/* A grant of the daemon's config that matches the caller and the knob. */
+struct perfqos_grant_info {
+  char device[64]; /* glob */
+  char knob[32];   /* a knob name, "range" or "*" */
+  int32_t min;     /* the values it allows: min..max */
+  int32_t max;
+  char origin[256]; /* "file:line" of the config */
+};
+struct perfqos_explain_info {
+  char device[64];
+  char knob[32];       /* the resolved knob: "latency", ..., "range" */
+  enum perfqos_end end; /* a range's end explained; NONE: one-valued, or both ends */
+  char unit[16];
+  struct perfqos_effective effective; /* now */
+  int32_t min_request; /* valid requests min_request..max_request (or -1); a range: its hard */
+  int32_t max_request; /* limits */
+  uint32_t caller_uid;
+  char caller_cgroup[4096];
+  int unrestricted; /* 1 for uid 0: the policy admits any value */
+  size_t grants_total; /* the caller's grants on the knob; the first grant_count follow */
+  size_t grant_count;
+  struct perfqos_grant_info grants[PERFQOS_MAX_EXPLAIN_GRANTS];
+  struct perfqos_cgroup_limit limit; /* caps and floors for the caller's cgroup on the knob */
+  char limit_origin[256];            /* where they come from; "" when none */
+  size_t setters_total; /* the requests setting the effective value; the first setter_count */
+  size_t setter_count;
+  struct perfqos_holder_note_info setters[PERFQOS_MAX_EXPLAIN_SETTERS];
+  int has_value; /* 1 when a value was judged: the rest is the verdict */
+  int32_t value;
+  int32_t verdict_errno; /* 0: an add of value would be admitted; else its errno (EACCES, ...) */
+  char verdict[1024];    /* the add's refusal message; "" when admitted */
+  int would_change;      /* admitted: the effective value would change */
+  struct perfqos_effective would_be; /* admitted: the effective value after the add */
+};
+
+/* Since PERFQOS_0.3: one cgroup binding, as perfqos_bindings() lists it. */
+struct perfqos_binding_info {
+  uint32_t binding_id;
+  char cgroup[4096];
+  char device[64];
+  char knob[32]; /* "range" for both ends of a range; see end */
+  enum perfqos_end end;
+  int32_t value;
+  int active;   /* 1: its request is in force (the cgroup is populated); 0: waiting */
+  uint32_t uid; /* the binder; 0 for the config's */
+  char origin[256]; /* "file:line" of the config's [[bind]]; "" for a client's */
+  char reason[PERFQOS_MAX_REASON + 1];
+  char app_id[PERFQOS_MAX_APP_ID + 1];
+};
+
 /* One effective-value change of a subscribed device. */
 struct perfqos_event {
   char device[64];
@@ -186,6 +239,24 @@ struct perfqos_event {
   struct perfqos_effective old_value;
   struct perfqos_effective new_value;
   uint32_t dropped; /* events dropped (queue full) just before this one */
+};
+
+/* Since PERFQOS_0.3: which request caused an event (perfqos_next_event_noted). */
+enum perfqos_change_action {
+  PERFQOS_ACTION_ADD = 0,    /* the request was placed */
+  PERFQOS_ACTION_UPDATE = 1, /* its value was changed */
+  PERFQOS_ACTION_REMOVE = 2  /* it was removed, expired, or its holder went */
+};
+struct perfqos_event_cause {
+  int known; /* 1 when the daemon said (protocol version 3); 0: the rest is empty */
+  enum perfqos_holder_kind holder_kind;
+  int32_t pid;
+  uint32_t uid;
+  char comm[16];
+  uint32_t request_id; /* unique per holder */
+  enum perfqos_change_action action;
+  char reason[PERFQOS_MAX_REASON + 1];
+  char app_id[PERFQOS_MAX_APP_ID + 1];
 };
 
 /* One request of perfqos_add_many(). */
@@ -300,6 +371,12 @@ PERFQOS_EXPORT int perfqos_unsubscribe(struct perfqos_client* client, const char
 PERFQOS_EXPORT int perfqos_next_event(struct perfqos_client* client, struct perfqos_event* out,
                                       int timeout_ms);
 
+/* Since PERFQOS_0.3. As perfqos_next_event, and *cause (if not NULL) says which request made the
+ * change: the daemon sends it in protocol version 3, so call perfqos_hello() before
+ * perfqos_subscribe(); otherwise cause->known is 0. */
+PERFQOS_EXPORT int perfqos_next_event_noted(struct perfqos_client* client,
+                                            struct perfqos_event* out,
+                                            struct perfqos_event_cause* cause, int timeout_ms);
 /* Every request held on one device (device not NULL/"") or on all: *holders becomes an array of
  * *count entries (free with perfqos_free). Fetched page by page; entries have no key unique
  * across holders, so a request added or removed while the pages are fetched may be missed or,
@@ -349,6 +426,21 @@ PERFQOS_EXPORT int perfqos_bind_transient(struct perfqos_client* client, const c
 PERFQOS_EXPORT int perfqos_unbind(struct perfqos_client* client, uint32_t binding_id,
                                   struct perfqos_change* change);
 
+/* Since PERFQOS_0.3. Explains a knob (knob as for perfqos_add; a range may also be named "range"
+ * or NULL/"" without a value, for both ends) for the calling process: its effective value, the
+ * requests that set it, the bounds on the caller's requests (validity range, grants, cgroup
+ * caps and floors) and, when value is not NULL, what perfqos_add of *value would do, judged by
+ * the daemon without doing it. A refusal of that add is not a failure of this call: it is in
+ * verdict_errno and verdict. *out becomes one struct (free with perfqos_free). -ENODEV, -EINVAL
+ * (no such knob), -EPROTONOSUPPORT from a daemon older than protocol version 3. */
+PERFQOS_EXPORT int perfqos_explain(struct perfqos_client* client, const char* device,
+                                   const char* knob, const int32_t* value,
+                                   struct perfqos_explain_info** out);
+/* Since PERFQOS_0.3. Every cgroup binding, active or waiting for its cgroup to fill: *bindings
+ * becomes an array of *count entries in id order (free with perfqos_free), fetched page by
+ * page. -EPROTONOSUPPORT from a daemon older than protocol version 3. */
+PERFQOS_EXPORT int perfqos_bindings(struct perfqos_client* client,
+                                    struct perfqos_binding_info** bindings, size_t* count);
 /* Asks the daemon to rediscover devices; added/removed (each may be NULL) receive the counts. */
 PERFQOS_EXPORT int perfqos_rescan(struct perfqos_client* client, uint32_t* added,
                                   uint32_t* removed);

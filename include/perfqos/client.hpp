@@ -205,6 +205,10 @@ class Client {
   Status next_event(perfqos_event* out, int timeout_ms) {
     return check(perfqos_next_event(get(), out, timeout_ms));
   }
+  // As next_event, with which request caused it (perfqos_next_event_noted).
+  Status next_event(perfqos_event* out, perfqos_event_cause* cause, int timeout_ms) {
+    return check(perfqos_next_event_noted(get(), out, cause, timeout_ms));
+  }
 
   // The holders of every request on `device`, or on every device when it is empty.
   Status holders(const std::string& device, std::vector<perfqos_holder_info>* out) {
@@ -221,6 +225,26 @@ class Client {
     perfqos_holder_note_info* array = nullptr;
     size_t n = 0;
     int rc = perfqos_status_noted(get(), device.c_str(), &array, &n);
+    if (rc == 0) out->assign(array, array + n);
+    perfqos_free(array);
+    return check(rc);
+  }
+
+  // perfqos_explain: `value` null explains the knob without judging a request.
+  Status explain(const std::string& device, const std::string& knob, const std::int32_t* value,
+                 perfqos_explain_info* out) {
+    perfqos_explain_info* info = nullptr;
+    int rc = perfqos_explain(get(), device.c_str(), knob.c_str(), value, &info);
+    if (rc == 0) *out = *info;
+    perfqos_free(info);
+    return check(rc);
+  }
+
+  // Every cgroup binding (perfqos_bindings).
+  Status bindings(std::vector<perfqos_binding_info>* out) {
+    perfqos_binding_info* array = nullptr;
+    size_t n = 0;
+    int rc = perfqos_bindings(get(), &array, &n);
     if (rc == 0) out->assign(array, array + n);
     perfqos_free(array);
     return check(rc);

@@ -199,6 +199,38 @@ Status Admission::admit_binding(const Requester& who, const RequestTarget& targe
                  authorize(who, *policy, target.device, target.knob, target.end, value, true));
 }
 
+Status Admission::judge(const Requester& who, std::size_t held, const RequestTarget& target,
+                        std::optional<std::int32_t> value, Judgement* out) const {
+  const std::shared_ptr<Device> device = broker_.registry().find(target.device);
+  const Knob* knob = device ? device->knob(target.knob) : nullptr;
+  if (knob == nullptr) return Status::Error(ENODEV, "no device '" + target.device + "'");
+  Judgement j;
+  const std::shared_ptr<const Policy> policy = policy_.current();
+  const Caller caller = who.caller();
+  const char* knob_name = knob_request_name(target.knob, target.end);
+  j.unrestricted = caller.uid == 0;
+  for (const Grant& g : policy->grants()) {
+    if (g.matches_caller(caller) && g.matches_target(target.device, knob_name)) {
+      j.grants.push_back(g);
+    }
+  }
+  j.limit = policy->limits_for(caller.cgroup, target.device, knob_name);
+  for (const HeldRequest* r : device->requests()) {
+    if (r->knob() == target.knob && r->binding()) j.setters.push_back(r);
+  }
+  // add()'s order: the policy first, then the quota, then the Broker's range check.
+  j.verdict = value ? policy->authorize(caller, target.device, knob_name, *value)
+                    : policy->authorize_any(caller, target.device, knob_name);
+  if (j.verdict.ok()) j.verdict = policy->admit_request(caller, held);
+  if (j.verdict.ok() && value) j.verdict = broker_.check(target, *value);
+  if (j.verdict.ok() && value) {
+    j.would_be = knob->would_be(target.end, *value);
+    j.would_change = j.would_be != knob->effective_range();
+  }
+  *out = std::move(j);
+  return Status::Ok();
+}
+
 std::size_t Admission::refused_in_force() const {
   const std::shared_ptr<const Policy> policy = policy_.current();
   std::size_t refused = 0;

@@ -75,6 +75,19 @@ class AdmissionCounter {
   virtual void record(const std::string& device, const std::string& cgroup, bool admitted) = 0;
 };
 
+// What an add would do, judged without doing it (EXPLAIN).
+struct Judgement {
+  Status verdict;             // what the add would answer: ok, EINVAL, EACCES or EDQUOT
+  bool would_change = false;  // verdict ok: the effective value would change
+  Range would_be;             // verdict ok: the effective value after it ({v, v} one-valued)
+  bool unrestricted = false;  // uid 0: the policy admits anything (quotas aside)
+  std::vector<Grant> grants;  // the grants of the caller on the target, in config order
+  CgroupLimit limit;          // the caps and floors on the target for the caller's cgroup
+  // The requests that set (SUM, FLAGS: contribute to) the effective value now; both ends of a
+  // range. Valid until the model changes.
+  std::vector<const HeldRequest*> setters;
+};
+
 class Admission {
  public:
   // REQUIRES: broker, policy and log outlive the admission.
@@ -127,6 +140,14 @@ class Admission {
   // left is the Broker's own checks. `*outcome` is filled on success.
   Status place_bound(Holder& holder, const RequestTarget& target, std::int32_t value,
                      RequestOutcome* outcome);
+
+  // Judges an add of `value` on `target` (resolved by resolve()) by `who`, whose holder holds
+  // `held` requests; nullopt judges "some value", as may_hold(). Exactly add's checks: the
+  // knob and the value's range, the policy (one snapshot), the quota. Changes nothing, counts
+  // nothing, logs nothing. Returns ENODEV when the device is gone (`*out` untouched); otherwise
+  // Ok with the verdict in out->verdict.
+  Status judge(const Requester& who, std::size_t held, const RequestTarget& target,
+               std::optional<std::int32_t> value, Judgement* out) const;
 
   // How many requests in force the policy now in force would refuse (after a reload). Bound
   // requests of the config and in-process holders are not counted.

@@ -109,6 +109,62 @@ void to_c(const protocol::CgroupDataEntry& in, perfqos_cgroup_info* out) {
   out->refused = in.refused;
 }
 
+void to_c(const protocol::ExplainReply& in, perfqos_explain_info* out) {
+  std::memset(out, 0, sizeof *out);
+  static_assert(protocol::kMaxExplainGrants == PERFQOS_MAX_EXPLAIN_GRANTS);
+  static_assert(protocol::kMaxExplainSetters == PERFQOS_MAX_EXPLAIN_SETTERS);
+  copy(out->device, in.device);
+  copy(out->knob, in.knob);
+  out->end = static_cast<perfqos_end>(in.end);
+  copy(out->unit, in.unit);
+  to_c(in.effective, &out->effective);
+  out->min_request = in.min_request;
+  out->max_request = in.max_request;
+  out->caller_uid = in.caller_uid;
+  copy(out->caller_cgroup, in.caller_cgroup);
+  out->unrestricted = in.unrestricted ? 1 : 0;
+  out->grants_total = in.grants_total;
+  out->grant_count = in.grants.size();
+  for (std::size_t i = 0; i < in.grants.size(); ++i) {
+    const protocol::ExplainGrant& g = in.grants[i];
+    copy(out->grants[i].device, g.device);
+    copy(out->grants[i].knob, g.knob);
+    out->grants[i].min = g.min;
+    out->grants[i].max = g.max;
+    copy(out->grants[i].origin, g.origin);
+  }
+  copy(out->limit.knob, in.limit.knob);
+  out->limit.has_floor = in.limit.has_floor ? 1 : 0;
+  out->limit.floor = in.limit.floor;
+  out->limit.has_cap = in.limit.has_cap ? 1 : 0;
+  out->limit.cap = in.limit.cap;
+  copy(out->limit_origin, in.limit_origin);
+  out->setters_total = in.setters_total;
+  out->setter_count = in.setters.size();
+  for (std::size_t i = 0; i < in.setters.size(); ++i) to_c(in.setters[i], &out->setters[i]);
+  out->has_value = in.has_value ? 1 : 0;
+  out->value = in.value;
+  out->verdict_errno = in.verdict_errno;
+  copy(out->verdict, in.verdict);
+  out->would_change = in.would_change ? 1 : 0;
+  to_c(in.would_be, &out->would_be);
+}
+
+void to_c(const protocol::BindingEntry& in, perfqos_binding_info* out) {
+  std::memset(out, 0, sizeof *out);
+  out->binding_id = in.binding_id;
+  copy(out->cgroup, in.cgroup);
+  copy(out->device, in.device);
+  copy(out->knob, in.knob);
+  out->end = static_cast<perfqos_end>(in.end);
+  out->value = in.value;
+  out->active = in.active ? 1 : 0;
+  out->uid = in.uid;
+  copy(out->origin, in.origin);
+  copy(out->reason, in.reason);
+  copy(out->app_id, in.app_id);
+}
+
 void to_c(const protocol::Notification& in, std::uint32_t dropped, perfqos_event* out) {
   std::memset(out, 0, sizeof *out);
   copy(out->device, in.device);
@@ -123,6 +179,20 @@ void to_c(const NamedKnob& in, perfqos_knob_choices* out) {
   copy(out->knob, in.knob->name);
   out->count = std::min<std::size_t>(in.knob->choices.size(), PERFQOS_MAX_CHOICES);
   for (std::size_t i = 0; i < out->count; ++i) copy(out->names[i], in.knob->choices[i]);
+}
+
+void to_c(const protocol::Notification& in, perfqos_event_cause* out) {
+  std::memset(out, 0, sizeof *out);
+  if (!in.has_cause) return;
+  out->known = 1;
+  out->holder_kind = static_cast<perfqos_holder_kind>(in.cause_kind);
+  out->pid = in.cause_pid;
+  out->uid = in.cause_uid;
+  copy(out->comm, in.cause_comm);
+  out->request_id = in.cause_request_id;
+  out->action = static_cast<perfqos_change_action>(in.cause_action);
+  copy(out->reason, in.cause_reason);
+  copy(out->app_id, in.cause_app_id);
 }
 
 }  // namespace perfqos::clientlib

@@ -20,7 +20,10 @@ void to_c(const protocol::DeviceInfo& in, perfqos_device_info* out);
 void to_c(const protocol::HolderEntry& in, perfqos_holder_info* out);
 void to_c(const protocol::HolderEntry& in, perfqos_holder_note_info* out);
 void to_c(const protocol::CgroupDataEntry& in, perfqos_cgroup_info* out);
+void to_c(const protocol::ExplainReply& in, perfqos_explain_info* out);
+void to_c(const protocol::BindingEntry& in, perfqos_binding_info* out);
 void to_c(const protocol::Notification& in, std::uint32_t dropped, perfqos_event* out);
+void to_c(const protocol::Notification& in, perfqos_event_cause* out);
 
 // One named knob of one device, for perfqos_list_choices.
 struct NamedKnob {

@@ -438,6 +438,11 @@ int perfqos_unsubscribe(perfqos_client* client, const char* const* devices, size
 }
 
 int perfqos_next_event(perfqos_client* client, perfqos_event* out, int timeout_ms) {
+  return perfqos_next_event_noted(client, out, nullptr, timeout_ms);
+}
+
+int perfqos_next_event_noted(perfqos_client* client, perfqos_event* out,
+                             perfqos_event_cause* cause, int timeout_ms) {
   return run(client, [&] {
     if (out == nullptr) return invalid("out is NULL");
     std::optional<Clock::time_point> deadline;
@@ -449,6 +454,7 @@ int perfqos_next_event(perfqos_client* client, perfqos_event* out, int timeout_m
                            "no notification within " + std::to_string(timeout_ms) + " ms");
     }
     if (s.ok()) perfqos::clientlib::to_c(next.event, next.dropped, out);
+    if (s.ok() && cause != nullptr) perfqos::clientlib::to_c(next.event, cause);
     return s;
   });
 }
@@ -489,6 +495,63 @@ int perfqos_status_noted(perfqos_client* client, const char* device,
     std::vector<protocol::HolderEntry> all;
     if (Status s = fetch_holders(client, device, &all); !s.ok()) return s;
     return to_c_array<perfqos_holder_note_info>(all, holders, count);
+  });
+}
+
+int perfqos_explain(perfqos_client* client, const char* device, const char* knob,
+                    const int32_t* value, perfqos_explain_info** out) {
+  return run(client, [&] {
+    if (device == nullptr || out == nullptr) return invalid("device or out is NULL");
+    *out = nullptr;
+    protocol::ExplainRequest explain;
+    explain.device = device;
+    auto address = perfqos::clientlib::knob_address(knob);
+    explain.knob = std::move(address.knob);
+    explain.end = address.end;
+    explain.has_value = value != nullptr;
+    explain.value = value != nullptr ? *value : -1;
+    if (Status s = negotiate(client); !s.ok()) return s;
+    if (client->connection.version() < 3) {
+      return Status::Error(EPROTONOSUPPORT,
+                           "explain: this perfqosd speaks protocol version " +
+                               std::to_string(client->connection.version()) +
+                               "; EXPLAIN needs version 3");
+    }
+    protocol::ExplainReply reply;
+    if (Status s = call(client, explain, &reply); !s.ok()) return s;
+    auto* info = static_cast<perfqos_explain_info*>(std::calloc(1, sizeof(perfqos_explain_info)));
+    if (info == nullptr) return Status::Error(ENOMEM, "out of memory");
+    perfqos::clientlib::to_c(reply, info);
+    *out = info;
+    return Status::Ok();
+  });
+}
+
+int perfqos_bindings(perfqos_client* client, perfqos_binding_info** bindings, size_t* count) {
+  return run(client, [&] {
+    if (bindings == nullptr || count == nullptr) return invalid("bindings or count is NULL");
+    if (Status s = negotiate(client); !s.ok()) return s;
+    if (client->connection.version() < 3) {
+      return Status::Error(EPROTONOSUPPORT,
+                           "bindings: this perfqosd speaks protocol version " +
+                               std::to_string(client->connection.version()) +
+                               "; BINDINGS needs version 3");
+    }
+    std::vector<protocol::BindingEntry> all;
+    Status s = fetch_all<protocol::BindingEntry>(
+        [&](std::uint32_t offset, std::vector<protocol::BindingEntry>* page, std::uint32_t* total,
+            std::uint32_t* next) {
+          protocol::BindingsReply reply;
+          Status r = call(client, protocol::BindingsRequest{offset, 0}, &reply);
+          *page = std::move(reply.entries);
+          *total = reply.total;
+          *next = reply.next_offset;
+          return r;
+        },
+        // Ids are unique per daemon: a binding is never listed twice.
+        [](const protocol::BindingEntry& e) { return std::to_string(e.binding_id); }, &all);
+    if (!s.ok()) return s;
+    return to_c_array(all, bindings, count);
   });
 }
 

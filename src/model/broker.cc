@@ -169,6 +169,34 @@ void Broker::fill_outcome(const HeldRequest& request, bool changed, RequestOutco
   outcome->effective = knob ? knob->effective_range() : Range{};
 }
 
+namespace {
+
+// Sets the broker's cause for the length of one change, then puts the previous one back.
+class CauseScope {
+ public:
+  CauseScope(Broker::Cause& slot, Broker::Cause now) : slot_(slot), saved_(slot) { slot_ = now; }
+  ~CauseScope() { slot_ = saved_; }
+  CauseScope(const CauseScope&) = delete;
+  CauseScope& operator=(const CauseScope&) = delete;
+
+ private:
+  Broker::Cause& slot_;
+  Broker::Cause saved_;
+};
+
+}  // namespace
+
+Status Broker::check(const RequestTarget& target, std::int32_t value) const {
+  Device* device = nullptr;
+  Knob* knob = nullptr;
+  if (Status s = resolve(target, &device, &knob); !s.ok()) return s;
+  const ListSpec spec = knob->spec(target.end);
+  if (!spec.accepts(value)) {
+    return out_of_range(what(*device, target.knob, target.end), target.knob, value, spec);
+  }
+  return Status::Ok();
+}
+
 Status Broker::add(Holder& holder, const RequestTarget& target, std::int32_t value,
                    std::optional<Deadline> expiry, RequestOutcome* outcome) {
   Device* device = nullptr;
@@ -184,6 +212,8 @@ Status Broker::add(Holder& holder, const RequestTarget& target, std::int32_t val
   r.device_ = device;
   r.knob_ = target.knob;
   r.end_ = target.end;
+  r.id_ = holder.next_id_;  // taken below only if the add succeeds; notifications show it
+  const CauseScope cause(cause_, {&r, ChangeAction::kAdd});
   const Result result = knob->add(r.request_, target.end, value);
   if (result.changed()) {
     if (Status s = apply(*device, *knob); !s.ok()) {
@@ -192,7 +222,7 @@ Status Broker::add(Holder& holder, const RequestTarget& target, std::int32_t val
       return s;
     }
   }
-  r.id_ = holder.next_id_++;
+  ++holder.next_id_;
   r.in_device_ = device->requests_.push_back(&r);
   if (expiry) {
     r.expiry_ = expiry;
@@ -217,6 +247,7 @@ Status Broker::update(Holder& holder, RequestId id, std::int32_t value, RequestO
   if (!spec.accepts(value))
     return refuse_value(*r.device_, knob, r.end_, value, spec);
   const std::int32_t previous = r.request_.value();
+  const CauseScope cause(cause_, {&r, ChangeAction::kUpdate});
   const Result result = r.request_.update(value);
   if (result.changed()) {
     if (Status s = apply(*r.device_, knob); !s.ok()) {
@@ -241,6 +272,7 @@ Status Broker::remove(Holder& holder, RequestId id, RequestOutcome* outcome) {
   }
   Device& device = *r.device_;
   const Knob& knob = *device.knob(r.knob_);
+  const CauseScope cause(cause_, {&r, ChangeAction::kRemove});
   const Result result = r.request_.remove();
   Status s = result.changed() ? apply(device, knob) : Status::Ok();
   if (outcome != nullptr) {
@@ -257,6 +289,7 @@ Status Broker::remove(Holder& holder, RequestId id, RequestOutcome* outcome) {
 void Broker::drop(HeldRequest& r, bool write_backend) {
   if (r.device_ != nullptr) {
     Device& device = *r.device_;
+    const CauseScope cause(cause_, {&r, ChangeAction::kRemove});
     const Result result = r.request_.remove();
     if (result.changed() && write_backend) (void)apply(device, *device.knob(r.knob_));
     device.requests_.erase(r.in_device_);

@@ -59,8 +59,21 @@ struct RequestOutcome {
   const Device* device = nullptr;
 };
 
+// How a request changed an effective value (for the cause of a notification).
+enum class ChangeAction : std::uint8_t { kAdd = 0, kUpdate = 1, kRemove = 2 };
+
 class Broker {
  public:
+  // What a change of an effective value is being caused by: the knobs' subscribers run during
+  // the call that changes it, on this thread, and may ask. `request` is the request being
+  // added, updated or removed (also by expiry or its holder's end); null outside those calls
+  // and for changes not made through a request (a perf QoS handle).
+  struct Cause {
+    const HeldRequest* request = nullptr;
+    ChangeAction action = ChangeAction::kAdd;
+  };
+  const Cause& cause() const { return cause_; }
+
   Broker() = default;
   // Drops every request (no backend writes) and unregisters every device, without registry
   // events.
@@ -86,6 +99,9 @@ class Broker {
   Status add(Holder& holder, const RequestTarget& target, std::int32_t value,
              std::optional<Deadline> expiry, RequestOutcome* outcome);
   Status update(Holder& holder, RequestId id, std::int32_t value, RequestOutcome* outcome);
+  // The checks add() makes before it changes anything: ENODEV, EINVAL (no such knob, or
+  // `value` out of range, naming the allowed range). Changes nothing.
+  Status check(const RequestTarget& target, std::int32_t value) const;
   Status remove(Holder& holder, RequestId id, RequestOutcome* outcome);
 
   // Drops every timed request whose deadline is at or before `now`. Returns how many.
@@ -105,6 +121,7 @@ class Broker {
 
   Registry registry_;
   std::multimap<Deadline, HeldRequest*> expiries_;
+  Cause cause_;
 };
 
 }  // namespace perfqos

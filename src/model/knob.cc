@@ -1,5 +1,8 @@
 #include "model/knob.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace perfqos {
 
 namespace {
@@ -96,6 +99,44 @@ std::size_t Knob::size() const {
 
 std::size_t Knob::size(RangeEnd end) const {
   return range_ ? range_->size(end) : list_->size();
+}
+
+Range Knob::would_be(RangeEnd end, std::int32_t value) const {
+  const std::int32_t v = spec(end).resolve(value);
+  const Range now = effective_range();
+  if (range_) {
+    // The effective ends are the aggregates, except that a floor above the cap reads as the
+    // cap; that clamp gives the same answer whether it is applied before or after.
+    Range r = now;
+    if (end == RangeEnd::kMin) {
+      r.min = size(RangeEnd::kMin) == 0 ? v : std::max(now.min, v);
+    } else {
+      r.max = size(RangeEnd::kMax) == 0 ? v : std::min(now.max, v);
+    }
+    if (r.min > r.max) r.min = r.max;
+    return r;
+  }
+  const bool empty = list_->size() == 0;
+  std::int32_t out = v;
+  if (!empty) {
+    switch (list_->spec().type) {
+      case ListType::kMin:
+        out = std::min(now.min, v);
+        break;
+      case ListType::kMax:
+        out = std::max(now.min, v);
+        break;
+      case ListType::kSum: {
+        const std::int64_t sum = std::int64_t{now.min} + v;
+        out = sum > INT32_MAX ? INT32_MAX : static_cast<std::int32_t>(sum);
+        break;
+      }
+      case ListType::kFlags:
+        out = now.min | v;
+        break;
+    }
+  }
+  return Range{out, out};
 }
 
 Result Knob::add(Request& request, RangeEnd end, std::int32_t value) {

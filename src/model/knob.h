@@ -106,6 +106,11 @@ class Knob {
   std::size_t size() const;
   std::size_t size(RangeEnd end) const;
 
+  // What the effective value would be with one more request of `value` on `end`, the knob's
+  // requests otherwise as they are now (explain's "would set it to"); changes nothing.
+  // REQUIRES: spec(end).accepts(value). One-valued knobs read {v, v}.
+  Range would_be(RangeEnd end, std::int32_t value) const;
+
   // As ConstraintList::add / RangeConstraint::add (`end` ignored for one-valued knobs).
   Result add(Request& request, RangeEnd end, std::int32_t value);
 

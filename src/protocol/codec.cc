@@ -52,6 +52,11 @@ Status encode(const Frame& frame, std::vector<std::uint8_t>* out) {
                                      " (this side speaks " + std::to_string(kMinVersion) + ".." +
                                      std::to_string(kVersion) + ")");
   }
+  if (const Opcode op = opcode_of(frame.message); frame.version < min_version(op)) {
+    return Status::Error(EINVAL, std::string("cannot encode ") + opcode_name(op) +
+                                     " in version " + std::to_string(frame.version) +
+                                     " (it needs " + std::to_string(min_version(op)) + ")");
+  }
   FieldWriter writer(out);
   writer.set_version(frame.version);
   std::visit([&writer](const auto& message) { layout(writer, message); }, frame.message);
@@ -88,6 +93,11 @@ Status decode(std::span<const std::uint8_t> bytes, Direction direction, Frame* o
     return Status::Error(EBADMSG, "unknown opcode " + hex(bytes[1]));
   }
   const auto op = static_cast<Opcode>(bytes[1]);
+  if (bytes[0] < min_version(op)) {
+    return Status::Error(EBADMSG, std::string(opcode_name(op)) + " needs protocol version " +
+                                      std::to_string(min_version(op)) + ", the frame is version " +
+                                      std::to_string(bytes[0]));
+  }
   const bool to_server = is_request(op);
   if (to_server != (direction == Direction::kToServer)) {
     return Status::Error(EBADMSG, std::string("opcode ") + hex(bytes[1]) + " (" + opcode_name(op) +
@@ -147,6 +157,10 @@ std::size_t encoded_size(const HolderEntry& entry) {
 }
 
 std::size_t encoded_size(const CgroupDataEntry& entry) {
+  return encoded_size_of(entry);
+}
+
+std::size_t encoded_size(const BindingEntry& entry) {
   return encoded_size_of(entry);
 }
 

@@ -44,5 +44,6 @@ Frame error_frame(std::uint32_t tag, const Status& status);
 std::size_t encoded_size(const DeviceInfo& device);
 std::size_t encoded_size(const HolderEntry& entry);
 std::size_t encoded_size(const CgroupDataEntry& entry);
+std::size_t encoded_size(const BindingEntry& entry);
 
 }  // namespace perfqos::protocol

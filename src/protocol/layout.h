@@ -286,12 +286,95 @@ void layout(V& v, M& m) {
   v.list("entries", m.entries, kMaxPageEntries);
 }
 
+template <class V, Of<ExplainRequest> M>
+void layout(V& v, M& m) {
+  v.str("device", m.device, kMaxDeviceName, Charset::kName);
+  v.str("knob", m.knob, kMaxKnobName, Charset::kName);
+  v.enumeration("end", m.end, kLastEnd);
+  v.boolean("has_value", m.has_value);
+  v.i32("value", m.value);
+}
+template <class V, Of<ExplainGrant> M>
+void layout(V& v, M& m) {
+  v.str("device", m.device, kMaxDeviceName);
+  v.str("knob", m.knob, kMaxKnobName);
+  v.i32("min", m.min);
+  v.i32("max", m.max);
+  v.str("origin", m.origin, kMaxOrigin);
+}
+template <class V, Of<ExplainReply> M>
+void layout(V& v, M& m) {
+  if (!reply_status(v, m.status)) return;
+  v.str("device", m.device, kMaxDeviceName, Charset::kName);
+  v.str("knob", m.knob, kMaxKnobName, Charset::kName);
+  v.enumeration("end", m.end, kLastEnd);
+  v.str("unit", m.unit, kMaxUnit);
+  v.nested("effective", m.effective);
+  v.i32("min_request", m.min_request);
+  v.i32("max_request", m.max_request);
+  v.u32("caller_uid", m.caller_uid);
+  v.str("caller_cgroup", m.caller_cgroup, kMaxCgroupPath);
+  v.boolean("unrestricted", m.unrestricted);
+  v.u32("grants_total", m.grants_total);
+  v.list("grants", m.grants, kMaxExplainGrants);
+  v.nested("limit", m.limit);
+  v.str("limit_origin", m.limit_origin, kMaxOrigin);
+  v.u32("setters_total", m.setters_total);
+  v.list("setters", m.setters, kMaxExplainSetters);
+  v.boolean("has_value", m.has_value);
+  v.i32("value", m.value);
+  v.i32("verdict_errno", m.verdict_errno);
+  v.require(m.verdict_errno >= 0 && m.verdict_errno <= 4095, "verdict_errno",
+            "must lie in 0..4095");
+  v.str("verdict", m.verdict, kMaxReplyMessage);
+  v.boolean("would_change", m.would_change);
+  v.nested("would_be", m.would_be);
+}
+
+template <class V, Of<BindingEntry> M>
+void layout(V& v, M& m) {
+  v.u32("binding_id", m.binding_id);
+  v.str("cgroup", m.cgroup, kMaxCgroupPath);
+  v.str("device", m.device, kMaxDeviceName, Charset::kName);
+  v.str("knob", m.knob, kMaxKnobName, Charset::kName);
+  v.enumeration("end", m.end, kLastEnd);
+  v.i32("value", m.value);
+  v.boolean("active", m.active);
+  v.u32("uid", m.uid);
+  v.str("origin", m.origin, kMaxOrigin);
+  v.str("reason", m.reason, kMaxReason);
+  v.str("app_id", m.app_id, kMaxAppId);
+}
+template <class V, Of<BindingsRequest> M>
+void layout(V& v, M& m) {
+  v.u32("offset", m.offset);
+  v.u16("max_entries", m.max_entries);
+}
+template <class V, Of<BindingsReply> M>
+void layout(V& v, M& m) {
+  if (!reply_status(v, m.status)) return;
+  v.u32("total", m.total);
+  v.u32("next_offset", m.next_offset);
+  v.list("entries", m.entries, kMaxPageEntries);
+}
+
 template <class V, Of<Notification> M>
 void layout(V& v, M& m) {
   v.str("device", m.device, kMaxDeviceName, Charset::kName);
   v.str("knob", m.knob, kMaxKnobName, Charset::kName);
   v.nested("old", m.old_value);
   v.nested("new", m.new_value);
+  if (v.version() >= 3) {
+    v.boolean("has_cause", m.has_cause);
+    v.enumeration("cause_kind", m.cause_kind, kLastHolderKind);
+    v.i32("cause_pid", m.cause_pid);
+    v.u32("cause_uid", m.cause_uid);
+    v.str("cause_comm", m.cause_comm, kMaxComm);
+    v.u32("cause_request_id", m.cause_request_id);
+    v.enumeration("cause_action", m.cause_action, kLastCauseAction);
+    v.str("cause_reason", m.cause_reason, kMaxReason);
+    v.str("cause_app_id", m.cause_app_id, kMaxAppId);
+  }
 }
 
 template <class V, Of<ErrorReply> M>

@@ -33,6 +33,9 @@ inline constexpr std::size_t kMaxPeerName = 63;
 inline constexpr std::size_t kMaxReason = 127;
 inline constexpr std::size_t kMaxAppId = 63;
 
+// Version 3: where a grant or cgroup limit comes from ("file:line", cut to fit).
+inline constexpr std::size_t kMaxOrigin = 255;
+
 // List fields: maximum element count.
 inline constexpr std::size_t kMaxKnobsPerDevice = 16;
 // A named knob's words (version 3): how many, and the bytes of each.
@@ -41,5 +44,9 @@ inline constexpr std::size_t kMaxChoiceName = 31;
 inline constexpr std::size_t kMaxPageEntries = 1024;
 inline constexpr std::size_t kMaxSubscribeDevices = 256;
 inline constexpr std::size_t kMaxCgroupKnobLimits = 2 * kMaxKnobsPerDevice;
+// Version 3, EXPLAIN: the caller's grants and the setters of a knob carried in one reply (the
+// totals say how many there are); 8 setters with the longest cgroup paths still fit a frame.
+inline constexpr std::size_t kMaxExplainGrants = 16;
+inline constexpr std::size_t kMaxExplainSetters = 8;
 
 }  // namespace perfqos::protocol

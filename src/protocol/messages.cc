@@ -31,6 +31,18 @@ bool is_known_opcode(std::uint8_t value) {
   return opcode_exists(value);
 }
 
+std::uint8_t min_version(Opcode opcode) {
+  switch (opcode) {
+    case Opcode::kExplain:
+    case Opcode::kExplainReply:
+    case Opcode::kBindings:
+    case Opcode::kBindingsReply:
+      return 3;
+    default:
+      return 1;
+  }
+}
+
 bool is_request(Opcode opcode) {
   return static_cast<std::uint8_t>(opcode) < 0x40;
 }
@@ -65,6 +77,10 @@ const char* opcode_name(Opcode opcode) {
       return "RESCAN";
     case Opcode::kCgroupData:
       return "CGROUP_DATA";
+    case Opcode::kExplain:
+      return "EXPLAIN";
+    case Opcode::kBindings:
+      return "BINDINGS";
     case Opcode::kNotify:
       return "NOTIFY";
     case Opcode::kHelloReply:
@@ -95,6 +111,10 @@ const char* opcode_name(Opcode opcode) {
       return "RESCAN reply";
     case Opcode::kCgroupDataReply:
       return "CGROUP_DATA reply";
+    case Opcode::kExplainReply:
+      return "EXPLAIN reply";
+    case Opcode::kBindingsReply:
+      return "BINDINGS reply";
     case Opcode::kError:
       return "ERROR";
   }

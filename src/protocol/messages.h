@@ -34,6 +34,8 @@ enum class Opcode : std::uint8_t {
   kUnbind = 0x0c,
   kRescan = 0x0d,
   kCgroupData = 0x0e,
+  kExplain = 0x0f,   // version 3
+  kBindings = 0x10,  // version 3
   kNotify = 0x40,  // server -> client, unsolicited, tag 0
   kHelloReply = 0x81,
   kListDevicesReply = 0x82,
@@ -49,6 +51,8 @@ enum class Opcode : std::uint8_t {
   kUnbindReply = 0x8c,
   kRescanReply = 0x8d,
   kCgroupDataReply = 0x8e,
+  kExplainReply = 0x8f,
+  kBindingsReply = 0x90,
   kError = 0xff,  // server -> client: the frame with this tag could not be parsed
 };
 
@@ -372,7 +376,93 @@ struct CgroupDataReply {
   bool operator==(const CgroupDataReply&) const = default;
 };
 
+// Version 3: who sets a knob's value, what bounds a request of the caller, and (with a value)
+// what an ADD of it would do, judged by the daemon without doing it. The caller is the
+// frame's sender, as for ADD. device/knob/end address the knob as ADD does, except that a
+// range may be named without an end when no value is given (knob "range", or "" on a device
+// whose only knob is the range).
+struct ExplainRequest {
+  static constexpr Opcode kOpcode = Opcode::kExplain;
+  std::string device;
+  std::string knob;
+  End end = End::kNone;
+  bool has_value = false;
+  std::int32_t value = -1;
+  bool operator==(const ExplainRequest&) const = default;
+};
+// A grant of the policy that matches the caller and the knob.
+struct ExplainGrant {
+  std::string device;  // glob
+  std::string knob;    // pattern: a knob name, "range" or "*"
+  std::int32_t min = 0;
+  std::int32_t max = 0;
+  std::string origin;  // "file:line" of the config, at most kMaxOrigin bytes
+  bool operator==(const ExplainGrant&) const = default;
+};
+struct ExplainReply {
+  static constexpr Opcode kOpcode = Opcode::kExplainReply;
+  ReplyStatus status;
+  std::string device;
+  std::string knob;  // the resolved knob: "latency", ..., "range"
+  End end = End::kNone;
+  std::string unit;
+  Effective effective;
+  std::int32_t min_request = 0;  // valid requests: [min_request, max_request] or -1; for a range,
+  std::int32_t max_request = 0;  // its hard limits
+  std::uint32_t caller_uid = 0;
+  std::string caller_cgroup;
+  bool unrestricted = false;  // uid 0: the policy admits any value
+  std::uint32_t grants_total = 0;
+  std::vector<ExplainGrant> grants;  // the first kMaxExplainGrants
+  CgroupKnobLimit limit;             // the caps and floors for the caller's cgroup on this knob
+  std::string limit_origin;          // where they come from ("" when none)
+  std::uint32_t setters_total = 0;
+  std::vector<HolderEntry> setters;  // the first kMaxExplainSetters requests setting the value
+  bool has_value = false;            // the rest is the verdict on the request's value
+  std::int32_t value = 0;
+  std::int32_t verdict_errno = 0;  // 0: an ADD would be admitted
+  std::string verdict;             // the ADD's refusal message; "" when admitted
+  bool would_change = false;       // admitted: the effective value would change
+  Effective would_be;              // admitted: the effective value after the ADD
+  bool operator==(const ExplainReply&) const = default;
+};
+
+// Version 3: the cgroup bindings (of the config and of clients), active or waiting for their
+// cgroup to fill, in id order.
+struct BindingEntry {
+  std::uint32_t binding_id = 0;
+  std::string cgroup;
+  std::string device;
+  std::string knob;  // "range" for both ends of a range, see end
+  End end = End::kNone;
+  std::int32_t value = -1;
+  bool active = false;  // its request is in force (the cgroup is populated)
+  std::uint32_t uid = 0;  // the binder (0 for the config's)
+  std::string origin;     // "file:line" of a [[bind]] of the config; "" for BIND's
+  std::string reason;
+  std::string app_id;
+  bool operator==(const BindingEntry&) const = default;
+};
+struct BindingsRequest {
+  static constexpr Opcode kOpcode = Opcode::kBindings;
+  std::uint32_t offset = 0;
+  std::uint16_t max_entries = 0;  // 0 = as many as fit in one frame
+  bool operator==(const BindingsRequest&) const = default;
+};
+struct BindingsReply {
+  static constexpr Opcode kOpcode = Opcode::kBindingsReply;
+  ReplyStatus status;
+  std::uint32_t total = 0;
+  std::uint32_t next_offset = 0;
+  std::vector<BindingEntry> entries;
+  bool operator==(const BindingsReply&) const = default;
+};
+
 // ---- server -> client only ----
+
+// What a request did that changed an effective value (version 3, NOTIFY's cause).
+enum class CauseAction : std::uint8_t { kAdd = 0, kUpdate = 1, kRemove = 2 };
+inline constexpr CauseAction kLastCauseAction = CauseAction::kRemove;
 
 // One effective-value change of a subscribed device (tag 0).
 struct Notification {
@@ -381,6 +471,17 @@ struct Notification {
   std::string knob;
   Effective old_value;
   Effective new_value;
+  // Version 3: the request whose add, update or removal (expiry, end of its holder) made the
+  // change; has_cause false when the daemon cannot say (a perf QoS handle).
+  bool has_cause = false;
+  HolderKind cause_kind = HolderKind::kConnection;
+  std::int32_t cause_pid = 0;
+  std::uint32_t cause_uid = 0;
+  std::string cause_comm{};
+  std::uint32_t cause_request_id = 0;
+  CauseAction cause_action = CauseAction::kAdd;
+  std::string cause_reason{};
+  std::string cause_app_id{};
   bool operator==(const Notification&) const = default;
 };
 
@@ -398,7 +499,8 @@ using Message =
                  RemoveReply, ReadRequest, ReadReply, SubscribeRequest, SubscribeReply,
                  UnsubscribeRequest, UnsubscribeReply, StatusRequest, StatusReply, BindRequest,
                  BindReply, UnbindRequest, UnbindReply, RescanRequest, RescanReply,
-                 CgroupDataRequest, CgroupDataReply, Notification, ErrorReply>;
+                 CgroupDataRequest, CgroupDataReply, ExplainRequest, ExplainReply,
+                 BindingsRequest, BindingsReply, Notification, ErrorReply>;
 
 // One frame: the header's tag plus the message (whose type gives the opcode).
 struct Frame {
@@ -422,6 +524,9 @@ Opcode opcode_of(const Message& message);
 // "ADD", "ADD reply", "NOTIFY", ...; "unknown" for values that are no opcode.
 const char* opcode_name(Opcode opcode);
 bool is_known_opcode(std::uint8_t value);
+// The first protocol version that has `opcode` (1 for the original ones, 3 for EXPLAIN and
+// BINDINGS).
+std::uint8_t min_version(Opcode opcode);
 // True for the opcodes a client sends (requests); false for replies and notifications.
 bool is_request(Opcode opcode);
 

@@ -27,7 +27,7 @@ std::size_t fit_page(std::span<const CgroupDataEntry> candidates, std::size_t ma
 std::size_t page_entry_budget();
 
 // One page, filled entry by entry with the limits of fit_page(): same entries, same count.
-// T is DeviceInfo, HolderEntry or CgroupDataEntry. Not thread-safe (one per reply).
+// T is DeviceInfo, HolderEntry, CgroupDataEntry or BindingEntry. Not thread-safe (one per reply).
 template <class T>
 class PageBuilder {
  public:

@@ -42,6 +42,31 @@ std::string rfc3339_now() {
   return std::string(date) + "." + ms + zone;
 }
 
+constexpr const char* kActions[] = {"add", "update", "remove"};
+
+// " (by pid 4242 (arecord), request 3 added, reason "recording")"; "" when the daemon did not say.
+std::string cause_text(const perfqos_event_cause& c) {
+  if (!c.known) return "";
+  static constexpr const char* kDone[] = {"added", "changed", "removed"};
+  std::string text = std::string(" (by ") + kHolderKinds[c.holder_kind & 3] + " pid " +
+                     std::to_string(c.pid) + " (" + c.comm + "), request " +
+                     std::to_string(c.request_id) + " " + kDone[c.action % 3];
+  if (c.reason[0] != '\0') text += std::string(", reason \"") + c.reason + "\"";
+  return text + ")";
+}
+
+Json json_cause(const perfqos_event_cause& c) {
+  if (!c.known) return nullptr;
+  return Json{{"holder", kHolderKinds[c.holder_kind & 3]},
+              {"pid", c.pid},
+              {"uid", c.uid},
+              {"comm", c.comm},
+              {"request_id", c.request_id},
+              {"action", kActions[c.action % 3]},
+              {"app_id", c.app_id},
+              {"reason", c.reason}};
+}
+
 }  // namespace
 
 int cmd_monitor(const Options& o, const std::vector<std::string>& devices) {
@@ -49,6 +74,11 @@ int cmd_monitor(const Options& o, const std::vector<std::string>& devices) {
   if (int rc = connect(o, &c)) return rc;
   KnobUnits units;
   if (int rc = knob_units(c, &units)) return rc;
+  // Notifications come in the connection's version: version 3 says which request caused them.
+  int version = 0;
+  if (perfqos_hello(c.get(), &version, nullptr) != 0) {
+    return fail(std::string("hello: ") + perfqos_last_error(c.get()));
+  }
   if (client::Status s = c.subscribe(devices); !s.ok()) {
     for (const std::string& d : devices) {  // which one the daemon does not know
       perfqos_device_info info;
@@ -59,7 +89,8 @@ int cmd_monitor(const Options& o, const std::vector<std::string>& devices) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   for (;;) {
     perfqos_event ev;
-    if (client::Status s = c.next_event(&ev, -1); !s.ok()) {
+    perfqos_event_cause cause;
+    if (client::Status s = c.next_event(&ev, &cause, -1); !s.ok()) {
       return fail("lost perfqosd: " + s.message());
     }
     const KnobValues knob = units.of(ev.device, ev.knob);
@@ -76,12 +107,13 @@ int cmd_monitor(const Options& o, const std::vector<std::string>& devices) {
       }
       j["unit"] = knob.unit;
       j["dropped"] = ev.dropped;
+      j["cause"] = json_cause(cause);
       print_json(j);
     } else {
       if (ev.dropped) std::printf("(%u events dropped)\n", ev.dropped);
-      std::printf("%s %s.%s %s -> %s\n", now_text().c_str(), ev.device, ev.knob,
+      std::printf("%s %s.%s %s -> %s%s\n", now_text().c_str(), ev.device, ev.knob,
                   show_effective(knob, ev.old_value, true).c_str(),
-                  show_effective(knob, ev.new_value, true).c_str());
+                  show_effective(knob, ev.new_value, true).c_str(), cause_text(cause).c_str());
     }
   }
 }

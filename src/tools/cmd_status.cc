@@ -1,4 +1,5 @@
 // perfqosctl status: every request with its holder, then the per-cgroup data.
+#include <cerrno>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -81,8 +82,19 @@ int cmd_status(const Options& o, const std::string& device) {
   if (client::Status s = c.cgroup_data(device, &groups); !s.ok()) return fail(s.message());
   KnobUnits units;
   if (int rc = knob_units(c, &units)) return rc;
+  // Bindings too, waiting ones included (their cgroup empty, so no request to show): from a
+  // daemon older than protocol version 3 there are none to list.
+  std::vector<perfqos_binding_info> bindings;
+  if (client::Status s = c.bindings(&bindings); !s.ok() && s.code() != EPROTONOSUPPORT) {
+    return fail(s.message());
+  }
+  if (!device.empty()) {
+    std::erase_if(bindings, [&](const perfqos_binding_info& b) { return b.device != device; });
+  }
   if (o.json) {
-    print_json(json_status(holders, groups, units));
+    Json j = json_status(holders, groups, units);
+    j["bindings"] = json_bindings(bindings, units);
+    print_json(j);
     return 0;
   }
   TextTable t({"DEVICE", "KNOB", "VALUE", "SETS", "HOLDER", "PID", "UID", "COMM", "CGROUP",
@@ -104,6 +116,10 @@ int cmd_status(const Options& o, const std::string& device) {
              limits_text(g, units)});
     }
     d.print(stdout);
+  }
+  if (!bindings.empty()) {
+    std::printf("\ncgroup bindings (active: its request is above; waiting: its cgroup is empty):\n");
+    print_bindings(bindings, units);
   }
   return 0;
 }

@@ -22,5 +22,15 @@ int cmd_status(const Options& o, const std::string& device);
 int cmd_bind(const Options& o, const std::string& cgroup, const std::vector<std::string>& texts);
 int cmd_unbind(const Options& o, std::uint32_t id);
 int cmd_rescan(const Options& o);
+// Explains DEVICE[.KNOB] for the caller; with `value` ("" = none) judges a request of it.
+// Exit 0 when explained, whatever the verdict.
+int cmd_explain(const Options& o, const std::string& target, const std::string& value);
+// The live view of `devices` (all when empty) until q, SIGINT or SIGTERM.
+int cmd_top(const Options& o, const std::vector<std::string>& devices);
+// Lists every cgroup binding, active or waiting.
+int cmd_bindings(const Options& o);
+// The bindings as `bindings` and `status` show them (cmd_bindings.cc).
+Json json_bindings(const std::vector<perfqos_binding_info>& bindings, const KnobUnits& units);
+void print_bindings(const std::vector<perfqos_binding_info>& bindings, const KnobUnits& units);
 
 }  // namespace perfqos::tools

@@ -119,12 +119,20 @@ int main(int argc, char** argv) {
   auto* monitor = app.add_subcommand("monitor", "Print every change of effective values");
   monitor->add_option("DEVICE", devices, "Devices to watch (default: all)");
   monitor->footer(
-      "\nText: one line per change, 'HH:MM:SS.mmm DEVICE.KNOB OLD -> NEW' (values as in "
-      "status).\n--json: one object per change: time (RFC 3339 with milliseconds and the zone, "
+      "\nText: one line per change, 'HH:MM:SS.mmm DEVICE.KNOB OLD -> NEW (by HOLDER pid P "
+      "(COMM), request N added|changed|removed, reason \"R\")' (values as in status; the "
+      "part in parentheses when the daemon says which request caused it).\n--json: one object "
+      "per change: time (RFC 3339 with milliseconds and the zone, "
       "2026-12-02T12:43:17.123+00:00), device, knob, old and new (ranges: old_min, "
       "old_max, new_min, new_max; integers in the knob's unit), unit, dropped (changes lost "
-      "just before this one)." +
+      "just before this one), cause (null, or {holder, pid, uid, comm, request_id, action: "
+      "add, update or remove, app_id, reason}: the request that made the change)." +
       globals);
+
+  auto* top = app.add_subcommand(
+      "top", "A live view: one line per knob with its effective value, who sets it, the last "
+             "change and who made it, and the last minute's history; q quits");
+  top->add_option("DEVICE", devices, "Devices to show (default: all)");
 
   auto* status = app.add_subcommand(
       "status",
@@ -146,14 +154,18 @@ int main(int argc, char** argv) {
       "  APP       the application id the holder gave (hold/run --app-id)\n"
       "  REASON    why it is held (hold --reason; run: the command line by default)\n"
       "Columns of the per-cgroup data: DEVICE, CGROUP, ADMITTED and REFUSED (the requests of "
-      "its members the policy admitted and refused), CAPS AND FLOORS.\n\n"
-      "--json prints one object {\"requests\": [...], \"cgroup_data\": [...]}. Each request: "
+      "its members the policy admitted and refused), CAPS AND FLOORS.\n"
+      "Then the cgroup bindings, as `perfqosctl bindings` lists them, waiting ones too.\n\n"
+      "--json prints one object {\"requests\": [...], \"cgroup_data\": [...], \"bindings\": "
+      "[...]}. Each request: "
       "device, knob (\"range\" for either end), end (\"min\", \"max\" or \"\"), value (integer in "
       "the knob's unit, -1 = default), unit, request_id, binding (true when it sets the "
       "effective value: SETS), holder, pid, uid, gid, comm, cgroup, label, remaining_ms (0 = "
       "untimed), app_id, reason (\"\" when not given). Each cgroup_data entry: device, cgroup, "
       "limits ([{knob, floor, cap}], floor "
-      "and cap only when set), admitted, refused." +
+      "and cap only when set), admitted, refused. Each binding: as `perfqosctl bindings --json`: "
+      "id, cgroup, device, knob, end, value, unit, state (\"active\" or \"waiting\"), uid, origin, "
+      "app_id, reason." +
       globals);
 
   std::string cgroup;
@@ -169,13 +181,45 @@ int main(int argc, char** argv) {
   bind->add_option("--app-id", o.note.app_id, "With --transient: which application holds them")
       ->needs(transient);
   std::uint32_t binding = 0;
+  auto* bindings = app.add_subcommand(
+      "bindings", "List the cgroup bindings, active or waiting for their cgroup to fill");
+  bindings->footer(
+      "\nColumns: ID (as `bind` printed it; `unbind ID`), CGROUP, REQUEST (DEVICE.KNOB=VALUE), "
+      "STATE (active: its request is in force; waiting: its cgroup is empty), ORIGIN (the "
+      "config's file:line, or the uid that bound it), APP, REASON.\n--json: an array of {id, "
+      "cgroup, device, knob (\"range\" for either end), end, value, unit, state, uid, origin, "
+      "app_id, reason}." +
+      globals);
   auto* unbind = app.add_subcommand("unbind", "Remove a cgroup binding");
   unbind->add_option("ID", binding, "The id `bind` printed")->required();
   auto* rescan = app.add_subcommand("rescan", "Ask perfqosd to rediscover devices");
 
+  std::string target, value;
+  auto* explain = app.add_subcommand(
+      "explain",
+      "Say who sets a knob's effective value, what bounds your requests on it, and what a "
+      "request of VALUE would do (judged by perfqosd, changing nothing)");
+  explain->add_option("TARGET", target, "DEVICE or DEVICE.KNOB (a range: DEVICE.min, .max, .range)")
+      ->required();
+  explain->add_option("VALUE", value, "A request value to judge, as in a SPEC (20, 1ms, none)");
+  explain->footer(
+      "\nText: the effective value; 'set by' the requests that set it (holder kind, request id, "
+      "pid, comm, uid, cgroup, reason, app id, time left); the bounds on your requests (valid "
+      "values, your grants with their config file:line, your cgroup's caps and floors); with "
+      "VALUE the verdict: 'would set it to V', 'would not change the effective value: V is set "
+      "by pid P (COMM, reason \"R\")' or 'refused: your grant allows A..B, FILE:LINE'.\n"
+      "--json: one object: device, knob, end, unit, effective (ranges: effective_min, "
+      "effective_max), min_request, max_request, setters_total, setters [{end, value, "
+      "request_id, holder, pid, uid, comm, cgroup, remaining_ms, app_id, reason}], caller {uid, "
+      "cgroup, unrestricted, grants_total, grants [{device, knob, min, max, origin}], "
+      "cgroup_limit {floor, cap, origin}}, and with VALUE verdict {value, admitted, then "
+      "would_change and would_be (would_be_min, would_be_max) or errno and message}; integers "
+      "in the knob's unit.\nExit status 0 when explained, whatever the verdict; 1 on an error "
+      "(no such device or knob, a daemon older than protocol version 3)." +
+      globals);
 
   // The global options are the app's; a subcommand passes what it does not know up to it.
-  for (CLI::App* sub : {list, get, hold, run, monitor, status, bind, unbind, rescan}) {
+  for (CLI::App* sub : {list, get, hold, run, monitor, top, status, bind, bindings, unbind, rescan, explain}) {
     sub->fallthrough();
     if (sub->get_footer().empty()) sub->footer(globals);
   }
@@ -215,9 +259,12 @@ int main(int argc, char** argv) {
     return cmd_run(o, specs, command);
   }
   if (*monitor) return cmd_monitor(o, devices);
+  if (*top) return cmd_top(o, devices);
   if (*status) return cmd_status(o, device);
   if (*bind) return cmd_bind(o, cgroup, specs);
   if (*unbind) return cmd_unbind(o, binding);
+  if (*bindings) return cmd_bindings(o);
   if (*rescan) return cmd_rescan(o);
+  if (*explain) return cmd_explain(o, target, value);
   return kExitUsage;
 }

@@ -277,5 +277,75 @@ TEST_F(AdmissionTest, ReloadCountsRequestsTheNewPolicyWouldRefuse) {
   EXPECT_FALSE(admission.needs_groups(0));
 }
 
+// judge(): add's checks and what the add would do, changing and counting nothing.
+TEST_F(AdmissionTest, JudgeAnswersAsAddWouldWithoutChangingOrCounting) {
+  auto holder = broker.make_holder(holder_of(HolderKind::kConnection));
+  RequestTarget t;
+  ASSERT_TRUE(admission.resolve("cpu_dma_latency", "", std::nullopt, &t).ok());
+  RequestOutcome out;
+  ASSERT_TRUE(admission.add(user(1000), *holder, t, 300, std::nullopt, &out).ok());
+  counter.counts.clear();
+
+  Judgement j;
+  ASSERT_TRUE(admission.judge(user(1000), holder->size(), t, 200, &j).ok());
+  EXPECT_TRUE(j.verdict.ok()) << j.verdict.message();
+  EXPECT_TRUE(j.would_change);
+  EXPECT_EQ(j.would_be, (Range{200, 200}));
+  ASSERT_EQ(j.grants.size(), 1u);
+  EXPECT_EQ(j.grants[0].origin, "test.toml:1");
+  EXPECT_FALSE(j.unrestricted);
+  ASSERT_EQ(j.setters.size(), 1u);
+  EXPECT_EQ(j.setters[0]->value(), 300);
+
+  ASSERT_TRUE(admission.judge(user(1000), holder->size(), t, 500, &j).ok());
+  EXPECT_TRUE(j.verdict.ok());
+  EXPECT_FALSE(j.would_change);  // 300 stays the smallest
+  EXPECT_EQ(j.would_be, (Range{300, 300}));
+
+  // The add's refusals, in its order: policy, then the quota, then the value's range.
+  ASSERT_TRUE(admission.judge(user(1000), holder->size(), t, 20, &j).ok());
+  EXPECT_EQ(j.verdict.code(), EACCES);
+  EXPECT_NE(j.verdict.message().find("they allow 100..800 (test.toml:1)"), std::string::npos)
+      << j.verdict.message();
+  ASSERT_TRUE(admission.judge(user(1001), holder->size(), t, 200, &j).ok());
+  EXPECT_EQ(j.verdict.code(), EACCES);
+  EXPECT_TRUE(j.grants.empty());
+  ASSERT_TRUE(admission.judge(user(1000), 2, t, 200, &j).ok());
+  EXPECT_EQ(j.verdict.code(), EDQUOT);
+  ASSERT_TRUE(admission.judge(user(0), 0, t, 2000000001, &j).ok());
+  EXPECT_EQ(j.verdict.code(), EINVAL);
+  EXPECT_TRUE(j.unrestricted);
+
+  // Nothing changed, nothing counted.
+  EXPECT_EQ(holder->size(), 1u);
+  EXPECT_EQ(effective("cpu_dma_latency", KnobId::kLatency).min, 300);
+  EXPECT_TRUE(counter.counts.empty());
+
+  RequestTarget gone = t;
+  gone.device = "nope";
+  EXPECT_EQ(admission.judge(user(0), 0, gone, 1, &j).code(), ENODEV);
+}
+
+TEST_F(AdmissionTest, JudgeOfARangeEndComputesBothEnds) {
+  auto holder = broker.make_holder(holder_of(HolderKind::kConnection));
+  RequestTarget min_end, max_end;
+  ASSERT_TRUE(admission.resolve("gpu", "min", std::nullopt, &min_end).ok());
+  ASSERT_TRUE(admission.resolve("gpu", "max", std::nullopt, &max_end).ok());
+  RequestOutcome out;
+  ASSERT_TRUE(admission.add(user(0), *holder, max_end, 500, std::nullopt, &out).ok());
+  Judgement j;
+  ASSERT_TRUE(admission.judge(user(0), 0, min_end, 300, &j).ok());
+  EXPECT_EQ(j.would_be, (Range{300, 500}));
+  EXPECT_TRUE(j.would_change);
+  ASSERT_TRUE(admission.judge(user(0), 0, min_end, 700, &j).ok());
+  EXPECT_EQ(j.would_be, (Range{500, 500}));  // a floor above the cap reads as the cap
+  ASSERT_TRUE(admission.judge(user(0), 0, max_end, 800, &j).ok());
+  EXPECT_FALSE(j.would_change);  // the lowest cap wins
+  ASSERT_TRUE(admission.judge(user(1000), 0, min_end, 100, &j).ok());
+  EXPECT_EQ(j.verdict.code(), EACCES);  // the grant on gpu.min allows 200..600
+  ASSERT_EQ(j.grants.size(), 1u);
+  EXPECT_EQ(j.grants[0].min, 200);
+}
+
 }  // namespace
 }  // namespace perfqos::admission

@@ -104,7 +104,7 @@ TEST(Codec, Version1LeavesOutReasonAndAppId) {
   EXPECT_EQ(decode_as_server(relabeled).message(), "frame truncated in field 'reason'");
 }
 
-TEST(Codec, Version3AddsTransientToBindOnly) {
+TEST(Codec, Version3AddsTransientToBind) {
   BindRequest bind{"/c.scope", "cpu_dma_latency", "", End::kNone, 25, "container c", "oci:c"};
   bind.transient = true;
   const Bytes v3 = encoded(Frame{1, bind, 3});
@@ -121,13 +121,46 @@ TEST(Codec, Version3AddsTransientToBindOnly) {
   Bytes relabeled = v2;
   relabeled[0] = 3;
   EXPECT_EQ(decode_as_server(relabeled).message(), "frame truncated in field 'transient'");
-  // Nothing else changed from version 2 to 3.
+  // Only the messages version 3 extends (BIND, KnobInfo's choices in LIST_DEVICES and
+  // DESCRIBE, NOTIFY's cause) or adds (EXPLAIN, BINDINGS) differ from version 2.
   for (const Frame& frame : testing::sample_frames()) {
-    if (std::holds_alternative<BindRequest>(frame.message)) continue;
+    if (std::holds_alternative<BindRequest>(frame.message) ||
+        std::holds_alternative<ListDevicesReply>(frame.message) ||
+        std::holds_alternative<DescribeReply>(frame.message) ||
+        std::holds_alternative<Notification>(frame.message) ||
+        min_version(opcode_of(frame.message)) > 2) {
+      continue;
+    }
     Frame two = frame;
     two.version = 2;
     EXPECT_EQ(encoded(frame).size(), encoded(two).size()) << opcode_name(opcode_of(frame.message));
   }
+}
+
+// Version 3: a named knob's words travel with its KnobInfo, bounded in count, length and charset.
+TEST(Codec, Version3CarriesNamedKnobChoices) {
+  KnobInfo epp{"epp", ListType::kRange, "choice", 0, 0, 0, 0, Effective::Range(0, 3), 0, 3, 0,
+               {"power", "balance_power", "balance_performance", "performance"}};
+  DeviceInfo d{"policy0", "cpufreq", "", "", 0, "", 0, {epp}};
+  const Frame reply{1, DescribeReply{{}, d}};
+  Frame back;
+  ASSERT_TRUE(decode(encoded(reply), Direction::kToClient, &back).ok());
+  EXPECT_EQ(std::get<DescribeReply>(back.message).device.knobs[0].choices, epp.choices);
+  Frame two = reply;
+  two.version = 2;  // version 2 has no room for them: they are left out
+  ASSERT_TRUE(decode(encoded(two), Direction::kToClient, &back).ok());
+  EXPECT_TRUE(std::get<DescribeReply>(back.message).device.knobs[0].choices.empty());
+
+  Bytes out;
+  DescribeReply many{{}, d};
+  many.device.knobs[0].choices.assign(kMaxChoices + 1, "power");
+  EXPECT_EQ(encode(Frame{1, many}, &out).code(), EINVAL);
+  DescribeReply spaced{{}, d};
+  spaced.device.knobs[0].choices[0] = "low power";  // not a name
+  EXPECT_EQ(encode(Frame{1, spaced}, &out).code(), EINVAL);
+  DescribeReply longer{{}, d};
+  longer.device.knobs[0].choices[0].assign(kMaxChoiceName + 1, 'w');
+  EXPECT_EQ(encode(Frame{1, longer}, &out).code(), EINVAL);
 }
 
 TEST(Codec, ReasonAndAppIdAreBounded) {
@@ -314,6 +347,96 @@ TEST(Codec, DecoderRefusesBadVersion) {
   Status s = decode_as_server(b);
   EXPECT_EQ(s.code(), EPROTONOSUPPORT);
   EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1..3)");
+}
+
+// EXPLAIN (0x0f, reply 0x8f) exists from version 3 on: older frames carrying it are refused
+// by the decoder and never written by the encoder.
+TEST(Codec, ExplainNeedsVersion3) {
+  const Frame request{7, ExplainRequest{"cpu_dma_latency", "", End::kNone, true, 20}};
+  Bytes b = encoded(request);
+  EXPECT_EQ(b[1], 0x0f);
+  for (std::uint8_t version : {1, 2}) {
+    b[0] = version;
+    Status s = decode_as_server(b);
+    EXPECT_EQ(s.code(), EBADMSG);
+    EXPECT_EQ(s.message(),
+              "EXPLAIN needs protocol version 3, the frame is version " + std::to_string(version));
+    Frame old = request;
+    old.version = version;
+    Bytes out;
+    EXPECT_EQ(encode(old, &out).code(), EINVAL);
+  }
+  Bytes reply = encoded(Frame{7, ExplainReply{}});
+  EXPECT_EQ(reply[1], 0x8f);
+  reply[0] = 2;
+  EXPECT_EQ(decode_as_client(reply).code(), EBADMSG);
+}
+
+// Garbage EXPLAIN frames: every field is checked and named.
+TEST(Codec, GarbageExplainFramesAreRefusedNamingTheField) {
+  Bytes payload;
+  append_str(&payload, "cpu dma");  // a space: not a device name
+  append_str(&payload, "");
+  payload.insert(payload.end(), {0, 0, 0, 0, 0, 0});
+  Status s = decode_as_server(raw_frame(0x0f, payload));
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_NE(s.message().find("'device'"), std::string::npos) << s.message();
+
+  payload.clear();
+  append_str(&payload, "cpu_dma_latency");
+  append_str(&payload, "");
+  payload.insert(payload.end(), {3, 0, 0, 0, 0, 0});  // end 3 does not exist
+  s = decode_as_server(raw_frame(0x0f, payload));
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_NE(s.message().find("'end'"), std::string::npos) << s.message();
+
+  payload.clear();
+  append_str(&payload, "cpu_dma_latency");
+  append_str(&payload, "");
+  payload.insert(payload.end(), {0, 2, 0, 0, 0, 0});  // has_value 2 is no boolean
+  s = decode_as_server(raw_frame(0x0f, payload));
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_NE(s.message().find("'has_value'"), std::string::npos) << s.message();
+
+  payload[payload.size() - 5] = 1;
+  payload.pop_back();  // truncated in 'value'
+  s = decode_as_server(raw_frame(0x0f, payload));
+  EXPECT_EQ(s.code(), EBADMSG);
+  EXPECT_NE(s.message().find("'value'"), std::string::npos) << s.message();
+
+  // A reply with more setters than kMaxExplainSetters does not encode.
+  ExplainReply big;
+  big.setters.resize(kMaxExplainSetters + 1);
+  Bytes out;
+  EXPECT_FALSE(encode(Frame{1, big}, &out).ok());
+  ExplainReply bad_errno;
+  bad_errno.verdict_errno = -1;
+  EXPECT_FALSE(encode(Frame{1, bad_errno}, &out).ok());
+}
+
+// The largest EXPLAIN reply the limits allow still fits one frame.
+TEST(Codec, LargestExplainReplyFitsAFrame) {
+  ExplainReply x;
+  for (const Frame& f : testing::sample_frames()) {
+    if (const auto* sample = std::get_if<ExplainReply>(&f.message)) x = *sample;
+  }
+  x.caller_cgroup.assign(kMaxCgroupPath, 'c');
+  x.verdict.assign(kMaxReplyMessage, 'v');
+  x.limit_origin.assign(kMaxOrigin, 'o');
+  HolderEntry h = testing::sample_holder(1);
+  h.cgroup.assign(kMaxCgroupPath, 'g');
+  h.comm.assign(kMaxComm, 'm');
+  h.label.assign(kMaxLabel, 'l');
+  h.reason.assign(kMaxReason, 'r');
+  h.app_id.assign(kMaxAppId, 'a');
+  h.device.assign(kMaxDeviceName, 'd');
+  x.setters.assign(kMaxExplainSetters, h);
+  x.grants.assign(kMaxExplainGrants, ExplainGrant{std::string(kMaxDeviceName, 'd'),
+                                                  std::string(kMaxKnobName, 'k'), 0, 1,
+                                                  std::string(kMaxOrigin, 'o')});
+  Bytes out;
+  Status s = encode(Frame{1, x}, &out);
+  EXPECT_TRUE(s.ok()) << s.message();
 }
 
 TEST(Codec, DecoderRefusesUnknownOpcode) {

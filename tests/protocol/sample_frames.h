@@ -117,7 +117,45 @@ inline std::vector<Frame> sample_frames() {
                                        7,
                                        2},
                        CgroupDataEntry{"cpu_dma_latency", "/", {}, 1, 0}}});
-  add(Notification{"gpu", "range", Effective::Range(0, 1024), Effective::Range(600, 1024)});
+  add(ExplainRequest{"policy0", "range", End::kMax, true, 1800000});
+  {
+    ExplainReply x;
+    x.device = "policy0";
+    x.knob = "range";
+    x.end = End::kMax;
+    x.unit = "kHz";
+    x.effective = Effective::Range(600000, 1800000);
+    x.min_request = 400000;
+    x.max_request = 2400000;
+    x.caller_uid = 1000;
+    x.caller_cgroup = "/user.slice/user-1000.slice/app.scope";
+    x.unrestricted = true;
+    x.grants_total = 3;
+    x.grants = {ExplainGrant{"policy*", "range", 400000, 1800000, "/etc/perfqosd.toml:10"},
+                ExplainGrant{"*", "*", 0, 7, "/etc/perfqos.d/x.toml:2"}};
+    x.limit = CgroupKnobLimit{"max", true, 500000, true, 2000000};
+    x.limit_origin = "/etc/perfqosd.toml:20";
+    x.setters_total = 9;
+    x.setters = {sample_holder(1), sample_holder(2)};
+    x.has_value = true;
+    x.value = 1700000;
+    x.verdict_errno = EACCES;
+    x.verdict = "policy0.max=1700000: outside the grants of uid 1000";
+    x.would_change = true;
+    x.would_be = Effective::Range(600000, 1700000);
+    add(x);
+  }
+  add(BindingsRequest{2, 50});
+  add(BindingsReply{{},
+                    3,
+                    3,
+                    {BindingEntry{7, "/batch.slice", "gpu", "range", End::kMax, 300, true, 1000, "",
+                                  "batch jobs", "batchd"},
+                     BindingEntry{1, "/audio.slice", "cpu_dma_latency", "latency", End::kNone, 20,
+                                  false, 0, "/etc/perfqosd.toml:30", "", ""}}});
+  add(Notification{"gpu", "range", Effective::Range(0, 1024), Effective::Range(600, 1024), true,
+                   HolderKind::kFuse, 4242, 1000, "arecord", 3, CauseAction::kRemove,
+                   "recording", "org.example.Recorder"});
   add(ErrorReply{ReplyStatus::Error(EBADMSG, "frame truncated in field 'device'")});
   // A failed reply carries only its status.
   add(failed_reply<AddReply>(
@@ -126,9 +164,10 @@ inline std::vector<Frame> sample_frames() {
 }
 
 // The samples as version 1 carries them: the fields versions 2 and 3 added are left at their
-// defaults.
+// defaults, and the messages of later versions (EXPLAIN, BINDINGS) are left out.
 inline std::vector<Frame> sample_frames_v1() {
   std::vector<Frame> f = sample_frames();
+  std::erase_if(f, [](const Frame& frame) { return min_version(opcode_of(frame.message)) > 1; });
   for (Frame& frame : f) {
     frame.version = 1;
     std::visit(
@@ -139,7 +178,16 @@ inline std::vector<Frame> sample_frames_v1() {
             m.app_id.clear();
           }
           if constexpr (std::is_same_v<M, BindRequest>) m.transient = false;  // version 3
-          if constexpr (std::is_same_v<M, StatusReply>) {
+          if constexpr (std::is_same_v<M, ListDevicesReply>) {
+            for (DeviceInfo& d : m.devices)
+              for (KnobInfo& k : d.knobs) k.choices.clear();  // version 3
+          }
+          if constexpr (std::is_same_v<M, DescribeReply>) {
+            for (KnobInfo& k : m.device.knobs) k.choices.clear();  // version 3
+          }
+          if constexpr (std::is_same_v<M, Notification>) {
+            m = Notification{m.device, m.knob, m.old_value, m.new_value};
+          } else if constexpr (std::is_same_v<M, StatusReply>) {
             for (HolderEntry& e : m.entries) {
               e.reason.clear();
               e.app_id.clear();

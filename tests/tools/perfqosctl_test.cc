@@ -13,6 +13,7 @@
 
 #include "backends/sysfs_tree.h"
 #include "perfqos/client.h"
+#include "support/cgroup_fixture.h"
 #include "support/daemon_process.h"
 #include "tools/run_perfqosctl.h"
 
@@ -353,7 +354,7 @@ TEST_F(PerfqosctlTest, DidYouMeanForDevicesKnobsAndSubcommands) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.out,
             "perfqosctl: unknown subcommand 'stauts': did you mean status? (list, get, hold, run, "
-            "monitor, status, bind, unbind, rescan; see perfqosctl --help)\n");
+            "monitor, top, status, bind, bindings, unbind, rescan, explain; see perfqosctl --help)\n");
 }
 
 TEST_F(PerfqosctlTest, AMissingDaemonIsAnsweredWithHowToStartIt) {
@@ -573,6 +574,337 @@ TEST_F(PerfqosctlPolicyTest, AValueOutsideTheGrantQuotesTheGrant) {
   EXPECT_FALSE(contains(r.out, "may only read")) << r.out;
   r = run_perfqosctl(daemon.socket(), "hold --for 50ms network_latency=100us", kAsNobody);
   EXPECT_EQ(r.status, 0) << r.out;
+}
+
+// A held request for the explain tests: network_latency=300 with a reason, by a `hold` child.
+pid_t hold_network_latency(const std::string& socket) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("PERFQOS_SOCKET", socket.c_str(), 1);
+    ::execl(PERFQOSCTL_PATH, PERFQOSCTL_PATH, "hold", "-q", "--reason", "recording", "--app-id",
+            "org.example.Recorder", "network_latency=300", nullptr);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+TEST_F(PerfqosctlTest, ExplainShowsWhoSetsTheValueAndWhatARequestWouldDo) {
+  const pid_t holder = hold_network_latency(daemon.socket());
+  ASSERT_TRUE(eventually([&] { return effective(daemon.socket(), "network_latency") == 300; }));
+  const std::string pid = std::to_string(holder);
+
+  CtlRun r = run_perfqosctl(daemon.socket(), "explain network_latency");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(r.out.starts_with("network_latency.latency: effective 300 us\nset by:\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "  300 us: connection request 1 of pid " + pid +
+                                  " (perfqosctl), uid 0, cgroup "))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, ", reason \"recording\", app org.example.Recorder\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "  valid requests: 0..2000000000 us, or none\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "  policy: uid 0 may request any valid value\n")) << r.out;
+
+  r = run_perfqosctl(daemon.socket(), "explain network_latency.latency 20us");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "a request of 20 us would set it to 20 us\n")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "explain network_latency 1ms");
+  EXPECT_TRUE(contains(r.out, "a request of 1000 us would not change the effective value: 300 us "
+                              "is set by pid " +
+                                  pid + " (perfqosctl, reason \"recording\")\n"))
+      << r.out;
+
+  r = run_perfqosctl(daemon.socket(), "--json explain network_latency 20");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(r.out.starts_with("{\"device\":\"network_latency\",\"knob\":\"latency\",\"end\":\"\","
+                                "\"unit\":\"us\",\"effective\":300,"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "\"setters_total\":1,\"setters\":[{\"end\":\"\",\"value\":300,"
+                              "\"request_id\":1,\"holder\":\"connection\",\"pid\":" +
+                                  pid))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "\"app_id\":\"org.example.Recorder\",\"reason\":\"recording\"}]"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "\"verdict\":{\"value\":20,\"admitted\":true,\"would_change\":true,"
+                              "\"would_be\":20}}"))
+      << r.out;
+  // Judging changed nothing.
+  EXPECT_EQ(effective(daemon.socket(), "network_latency"), 300);
+  CtlRun status = run_perfqosctl(daemon.socket(), "status --json network_latency");
+  EXPECT_EQ(status.out.find("\"value\":20"), std::string::npos) << status.out;
+
+  r = run_perfqosctl(daemon.socket(), "explain cpu_dma_latency");
+  EXPECT_TRUE(contains(r.out, "cpu_dma_latency.latency: effective none\nset by: no request"))
+      << r.out;
+  ::kill(holder, SIGTERM);
+  ::waitpid(holder, nullptr, 0);
+}
+
+TEST_F(PerfqosctlTest, ExplainErrorsNameTheDeviceKnobAndRange) {
+  CtlRun r = run_perfqosctl(daemon.socket(), "explain network_latncy");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "did you mean network_latency?")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "explain network_latency.latncy");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "network_latency has no knob 'latncy': did you mean latency? "
+                              "(network_latency has latency)"))
+      << r.out;
+  r = run_perfqosctl(daemon.socket(), "explain network_latency 3000000000");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "out of range: allowed 0..2000000000")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "explain network_latency 1GHz");
+  EXPECT_EQ(r.status, 1) << r.out;
+  r = run_perfqosctl(daemon.socket(), "explain");
+  EXPECT_EQ(r.status, 2) << r.out;
+  // Garbage and a flood of explains: answered, the daemon stays up.
+  r = run_perfqosctl(daemon.socket(), "explain '..' ''");
+  EXPECT_EQ(r.status, 1) << r.out;
+  r = run_perfqosctl(daemon.socket(), "explain \"$(printf 'x%.0s' $(seq 300))\"");
+  EXPECT_EQ(r.status, 1) << r.out;
+  perfqos_client* c = nullptr;
+  ASSERT_EQ(perfqos_connect(daemon.socket().c_str(), 5000, &c), 0);
+  const int32_t value = 20;
+  for (int i = 0; i < 500; ++i) {
+    perfqos_explain_info* x = nullptr;
+    ASSERT_EQ(perfqos_explain(c, "network_latency", i % 2 ? "latency" : nullptr,
+                              i % 3 ? &value : nullptr, &x),
+              0)
+        << perfqos_last_error(c);
+    EXPECT_EQ(x->has_value, i % 3 ? 1 : 0);
+    perfqos_free(x);
+  }
+  perfqos_explain_info* x = nullptr;
+  EXPECT_EQ(perfqos_explain(c, "network_latency", "min", &value, &x), -EINVAL);
+  EXPECT_EQ(perfqos_explain(c, "nope", nullptr, nullptr, &x), -ENODEV);
+  EXPECT_EQ(x, nullptr);
+  perfqos_close(c);
+  EXPECT_EQ(run_perfqosctl(daemon.socket(), "list").status, 0);
+}
+
+TEST_F(PerfqosctlPolicyTest, ExplainQuotesTheCallersGrantAndTheVerdict) {
+  CtlRun r = run_perfqosctl(daemon.socket(), "explain network_latency 50", kAsNobody);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "bounds on requests of uid 65534")) << r.out;
+  EXPECT_TRUE(contains(r.out, "  your grant: 100..800 us (device network_latency, knob latency), " +
+                                  config.path + ":1\n"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "a request of 50 us refused: your grant allows 100..800, " +
+                                  config.path + ":1\n"))
+      << r.out;
+  // The daemon's own refusal follows, with the grant to paste.
+  EXPECT_TRUE(contains(r.out, "(perfqosd: network_latency.latency=50: outside the grants"))
+      << r.out;
+
+  r = run_perfqosctl(daemon.socket(), "explain network_latency 500", kAsNobody);
+  EXPECT_TRUE(contains(r.out, "a request of 500 us would set it to 500 us\n")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "--json explain network_latency 50", kAsNobody);
+  EXPECT_TRUE(contains(r.out, "\"caller\":{\"uid\":65534,")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"grants\":[{\"device\":\"network_latency\",\"knob\":\"latency\","
+                              "\"min\":100,\"max\":800,\"origin\":\"" +
+                                  config.path + ":1\"}]"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "\"verdict\":{\"value\":50,\"admitted\":false,\"errno\":13,"))
+      << r.out;
+
+  r = run_perfqosctl(daemon.socket(), "explain cpu_dma_latency 20", kAsNobody);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "  policy: no grant for uid 65534 on cpu_dma_latency.latency: it "
+                              "may only read\n"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "a request of 20 us refused: uid 65534 has no grant on "
+                              "cpu_dma_latency.latency (it may only read)\n"))
+      << r.out;
+  // Explaining counted no refusal in the caller's per-cgroup data.
+  r = run_perfqosctl(daemon.socket(), "status --json");
+  EXPECT_FALSE(contains(r.out, "\"refused\":1")) << r.out;
+}
+
+// Bindings of the config and of `bind`, listed by `bindings` and `status` while their cgroup is
+// empty (waiting) and once it is populated (active).
+TEST(PerfqosctlBindings, BindingsAreListedWaitingAndActive) {
+  testing::TestCgroup group("/pq-test-ctlbind-" + std::to_string(::getpid()));
+  if (!group.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  ConfigPath config("[[bind]]\ncgroup = \"" + group.path() +
+                    "\"\ndevice = \"cpu_dma_latency\"\nvalue = 500\n");
+  DaemonProcess daemon({"--config", config.path});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  CtlRun r = run_perfqosctl(daemon.socket(), "bind " + group.path() + " network_latency=1ms");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string id = r.out.substr(0, r.out.find('\n'));
+
+  r = run_perfqosctl(daemon.socket(), "bindings");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(r.out.starts_with("ID")) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n1 +" + group.path() +
+                                                  " +cpu_dma_latency.latency=500 us +waiting +" +
+                                                  config.path + ":1")))
+      << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n" + id + " +" + group.path() +
+                                                  " +network_latency.latency=1000 us +waiting "
+                                                  "+uid 0")))
+      << r.out;
+  r = run_perfqosctl(daemon.socket(), "status");
+  EXPECT_TRUE(contains(r.out, "cgroup bindings (active: its request is above; waiting: its "
+                              "cgroup is empty):\n"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "waiting")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "status --json cpu_dma_latency");
+  EXPECT_TRUE(contains(r.out, "\"bindings\":[{\"id\":1,\"cgroup\":\"" + group.path() +
+                                  "\",\"device\":\"cpu_dma_latency\",\"knob\":\"latency\","
+                                  "\"end\":\"\",\"value\":500,\"unit\":\"us\",\"state\":"
+                                  "\"waiting\",\"uid\":0,\"origin\":\"" +
+                                  config.path + ":1\""))
+      << r.out;
+  EXPECT_FALSE(contains(r.out, "network_latency")) << r.out;  // only the device asked for
+
+  group.spawn_sleeper();
+  EXPECT_TRUE(eventually([&] { return effective(daemon.socket(), "network_latency") == 1000; }));
+  r = run_perfqosctl(daemon.socket(), "--json bindings");
+  EXPECT_TRUE(contains(r.out, "\"state\":\"active\",\"uid\":0,\"origin\":\"\"")) << r.out;
+  EXPECT_FALSE(contains(r.out, "waiting")) << r.out;
+  EXPECT_EQ(run_perfqosctl(daemon.socket(), "unbind " + id).status, 0);
+  group.kill_all();
+  r = run_perfqosctl(daemon.socket(), "--json bindings");
+  EXPECT_TRUE(eventually([&] {
+    return contains(run_perfqosctl(daemon.socket(), "bindings").out, "waiting");
+  }));
+  EXPECT_FALSE(contains(r.out, "network_latency")) << r.out;
+}
+
+TEST_F(PerfqosctlTest, NoBindingsSaysHowToMakeOne) {
+  CtlRun r = run_perfqosctl(daemon.socket(), "bindings");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "no cgroup bindings (perfqosctl bind, or [[bind]] in the config)\n");
+  r = run_perfqosctl(daemon.socket(), "--json bindings");
+  EXPECT_EQ(r.out, "[]\n");
+  // BINDINGS frames of any offset are answered, the daemon stays up.
+  perfqos_client* c = nullptr;
+  ASSERT_EQ(perfqos_connect(daemon.socket().c_str(), 5000, &c), 0);
+  for (int i = 0; i < 200; ++i) {
+    perfqos_binding_info* b = nullptr;
+    size_t n = 1;
+    ASSERT_EQ(perfqos_bindings(c, &b, &n), 0) << perfqos_last_error(c);
+    EXPECT_EQ(n, 0u);
+    perfqos_free(b);
+  }
+  perfqos_close(c);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A `monitor` child writing to `out`; killed by the caller.
+pid_t start_monitor(const std::string& socket, const std::string& out, bool json) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::freopen(out.c_str(), "w", stdout);
+    ::setenv("PERFQOS_SOCKET", socket.c_str(), 1);
+    if (json) {
+      ::execl(PERFQOSCTL_PATH, PERFQOSCTL_PATH, "monitor", "--json", "network_throughput", nullptr);
+    } else {
+      ::execl(PERFQOSCTL_PATH, PERFQOSCTL_PATH, "monitor", "network_throughput", nullptr);
+    }
+    ::_exit(127);
+  }
+  return pid;
+}
+
+TEST_F(PerfqosctlTest, MonitorSaysWhichRequestCausedEachChange) {
+  const std::string json_out = daemon.dir() + "/monitor-json.out";
+  const std::string text_out = daemon.dir() + "/monitor-text.out";
+  const pid_t json = start_monitor(daemon.socket(), json_out, true);
+  const pid_t text = start_monitor(daemon.socket(), text_out, false);
+  // Both subscribed: each has said HELLO and SUBSCRIBE (the debug log shows two connections).
+  ASSERT_TRUE(eventually([&] {
+    const std::string log = daemon.log();
+    std::size_t n = 0;
+    for (std::size_t at = 0; (at = log.find("(perfqosctl) uid 0 connected", at)) !=
+                             std::string::npos;
+         ++at) {
+      ++n;
+    }
+    return n >= 2;
+  }));
+  ::usleep(200000);
+  CtlRun r = run_perfqosctl(daemon.socket(),
+                            "hold -q --for 200ms --reason video --app-id org.x network_throughput=900");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(eventually([&] {
+    const std::string j = read_file(json_out);
+    return contains(j, "\"new\":900") && contains(j, "\"action\":\"add\"") &&
+           contains(j, "\"action\":\"remove\"");
+  })) << read_file(json_out);
+  const std::string j = read_file(json_out);
+  EXPECT_TRUE(std::regex_search(
+      j, std::regex("\"new\":900,\"unit\":\"kbit/s\",\"dropped\":0,\"cause\":\\{\"holder\":"
+                    "\"connection\",\"pid\":[0-9]+,\"uid\":0,\"comm\":\"perfqosctl\","
+                    "\"request_id\":1,\"action\":\"add\",\"app_id\":\"org.x\",\"reason\":"
+                    "\"video\"\\}")))
+      << j;
+  EXPECT_TRUE(eventually([&] {
+    const std::string t = read_file(text_out);
+    return std::regex_search(t, std::regex("network_throughput.throughput none -> 900 kbit/s "
+                                           "\\(by connection pid [0-9]+ \\(perfqosctl\\), "
+                                           "request 1 added, reason \"video\"\\)\n")) &&
+           contains(t, "request 1 removed, reason \"video\")\n");
+  })) << read_file(text_out);
+  ::kill(json, SIGTERM);
+  ::kill(text, SIGTERM);
+  ::waitpid(json, nullptr, 0);
+  ::waitpid(text, nullptr, 0);
+}
+
+// `top` in a real terminal (tmux): a line per knob, redrawn when a request changes it, with who
+// set it; q quits.
+TEST_F(PerfqosctlTest, TopShowsEveryKnobAndWhoSetsItLive) {
+  if (std::system("command -v tmux >/dev/null 2>&1") != 0) GTEST_SKIP() << "tmux is missing";
+  const std::string session = "pqtop" + std::to_string(::getpid());
+  const std::string tmux = "tmux -L " + session + " ";
+  const auto pane = [&] {
+    CtlRun r{-1, {}};
+    FILE* p = ::popen((tmux + "capture-pane -p -t " + session).c_str(), "r");
+    if (p == nullptr) return std::string();
+    std::array<char, 4096> buf;
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    ::pclose(p);
+    return r.out;
+  };
+  ASSERT_EQ(std::system((tmux + "new-session -d -x 200 -y 30 -s " + session + " 'PERFQOS_SOCKET=" +
+                         daemon.socket() + " " PERFQOSCTL_PATH " top; sleep 5'")
+                            .c_str()),
+            0);
+  EXPECT_TRUE(eventually([&] {
+    const std::string p = pane();
+    return contains(p, "perfqosctl top") && contains(p, "cpu_dma_latency.latency") &&
+           contains(p, "network_throughput.throughput");
+  })) << pane();
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    ::setenv("PERFQOS_SOCKET", daemon.socket().c_str(), 1);
+    ::execl(PERFQOSCTL_PATH, PERFQOSCTL_PATH, "hold", "-q", "--reason", "recording",
+            "cpu_dma_latency=20", nullptr);
+    ::_exit(127);
+  }
+  const std::string pid = std::to_string(holder);
+  EXPECT_TRUE(eventually([&] {
+    const std::string p = pane();
+    return std::regex_search(p, std::regex("cpu_dma_latency.latency +20 us +pid " + pid +
+                                           " \\(perfqosctl, \"recording\"\\) +[0-9:]{8} by pid " +
+                                           pid + " \\(perfqosctl\\) added"));
+  })) << pane();
+  ::kill(holder, SIGTERM);
+  ::waitpid(holder, nullptr, 0);
+  EXPECT_TRUE(eventually([&] {
+    return std::regex_search(pane(), std::regex("cpu_dma_latency.latency +none +[0-9:]{8} by pid " +
+                                                pid + " \\(perfqosctl\\) removed"));
+  })) << pane();
+  std::system((tmux + "send-keys -t " + session + " q").c_str());
+  EXPECT_TRUE(eventually([&] { return !contains(pane(), "q quits") || pane().empty(); }))
+      << pane();
+  std::system((tmux + "kill-server >/dev/null 2>&1").c_str());
 }
 
 }  // namespace

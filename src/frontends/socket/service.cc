@@ -69,9 +69,24 @@ void Service::unwatch_device(const Device& device) {
 void Service::notify(const Device& device, const Knob& knob, Range old_value, Range new_value) {
   auto named = subscribers_.find(device.name());
   if (subscribers_all_.empty() && named == subscribers_.end()) return;
-  p::Frame frame{
-      0, p::Notification{device.name(), knob_name(knob.id()), wire::as_effective(knob, old_value),
-                         wire::as_effective(knob, new_value)}};
+  p::Notification n{device.name(), knob_name(knob.id()), wire::as_effective(knob, old_value),
+                    wire::as_effective(knob, new_value)};
+  // The change happens inside the Broker call that makes it: it knows which request.
+  if (const HeldRequest* r = broker_.cause().request; r != nullptr) {
+    const HolderIdentity& id = r->holder().identity();
+    n.has_cause = true;
+    n.cause_kind = static_cast<p::HolderKind>(id.kind);
+    n.cause_pid = id.pid;
+    n.cause_uid = id.uid;
+    n.cause_comm = id.comm.substr(0, p::kMaxComm);
+    n.cause_request_id = r->id();
+    n.cause_action = static_cast<p::CauseAction>(broker_.cause().action);
+    // An ADD's notes are kept on its request once it is placed, after this notification.
+    const bool adding = adding_ != nullptr && broker_.cause().action == ChangeAction::kAdd;
+    n.cause_reason = adding && r->reason().empty() ? adding_->reason : r->reason();
+    n.cause_app_id = adding && r->app_id().empty() ? adding_->app_id : r->app_id();
+  }
+  p::Frame frame{0, std::move(n)};
   const auto send = [&frame](Client* c) {
     frame.version = c->version_;
     c->notify_(frame);

@@ -147,6 +147,8 @@ class Service {
   protocol::UnbindReply answer(const Call& call, const protocol::UnbindRequest& r);
   protocol::CgroupDataReply answer(const Call& call, const protocol::CgroupDataRequest& r);
   protocol::RescanReply answer(const Call& call, const protocol::RescanRequest& r);
+  protocol::ExplainReply answer(const Call& call, const protocol::ExplainRequest& r);
+  protocol::BindingsReply answer(const Call& call, const protocol::BindingsRequest& r);
   // Replies and notifications are not requests: decode() lets none through, so this answers
   // only a caller's bug.
   template <class M>
@@ -170,6 +172,8 @@ class Service {
   std::unique_ptr<admission::Admission> own_admission_;  // over *policy_, with cgroup_data_
   admission::Admission* admission_ = nullptr;            // own_admission_ unless wired
   std::uint64_t registry_listener_ = 0;
+  // The ADD being answered, for the notes of the notifications it causes; null otherwise.
+  const protocol::AddRequest* adding_ = nullptr;
   std::set<Client*> clients_;
   std::map<const Device*, std::vector<std::pair<Knob*, SubscriptionId>>> watched_;
   std::set<Client*> subscribers_all_;

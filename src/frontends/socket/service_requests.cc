@@ -46,6 +46,15 @@ Status check_notes(const std::string& reason, const std::string& app_id) {
   return Status::Ok();
 }
 
+// `s` cut to `max` bytes at a character boundary (config text may be longer than a field).
+std::string cut(std::string s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t at = max;
+  while (at > 0 && (static_cast<unsigned char>(s[at]) & 0xc0) == 0x80) --at;
+  s.resize(at);
+  return s;
+}
+
 }  // namespace
 
 p::Frame Service::handle(Client& client, const p::Frame& request, Deadline now,
@@ -125,7 +134,9 @@ p::AddReply Service::answer(const Call& call, const p::AddRequest& add) {
   if (s.ok()) {
     std::optional<Deadline> expiry;
     if (add.duration_ms > 0) expiry = call.now + std::chrono::milliseconds(add.duration_ms);
+    adding_ = &add;
     s = admission_->add(call.requester(), *call.client.holder_, target, add.value, expiry, &out);
+    adding_ = nullptr;
   }
   reply.status = reply_status(s);
   if (s.ok()) {
@@ -309,6 +320,119 @@ p::RescanReply Service::answer(const Call& call, const p::RescanRequest&) {
   if (s.ok() && !rescan_) s = Status::Error(EOPNOTSUPP, "rescan: no discovery configured");
   if (s.ok()) s = rescan_(&reply.devices_added, &reply.devices_removed);
   reply.status = reply_status(s);
+  return reply;
+}
+
+}  // namespace perfqos::daemon
+
+namespace perfqos::daemon {
+
+p::ExplainReply Service::answer(const Call& call, const p::ExplainRequest& x) {
+  p::ExplainReply reply;
+  const std::optional<RangeEnd> end = range_end_of(x.end);
+  RequestTarget target;
+  Status s = admission_->resolve(x.device, x.knob, end, &target);
+  // Without a value a range may be named without an end: both ends are explained (the
+  // bounds are those of its min end).
+  bool both_ends = false;
+  if (s.code() == EINVAL && !x.has_value && !end &&
+      admission_->resolve(x.device, x.knob, RangeEnd::kMin, &target).ok() &&
+      target.knob == KnobId::kRange) {
+    s = Status::Ok();
+    both_ends = true;
+  }
+  admission::Judgement j;
+  if (s.ok()) {
+    s = admission_->judge(call.requester(), call.client.holder_->size(), target,
+                          x.has_value ? std::optional<std::int32_t>(x.value) : std::nullopt, &j);
+  }
+  std::shared_ptr<Device> device;
+  if (s.ok()) s = find_device("explain", target.device, &device);
+  const Knob* knob = device ? device->knob(target.knob) : nullptr;
+  if (s.ok() && knob == nullptr) s = Status::Error(ENODEV, "no device '" + x.device + "'");
+  reply.status = reply_status(s);
+  if (!s.ok()) return reply;
+
+  const bool range = knob->is_range();
+  reply.device = target.device;
+  reply.knob = knob_name(target.knob);
+  reply.end = !range || both_ends ? p::End::kNone
+              : target.end == RangeEnd::kMin ? p::End::kMin
+                                              : p::End::kMax;
+  reply.unit = cut(knob->unit(), p::kMaxUnit);
+  reply.effective = wire::effective_of(*knob);
+  if (range) {
+    reply.min_request = knob->limits().min;
+    reply.max_request = knob->limits().max;
+  } else {
+    reply.min_request = knob->spec().min_request;
+    reply.max_request = knob->spec().max_request;
+  }
+  reply.caller_uid = call.who.uid;
+  reply.caller_cgroup = cut(call.who.cgroup, p::kMaxCgroupPath);
+  reply.unrestricted = j.unrestricted;
+  reply.grants_total = static_cast<std::uint32_t>(j.grants.size());
+  for (const Grant& g : j.grants) {
+    if (reply.grants.size() == p::kMaxExplainGrants) break;
+    reply.grants.push_back(p::ExplainGrant{cut(g.device, p::kMaxDeviceName),
+                                           cut(g.knob, p::kMaxKnobName), g.min, g.max,
+                                           cut(g.origin, p::kMaxOrigin)});
+  }
+  reply.limit.knob = knob_request_name(target.knob, target.end);
+  reply.limit.has_floor = j.limit.floor.has_value();
+  reply.limit.floor = j.limit.floor.value_or(0);
+  reply.limit.has_cap = j.limit.cap.has_value();
+  reply.limit.cap = j.limit.cap.value_or(0);
+  reply.limit_origin = cut(j.limit.origin, p::kMaxOrigin);
+  for (const HeldRequest* r : j.setters) {
+    if (range && !both_ends && r->end() != target.end) continue;
+    ++reply.setters_total;
+    if (reply.setters.size() < p::kMaxExplainSetters) {
+      reply.setters.push_back(wire::holder_entry(*r, call.now));
+    }
+  }
+  reply.has_value = x.has_value;
+  if (x.has_value) {
+    reply.value = x.value;
+    reply.verdict_errno = j.verdict.ok() ? 0 : j.verdict.code();
+    reply.verdict = cut(j.verdict.message(), p::kMaxReplyMessage);
+    reply.would_change = j.would_change;
+    reply.would_be = wire::as_effective(*knob, j.would_be);
+  }
+  return reply;
+}
+
+}  // namespace perfqos::daemon
+
+namespace perfqos::daemon {
+
+// Anyone may list the bindings, as STATUS: they are requests in force or waiting to be.
+p::BindingsReply Service::answer(const Call&, const p::BindingsRequest& list) {
+  p::BindingsReply reply;
+  p::PageBuilder<p::BindingEntry> page(list.max_entries);
+  if (bindings_ != nullptr) {
+    const std::vector<const CgroupBindings::Binding*> all = bindings_->bindings();
+    reply.total = static_cast<std::uint32_t>(all.size());
+    for (std::size_t i = list.offset; i < all.size() && page.open(); ++i) {
+      const CgroupBindings::Binding& b = *all[i];
+      p::BindingEntry e;
+      e.binding_id = b.id;
+      e.cgroup = cut(b.cgroup, p::kMaxCgroupPath);
+      e.device = b.target.device;
+      e.knob = knob_name(b.target.knob);
+      e.end = b.target.knob != KnobId::kRange ? p::End::kNone
+              : b.target.end == RangeEnd::kMin ? p::End::kMin
+                                                : p::End::kMax;
+      e.value = b.value;
+      e.active = b.active();
+      e.uid = b.uid;
+      e.origin = cut(b.origin, p::kMaxOrigin);
+      e.reason = cut(b.reason, p::kMaxReason);
+      e.app_id = cut(b.app_id, p::kMaxAppId);
+      page.add(std::move(e));
+    }
+  }
+  close_page(list.offset, std::move(page), &reply.next_offset, &reply.entries);
   return reply;
 }
 
