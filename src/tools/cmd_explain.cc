@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tools/commands.h"
@@ -250,13 +251,18 @@ int cmd_explain(const Options& o, const std::string& target, const std::string& 
   std::string knob;
   const perfqos_knob_info* info = nullptr;
   if (int rc = resolve_target(c, target, &d, &knob, &info)) return rc;
-  const KnobValues values = KnobValues::of(*info);
+  ChoiceBook book;
+  if (client::Status s = book.load(c, d); !s.ok()) return fail(s.message());
+  const KnobValues values = book.values(d.name, *info);
   std::int32_t value = 0;
   const bool has_value = !value_text.empty();
   if (has_value) {
-    if (info->list_type == PERFQOS_LIST_RANGE && knob != "min" && knob != "max") {
+    if (info->list_type == PERFQOS_LIST_RANGE && !knob_name_has_end(knob)) {
+      // "policy0.min", or "policy0.epp.min" for a named knob.
+      const std::string base = std::string(d.name) + "." +
+                               (std::string_view(info->name) == "range" ? "" : std::string(info->name) + ".");
       return fail("explain: '" + target + "': name the end of the range to judge a value: " +
-                  d.name + ".min or " + d.name + ".max");
+                  base + "min or " + base + "max");
     }
     const std::string what = std::string(d.name) + "." + (knob.empty() ? info->name : knob);
     if (Status s = parse_knob_value(values, value_text, what, &value); !s.ok()) {

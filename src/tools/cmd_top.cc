@@ -110,13 +110,15 @@ int read_knobs(Client& c, const std::vector<std::string>& devices,
                std::map<std::string, KnobLine>* knobs) {
   std::vector<perfqos_device_info> all;
   if (client::Status s = c.list(&all); !s.ok()) return fail("list: " + s.message());
+  ChoiceBook book;
+  if (client::Status s = book.load(c, all); !s.ok()) return fail("list: " + s.message());
   for (const perfqos_device_info& d : all) {
     if (!devices.empty() && std::find(devices.begin(), devices.end(), d.name) == devices.end()) {
       continue;
     }
     for (std::size_t i = 0; i < d.knob_count; ++i) {
       KnobLine& k = (*knobs)[std::string(d.name) + "." + d.knobs[i].name];
-      k.values = KnobValues::of(d.knobs[i]);
+      k.values = book.values(d.name, d.knobs[i]);
       k.effective = d.knobs[i].effective;
     }
   }

@@ -962,6 +962,13 @@ TEST(PerfqosctlNamedKnobs, EppAndPlatformProfileTakeAndShowWords) {
   r = run_perfqosctl(daemon.socket(), "hold platform_profile=balanced");
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.out, "platform_profile has profile.min, profile.max")) << r.out;
+  // explain speaks the same words.
+  r = run_perfqosctl(daemon.socket(), "explain policy0.epp.min balance_performance");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "a request of balance_performance would")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "explain policy0.epp performance");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "policy0.epp.min or policy0.epp.max")) << r.out;
 }
 
 }  // namespace
