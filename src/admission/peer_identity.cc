@@ -145,4 +145,23 @@ HolderIdentity sender_identity(const ucred& cred, bool with_groups) {
   return out;
 }
 
+HolderIdentity bus_peer_identity(pid_t pid, uid_t uid, std::vector<gid_t> groups) {
+  HolderIdentity out;
+  out.kind = HolderKind::kConnection;
+  out.pid = pid;
+  out.uid = uid;
+  out.gid = static_cast<gid_t>(-1);
+  out.groups = std::move(groups);
+  UniqueFd pidfd(open_pidfd(pid));
+  if (!pidfd) return out;
+  const ProcStatus status = process_status(pid);
+  std::string comm = process_comm(pid);
+  std::string cgroup = process_cgroup(pid);
+  if (!status.read || status.uid != uid || !alive(pidfd.get())) return out;
+  out.gid = status.gid;
+  out.comm = std::move(comm);
+  out.cgroup = std::move(cgroup);
+  return out;
+}
+
 }  // namespace perfqos::daemon

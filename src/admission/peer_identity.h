@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "model/holder.h"
 #include "util/status.h"
@@ -34,6 +35,13 @@ Status peer_identity(int socket_fd, const ucred& cred, HolderIdentity* out);
 // `with_groups`. Read through pidfd_open(cred.pid); comm, cgroup and groups stay empty when that
 // process is gone or its /proc entry no longer shows `cred`'s uid and gid.
 HolderIdentity sender_identity(const ucred& cred, bool with_groups);
+
+// The identity of a message bus peer: `pid`, `uid` and `groups` as the bus recorded them when
+// the peer connected (GetConnectionCredentials), kind kConnection (a bus connection holds its
+// requests as a socket connection does). The gid, comm and cgroup are read from /proc/PID
+// through pidfd_open(pid) and kept only when /proc still shows `uid` and the process outlives
+// the read; otherwise the gid is (gid_t)-1, which no grant names, and comm and cgroup are empty.
+HolderIdentity bus_peer_identity(pid_t pid, uid_t uid, std::vector<gid_t> groups);
 
 // /proc/PID/comm without the newline; empty if unreadable.
 std::string process_comm(pid_t pid);

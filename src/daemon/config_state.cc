@@ -42,6 +42,7 @@ Status ConfigState::start() {
   if (Status s = load_config(path_, required_, &config); !s.ok()) return s;
   if (Status s = apply_devices(config, true); !s.ok()) return s;
   policy_.set(config.policy());
+  profiles_ = config.profiles;
   std::string mount;
   if (Status s = find_cgroup2_mount(&mount); s.ok()) {
     watcher_ = std::make_unique<CgroupWatcher>(loop_, log_, mount);
@@ -73,6 +74,8 @@ Status ConfigState::reload() {
   }
   (void)apply_devices(config, false);
   policy_.set(config.policy());
+  profiles_ = config.profiles;
+  if (on_profiles_) on_profiles_();
   if (bindings_) bindings_->set_config_bindings(config.bindings);
   if (cgroup_data_) cgroup_data_->refresh();
   log_.info("reload: config applied: " + std::to_string(config.grants.size()) + " grants, " +

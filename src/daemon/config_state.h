@@ -17,9 +17,11 @@
 // Thread safety: confined to the loop thread; policy() may be used from any thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "admission/admission.h"
 #include "cgroup/cgroup_bindings.h"
@@ -54,6 +56,9 @@ class ConfigState {
   void set_admission(admission::Admission* admission) { admission_ = admission; }
 
   const PolicyStore& policy() const { return policy_; }
+  // The [[profile]]s of the config in force; `on_profiles` runs after a reload replaced them.
+  const std::vector<ProfileConfig>& profiles() const { return profiles_; }
+  void set_on_profiles(std::function<void()> on_profiles) { on_profiles_ = std::move(on_profiles); }
   CgroupBindings* bindings() { return bindings_.get(); }
   // Null before start().
   CgroupDataTracker* cgroup_data() { return cgroup_data_.get(); }
@@ -68,6 +73,8 @@ class ConfigState {
   std::string path_;
   bool required_;
   PolicyStore policy_;
+  std::vector<ProfileConfig> profiles_;
+  std::function<void()> on_profiles_;
   std::set<std::string> devices_;  // registered from the config
   std::unique_ptr<CgroupWatcher> watcher_;
   std::unique_ptr<CgroupBindings> bindings_;

@@ -22,6 +22,7 @@
 #include "daemon/knob_discovery.h"
 #include "daemon/loop_executor.h"
 #include "daemon/systemd_notifier.h"
+#include "frontends/dbus/dbus_front_end.h"
 #include "frontends/fuse/fuse_tree.h"
 #include "frontends/metrics/metrics_render.h"
 #include "frontends/metrics/metrics_server.h"
@@ -190,6 +191,24 @@ Status run_daemon(const DaemonOptions& options) {
     if (Status s = metrics_server->start(); !s.ok()) return s;
   }
 
+  // The D-Bus front end, before the socket appears (readiness): its calls are answered on this
+  // thread, in this loop.
+  std::optional<dbus::DbusFrontEnd> bus;
+  if (options.dbus) {
+    bus.emplace(loop, broker, admission, &connection_quota, log,
+                dbus::DbusFrontEndOptions{options.version, [&config]() -> const auto& {
+                                            return config.profiles();
+                                          }});
+    if (Status s = bus->start(); !s.ok()) {
+      bus.reset();
+      if (options.dbus_required) return s;
+      log.info(s.message() + ": serving without D-Bus");
+    }
+  }
+  config.set_on_profiles([&bus] {
+    if (bus) bus->profiles_changed();
+  });
+
   // sd_notify(3): STATUS= lines, and WATCHDOG=1 from this loop when the unit asks for it.
   SystemdNotifier notifier;
   const auto serving = [&] {
@@ -225,6 +244,7 @@ Status run_daemon(const DaemonOptions& options) {
   std::optional<Deadline> armed;
   Status result = loop.run([&] {
     server.reap();
+    if (bus) bus->prepare();
     const std::optional<Deadline> next = broker.next_expiry();
     if (next != armed) {
       arm(timer_fd.get(), next);
@@ -234,6 +254,8 @@ Status run_daemon(const DaemonOptions& options) {
   notifier.stopping("stopping: dropping every request, restoring knobs");
   // No scrape reads the model from here on.
   if (metrics_server) metrics_server->stop();
+  config.set_on_profiles({});
+  bus.reset();    // D-Bus holds and the power profile in force go
   fuse.stop();    // its open files' holders go first, on this thread
   config.stop();  // bound requests go too
   server.stop();  // the last holders go: backends write the no-constraint values

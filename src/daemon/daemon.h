@@ -55,6 +55,11 @@ struct DaemonOptions {
   std::string mount_path = "/run/perfqos/dev";
   bool fuse = true;
   bool fuse_required = false;
+  // The D-Bus front end (frontends/dbus/dbus_front_end.h, docs/dbus.md) on the system bus
+  // ($DBUS_SYSTEM_BUS_ADDRESS when set). No reachable bus is fatal only when dbus_required;
+  // otherwise it is logged and perfqosd serves without it.
+  bool dbus = true;
+  bool dbus_required = false;
   // The config (config.h): this file plus conf.d/*.toml beside it. A missing file is an error
   // only when config_required (the path was given explicitly); SIGHUP reloads it.
   std::string config_path = "/etc/perfqos/perfqosd.toml";

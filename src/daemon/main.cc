@@ -73,6 +73,17 @@ int main(int argc, char** argv) {
   app.add_flag_callback(
       "--no-fuse", [&options] { options.fuse = false; },
       "Do not mount the FUSE device tree (the socket stays the only way in)");
+  CLI::Option* dbus_flag = app.add_flag_callback(
+      "--dbus", [&options] { options.dbus_required = true; },
+      "Require the system bus ($DBUS_SYSTEM_BUS_ADDRESS when set): without it, or without the "
+      "name org.perfqos.Broker1, perfqosd does not start. At the default it connects when it "
+      "can and logs why not; it serves org.perfqos.Broker1 and, unless power-profiles-daemon "
+      "or tuned-ppd owns them, power-profiles-daemon's net.hadess.PowerProfiles and "
+      "org.freedesktop.UPower.PowerProfiles (docs/dbus.md)");
+  app.add_flag_callback(
+      "--no-dbus", [&options] { options.dbus = false; },
+      "Do not connect to the system bus (no D-Bus API, no power profiles)")
+      ->excludes(dbus_flag);
 #ifdef PERFQOS_TESTBED
   // perfqosd-testbed only (tests/support/CMakeLists.txt).
   std::vector<std::string> test_perf_devices;

@@ -18,6 +18,7 @@
 #include "model/device_specs.h"
 #include "model/knob.h"
 #include "policy/toml_guard.h"
+#include "tools/request_spec.h"
 #include "util/inet_address.h"
 
 namespace perfqos::daemon {
@@ -56,12 +57,13 @@ class FileParser {
         s = table_of(node, name, line, [&](const toml::table& t) { return daemon(t); });
       } else if (name == "quotas") {
         s = table_of(node, name, line, [&](const toml::table& t) { return quotas(t); });
-      } else if (name == "device" || name == "grant" || name == "cgroup" || name == "bind") {
+      } else if (name == "device" || name == "grant" || name == "cgroup" || name == "bind" ||
+                 name == "profile") {
         s = tables_of(node, name, line);
       } else {
         s = error(line, name,
                   "unknown key: allowed [daemon], [quotas], [[device]], [[grant]], "
-                  "[[cgroup]], [[bind]]");
+                  "[[cgroup]], [[bind]], [[profile]]");
       }
       note(s);
     }
@@ -104,6 +106,7 @@ class FileParser {
       if (name == "grant") s = grant(t);
       if (name == "cgroup") s = cgroup(t);
       if (name == "bind") s = bind(t);
+      if (name == "profile") s = profile(t);
       note(s);
     }
     return Status::Ok();
@@ -417,6 +420,45 @@ class FileParser {
     if (Status s = int_of(t, sec, "value", -1, INT32_MAX, &v); !s.ok()) return s;
     b.value = static_cast<std::int32_t>(*v);
     config_->bindings.push_back(std::move(b));
+    return Status::Ok();
+  }
+
+  Status profile(const toml::table& t) {
+    const std::string sec = "profile";
+    if (Status s = only_keys(t, sec, {"name", "requests", "holders"}); !s.ok()) return s;
+    ProfileConfig p;
+    p.origin = file_ + ":" + std::to_string(line_of(t));
+    if (Status s = string_of(t, sec, "name", &p.name, true); !s.ok()) return s;
+    const bool name_ok = !p.name.empty() && p.name.size() <= 32 &&
+                         p.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") ==
+                             std::string::npos;
+    if (!name_ok) {
+      return error(line_of(*t.get("name")), sec + ".name",
+                   "\"" + p.name + "\": allowed 1..32 of a-z, 0-9, _ and -");
+    }
+    if (const toml::node* n = t.get("requests")) {
+      const toml::array* a = n->as_array();
+      if (a == nullptr) return error(line_of(*n), sec + ".requests", "must be an array of SPECs");
+      if (a->size() > 64) return error(line_of(*n), sec + ".requests", "at most 64 SPECs");
+      for (const toml::node& e : *a) {
+        const auto* text = e.as_string();
+        if (text == nullptr) return error(line_of(e), sec + ".requests", "must be SPEC strings");
+        tools::RequestSpec spec;
+        if (Status s = tools::parse_request_spec(text->get(), &spec); !s.ok()) {
+          return error(line_of(e), sec + ".requests", s.message());
+        }
+        p.requests.push_back(text->get());
+      }
+    }
+    std::string holders = "granted";
+    if (Status s = string_of(t, sec, "holders", &holders, false); !s.ok()) return s;
+    if (holders != "anyone" && holders != "granted") {
+      return error(line_of(*t.get("holders")), sec + ".holders",
+                   "\"" + holders + "\": allowed \"anyone\" or \"granted\"");
+    }
+    p.anyone = holders == "anyone";
+    std::erase_if(config_->profiles, [&](const ProfileConfig& q) { return q.name == p.name; });
+    config_->profiles.push_back(std::move(p));
     return Status::Ok();
   }
 

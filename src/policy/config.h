@@ -16,6 +16,10 @@
 //                                (default "*"), floor and/or cap
 //   [[bind]]                     a cgroup-bound request: cgroup (absolute v2 path), device,
 //                                knob (default: the device's only knob), value
+//   [[profile]]                  a named set of requests (the D-Bus front end's profiles):
+//                                name ([a-z0-9_-], 1..32), requests (perfqosctl SPECs, at
+//                                most 64), holders ("anyone": every local user may hold it;
+//                                "granted", the default: each request needs a grant)
 //
 // Every error names file:line, the key, and the allowed values; a config with any error is
 // rejected whole. Keys and values are ASCII: other text only in comments (config.cc says why).
@@ -54,6 +58,13 @@ struct BindingConfig {
   std::string origin;  // "file:line"
 };
 
+struct ProfileConfig {
+  std::string name;                   // "performance"
+  std::vector<std::string> requests;  // SPECs: "cpu_dma_latency=50", "policy0.epp.min=performance"
+  bool anyone = false;                // holders = "anyone"
+  std::string origin;                 // "file:line"
+};
+
 struct Config {
   DaemonSettings daemon;
   std::vector<DeviceSpec> devices;
@@ -61,6 +72,8 @@ struct Config {
   std::vector<CgroupLimit> cgroup_limits;
   Quotas quotas;
   std::vector<BindingConfig> bindings;
+  // Later files replace a profile of the same name.
+  std::vector<ProfileConfig> profiles;
   std::vector<std::string> files;  // what was read, in order
 
   Policy policy() const { return Policy(grants, cgroup_limits, quotas); }

@@ -60,6 +60,8 @@ class DaemonProcess {
     }
     // No FUSE mount unless the test asks for one (--mount DIR): never the machine's default.
     if (!given("--mount")) args.push_back("--no-fuse");
+    // No system bus unless the test asks for one (--dbus, with DBUS_SYSTEM_BUS_ADDRESS in `env`).
+    if (!given("--dbus")) args.push_back("--no-dbus");
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     pid_ = ::fork();
     if (pid_ == 0) {

@@ -1,0 +1,89 @@
+// BrokerObject: perfqos' native D-Bus API, interface org.perfqos.Broker1 at /org/perfqos/Broker1
+// (docs/dbus.md, org.perfqos.Broker1.xml).
+//
+//   Hold(as specs, s reason, s application_id) -> u cookie
+//       perfqosctl SPECs, all placed or none, as one holder owned by the caller's unique name:
+//       when the name goes (exit, crash, kill -9, a closed connection) the hold goes.
+//   Release(u cookie)       only the name that got the cookie may release it (NoSuchHold)
+//   GetEffective(s device, s knob) -> (i min, i max)   knob "" for a device's only knob
+//   ListDevices() -> a(ssa(ssiiiias))  (name, kind, [(knob, unit, effective min, effective max,
+//       allowed min, allowed max, words of a named knob)])
+//   property Holds a(uasssuu)   (cookie, specs, reason, application id, uid, pid), emits change
+//   signal EffectiveChanged(s device, s knob, i min, i max)   once per effective change
+//
+// Every request goes through the admission path with the bus' identity of the caller, so the
+// config's grants, quotas and cgroup data apply as to the socket. Errors: bus_errors.h.
+//
+// Thread safety: confined to the loop thread.
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "frontends/dbus/bus_context.h"
+#include "model/broker.h"
+
+namespace perfqos::dbus {
+
+inline constexpr char kBrokerPath[] = "/org/perfqos/Broker1";
+inline constexpr char kBrokerInterface[] = "org.perfqos.Broker1";
+// SPECs per Hold, and bytes per SPEC.
+inline constexpr std::size_t kMaxSpecsPerHold = 256;
+inline constexpr std::size_t kMaxSpecBytes = 256;
+
+class BrokerObject {
+ public:
+  // REQUIRES: ctx outlives the object.
+  explicit BrokerObject(BusContext& ctx);
+  ~BrokerObject();  // drops every hold (their knobs go back) and stops emitting
+  BrokerObject(const BrokerObject&) = delete;
+  BrokerObject& operator=(const BrokerObject&) = delete;
+
+  // Adds the object to ctx.bus and starts emitting EffectiveChanged.
+  Status start();
+  // The unique name `name` left the bus: its holds go.
+  void owner_gone(const std::string& name);
+  std::size_t holds() const { return holds_.size(); }
+
+ private:
+  struct Hold {
+    std::string owner;
+    std::vector<std::string> specs;
+    std::string reason;
+    std::string app_id;
+    uid_t uid = 0;
+    pid_t pid = 0;
+    std::unique_ptr<Holder> holder;
+    daemon::ConnectionQuota::Slot slot;
+  };
+
+  static const sd_bus_vtable kVtable[];
+  static int on_hold(sd_bus_message* m, void* self, sd_bus_error* error);
+  static int on_release(sd_bus_message* m, void* self, sd_bus_error* error);
+  static int on_get_effective(sd_bus_message* m, void* self, sd_bus_error* error);
+  static int on_list_devices(sd_bus_message* m, void* self, sd_bus_error* error);
+  static int get_holds(sd_bus* bus, const char* path, const char* interface, const char* property,
+                       sd_bus_message* reply, void* self, sd_bus_error* error);
+
+  Status hold(sd_bus_message* m, std::uint32_t* cookie);
+  void holds_changed();
+  void watch_device(const std::shared_ptr<Device>& device);
+  void unwatch_device(const Device& device);
+  void emit_effective(const Device& device, const Knob& knob, Range value);
+
+  BusContext& ctx_;
+  sd_bus_slot* slot_ = nullptr;
+  std::uint32_t next_cookie_ = 1;
+  std::map<std::uint32_t, Hold> holds_;
+  std::unordered_map<std::string, std::size_t> per_owner_;
+  std::uint64_t registry_listener_ = 0;
+  std::map<const Device*, std::vector<std::pair<Knob*, std::uint64_t>>> watched_;
+};
+
+}  // namespace perfqos::dbus

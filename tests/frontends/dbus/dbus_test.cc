@@ -1,0 +1,327 @@
+// The D-Bus front end of a real perfqosd on a private system-shaped dbus-daemon: the native API
+// through a Python GLib client (bus_client.py), power-profiles-daemon's through Debian's real
+// powerprofilesctl, knobs in a generated sysfs tree (EPP and the platform profile), holders
+// killed with SIGKILL, unprivileged callers, garbage and floods. Python is Debian's
+// /usr/bin/python3, the one python3-gi is for.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "backends/sysfs_tree.h"
+#include "perfqos/client.h"
+#include "support/daemon_process.h"
+#include "support/private_bus.h"
+#include "support/run_as.h"
+
+namespace perfqos {
+namespace {
+
+using testing::Background;
+using testing::CommandRun;
+using testing::DaemonProcess;
+using testing::eventually;
+using testing::PrivateBus;
+using testing::run_command;
+using testing::SysfsTree;
+
+constexpr char kEpp[] = "/sys/devices/system/cpu/cpufreq/policy0/energy_performance_preference";
+constexpr char kProfile[] = "/sys/firmware/acpi/platform_profile";
+constexpr char kAsNobody[] = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::int32_t cpu_dma_latency(const std::string& socket) {
+  perfqos_client* c = nullptr;
+  if (perfqos_connect(socket.c_str(), 5000, &c) != 0) return -1;
+  perfqos_effective e{};
+  perfqos_read(c, "cpu_dma_latency", nullptr, &e);
+  perfqos_close(c);
+  return e.value;
+}
+
+class DbusTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* tool : {"dbus-daemon", "/usr/bin/python3", "setpriv"}) {
+      if (!testing::have_program(tool)) GTEST_SKIP() << "needs " << tool;
+    }
+    if (run_command("/usr/bin/python3 -c 'from gi.repository import Gio'").status != 0) {
+      GTEST_SKIP() << "needs python3-gi (GLib's Gio for Python)";
+    }
+    tree.add_cpu_latency_node();
+    tree.add_cpufreq_policy(0, 400000, 3000000, {0});
+    tree.write_file("/sys/devices/system/cpu/cpufreq/policy0/"
+                    "energy_performance_available_preferences",
+                    "default performance balance_performance balance_power power");
+    tree.write_file(kEpp, "balance_power");
+    tree.write_file(kProfile, "balanced");
+    tree.write_file(std::string(kProfile) + "_choices", "low-power balanced performance");
+  }
+  // perfqosd on the private bus with `config` (TOML).
+  void start(const std::string& config = "") {
+    ASSERT_TRUE(bus.ok()) << "dbus-daemon did not start";
+    config_file = std::make_unique<testing::ConfigFile>(config);
+    daemon = std::make_unique<DaemonProcess>(
+        std::vector<std::string>{"--dbus", "--sysfs-root", tree.dir(), "--config",
+                                 config_file->path},
+        std::vector<std::string>{bus.env()});
+    ASSERT_TRUE(daemon->ready()) << daemon->log();
+  }
+  // A command with the private bus as the system bus.
+  // (Through env(1): it execs the command in its own process, which prefixes like setpriv and
+  // Background's exec need.)
+  std::string on_bus(const std::string& command) const {
+    return "env " + bus.env() + " " + command;
+  }
+  std::string client(const std::string& args) const {
+    return on_bus(std::string("/usr/bin/python3 ") + PERFQOS_BUS_CLIENT + " " + args);
+  }
+  std::string epp() const { return tree.read_file(kEpp); }
+  std::string profile() const { return tree.read_file(kProfile); }
+
+  SysfsTree tree;
+  PrivateBus bus{PERFQOS_BUS_POLICY};
+  std::unique_ptr<testing::ConfigFile> config_file;
+  std::unique_ptr<DaemonProcess> daemon;
+};
+
+TEST_F(DbusTest, HoldLivesExactlyAsLongAsTheCallersNameEvenUnderSigkill) {
+  start();
+  Background holder(client("hold --sleep --reason recording --app org.example.Rec "
+                           "cpu_dma_latency=20 policy0.epp.min=performance"));
+  ASSERT_TRUE(contains(holder.line(), "cookie ")) << daemon->log();
+  EXPECT_EQ(epp(), "performance");
+  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 20);
+  const CommandRun holds = run_command(
+      on_bus("/usr/bin/python3 -c \"from gi.repository import Gio,GLib;import os;"
+             "c=Gio.DBusConnection.new_for_address_sync(os.environ['DBUS_SYSTEM_BUS_ADDRESS'],"
+             "Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT|"
+             "Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,None,None);"
+             "print(c.call_sync('org.perfqos.Broker1','/org/perfqos/Broker1',"
+             "'org.freedesktop.DBus.Properties','Get',GLib.Variant('(ss)',"
+             "('org.perfqos.Broker1','Holds')),None,0,5000,None).unpack())\""));
+  EXPECT_TRUE(contains(holds.out, "recording")) << holds.out;
+  EXPECT_TRUE(contains(holds.out, "org.example.Rec")) << holds.out;
+  EXPECT_TRUE(contains(holds.out, "policy0.epp.min=performance")) << holds.out;
+  holder.kill(SIGKILL);
+  EXPECT_TRUE(eventually([&] { return epp() == "balance_power"; })) << epp();
+  EXPECT_TRUE(eventually([&] { return cpu_dma_latency(daemon->socket()) == 2000000000; }));
+}
+
+TEST_F(DbusTest, ReleaseEndsTheHoldAndOnlyTheNameThatGotTheCookieMayRelease) {
+  start();
+  CommandRun r = run_command(client("hold policy0.epp.max=power"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "released")) << r.out;
+  EXPECT_EQ(epp(), "balance_power");
+  r = run_command(client("cross-release cpu_dma_latency=30"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "other: org.perfqos.Error.NoSuchHold")) << r.out;
+  EXPECT_TRUE(contains(r.out, "holds 1")) << r.out;
+  EXPECT_TRUE(contains(r.out, "owner: released")) << r.out;
+}
+
+TEST_F(DbusTest, UnprivilegedCallerIsRefusedUnlessTheConfigGrantsIt) {
+  start(
+      "[[grant]]\nusers = [65534]\ndevice = \"cpu_dma_latency\"\nmin = 50\nmax = 1000\n");
+  CommandRun r = run_command(kAsNobody + client("hold policy0.epp.min=performance"));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "org.perfqos.Error.AccessDenied")) << r.out;
+  EXPECT_TRUE(contains(r.out, "uid 65534")) << r.out;
+  r = run_command(kAsNobody + client("hold cpu_dma_latency=20"));  // below the grant's min
+  EXPECT_TRUE(contains(r.out, "org.perfqos.Error.AccessDenied")) << r.out;
+  EXPECT_EQ(epp(), "balance_power");
+  Background granted(kAsNobody + client("hold --sleep cpu_dma_latency=50"));
+  ASSERT_TRUE(contains(granted.line(), "cookie ")) << daemon->log();
+  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 50);
+}
+
+TEST_F(DbusTest, MalformedCallsGetTheRightErrorAndChangeNothing) {
+  start();
+  struct Case {
+    const char* method;
+    const char* signature;
+    const char* args;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"Hold", "(asss)", R"([["cpu_dma_latency"],"r","a"])", "InvalidArgs"},
+      {"Hold", "(asss)", R"([[],"r","a"])", "InvalidArgs"},
+      {"Hold", "(asss)", R"([["nodev=1"],"r","a"])", "NoSuchDevice"},
+      {"Hold", "(asss)", R"([["cpu_dma_latency=-7"],"r","a"])", "InvalidArgs"},
+      {"Hold", "(asss)", R"([["cpu_dma_latency=3000000000"],"r","a"])", "InvalidArgs"},
+      {"Hold", "(asss)", R"([["policy0.epp.min=turbo"],"r","a"])", "InvalidArgs"},
+      {"Hold", "(asss)", R"([["policy0.nope=1"],"r","a"])", "InvalidArgs"},
+      // All or nothing: the good first SPEC is not left behind.
+      {"Hold", "(asss)", R"([["cpu_dma_latency=20","policy0.epp.min=fast"],"r","a"])",
+       "InvalidArgs"},
+      {"Hold", "(asss)", R"([["cpu_dma_latency=20"],"\u0007","a"])", "InvalidArgs"},
+      {"Hold", "(asss)", R"([["cpu_dma_latency=20"],"r","aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"])",
+       "InvalidArgs"},
+      {"Hold", "(s)", R"(["cpu_dma_latency=20"])", "org.freedesktop.DBus.Error.InvalidArgs"},
+      {"Release", "(u)", "[424242]", "NoSuchHold"},
+      {"GetEffective", "(ss)", R"(["nodev",""])", "NoSuchDevice"},
+      {"GetEffective", "(ss)", R"(["policy0","nope"])", "InvalidArgs"},
+      {"NoSuchMethod", "", "[]", "org.freedesktop.DBus.Error.UnknownMethod"},
+  };
+  for (const Case& c : cases) {
+    const CommandRun r = run_command(client(std::string("raw ") + c.method + " '" + c.signature +
+                                            "' '" + c.args + "'"));
+    EXPECT_EQ(r.status, 1) << c.args << ": " << r.out;
+    EXPECT_TRUE(contains(r.out, c.error)) << c.args << ": " << r.out;
+  }
+  EXPECT_EQ(epp(), "balance_power");
+  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 2000000000);
+  const CommandRun e = run_command(client("raw GetEffective '(ss)' '[\"policy0\",\"epp\"]'"));
+  EXPECT_TRUE(contains(e.out, "ok (0, 3)")) << e.out;
+  EXPECT_EQ(::kill(daemon->pid(), 0), 0) << daemon->log();
+}
+
+TEST_F(DbusTest, AThousandHoldsFromAHundredNamesAllGoWithTheirNames) {
+  start();
+  const CommandRun r = run_command(client("many 100 10"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "holds 1000")) << r.out;
+  EXPECT_TRUE(contains(r.out, "after 0")) << r.out;
+  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 2000000000);
+}
+
+TEST_F(DbusTest, EveryEffectiveChangeIsSignalled) {
+  start();
+  const CommandRun r = run_command(client("signal cpu_dma_latency=40"));
+  EXPECT_TRUE(contains(r.out, "signal cpu_dma_latency latency 40 40")) << r.out;
+}
+
+TEST_F(DbusTest, AFloodOfCallsFromAnExitingCallerLeavesNothingAndTheDaemonServes) {
+  start();
+  // 5000 Hold calls sent without waiting for one reply, then the caller is gone.
+  const CommandRun r = run_command(on_bus(
+      "/usr/bin/python3 -c \"from gi.repository import Gio,GLib;import os;"
+      "c=Gio.DBusConnection.new_for_address_sync(os.environ['DBUS_SYSTEM_BUS_ADDRESS'],"
+      "Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT|"
+      "Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,None,None)\n"
+      "for i in range(5000): c.call('org.perfqos.Broker1','/org/perfqos/Broker1',"
+      "'org.perfqos.Broker1','Hold',GLib.Variant('(asss)',(['cpu_dma_latency=%d' % (i+1)],"
+      "'flood','f')),None,0,-1,None,None,None)\n"
+      "c.flush_sync(None); os._exit(0)\""));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(eventually([&] { return cpu_dma_latency(daemon->socket()) == 2000000000; }))
+      << daemon->log().substr(0, 2000);
+  const CommandRun after = run_command(client("hold policy0.epp.min=performance"));
+  EXPECT_TRUE(contains(after.out, "released")) << after.out;
+  EXPECT_EQ(::kill(daemon->pid(), 0), 0);
+}
+
+// --- power-profiles-daemon's API, through Debian's own powerprofilesctl ---
+
+class PowerProfilesTest : public DbusTest {
+ protected:
+  void SetUp() override {
+    DbusTest::SetUp();
+    if (IsSkipped()) return;
+    if (!testing::have_program("powerprofilesctl")) {
+      GTEST_SKIP() << "needs powerprofilesctl (Debian's power-profiles-daemon package)";
+    }
+  }
+  CommandRun ctl(const std::string& args) const {
+    return run_command(on_bus("powerprofilesctl " + args));
+  }
+};
+
+TEST_F(PowerProfilesTest, ListGetAndSetDriveEppAndThePlatformProfile) {
+  start();
+  CommandRun r = ctl("list");
+  ASSERT_EQ(r.status, 0) << r.out << daemon->log();
+  for (const char* p : {"power-saver:", "* balanced:", "performance:", "perfqos"}) {
+    EXPECT_TRUE(contains(r.out, p)) << p << "\n" << r.out;
+  }
+  EXPECT_EQ(ctl("get").out, "balanced\n");
+  ASSERT_EQ(ctl("set performance").status, 0);
+  EXPECT_EQ(ctl("get").out, "performance\n");
+  EXPECT_EQ(epp(), "performance");
+  EXPECT_EQ(profile(), "performance");
+  ASSERT_EQ(ctl("set power-saver").status, 0);
+  EXPECT_EQ(epp(), "power");
+  EXPECT_EQ(profile(), "low-power");
+  ASSERT_EQ(ctl("set balanced").status, 0);
+  EXPECT_EQ(epp(), "balance_power");  // where it was: balanced places no request
+  EXPECT_EQ(profile(), "balanced");
+  r = ctl("set turbo");
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.out, "turbo")) << r.out;
+  EXPECT_EQ(ctl("get").out, "balanced\n");
+}
+
+TEST_F(PowerProfilesTest, LaunchHoldsTheProfileWhileTheCommandRunsAndASigkillEndsIt) {
+  start();
+  Background launch(on_bus("powerprofilesctl launch -p performance -r encoding -i org.example.Enc "
+                           "sleep 60"));
+  ASSERT_TRUE(eventually([&] { return epp() == "performance"; })) << daemon->log();
+  EXPECT_EQ(profile(), "performance");
+  EXPECT_EQ(ctl("get").out, "performance\n");
+  const CommandRun holds = ctl("list-holds");
+  EXPECT_TRUE(contains(holds.out, "org.example.Enc")) << holds.out;
+  EXPECT_TRUE(contains(holds.out, "encoding")) << holds.out;
+  // A power-saver hold beats a performance hold.
+  {
+    Background saver(on_bus("powerprofilesctl launch -p power-saver -r battery -i b sleep 60"));
+    ASSERT_TRUE(eventually([&] { return epp() == "power"; })) << daemon->log();
+    EXPECT_EQ(ctl("get").out, "power-saver\n");
+  }
+  ASSERT_TRUE(eventually([&] { return epp() == "performance"; })) << daemon->log();
+  launch.kill(SIGKILL);  // powerprofilesctl itself, the holder; its sleep lives on
+  EXPECT_TRUE(eventually([&] { return epp() == "balance_power"; })) << epp();
+  EXPECT_EQ(profile(), "balanced");
+  EXPECT_EQ(ctl("get").out, "balanced\n");
+}
+
+TEST_F(PowerProfilesTest, SettingTheProfileByHandReleasesTheHolds) {
+  start();
+  Background launch(on_bus("powerprofilesctl launch -p performance -r r -i a sleep 60"));
+  ASSERT_TRUE(eventually([&] { return epp() == "performance"; })) << daemon->log();
+  ASSERT_EQ(ctl("set power-saver").status, 0);
+  EXPECT_EQ(epp(), "power");
+  EXPECT_EQ(ctl("list-holds").out, "");
+  launch.kill(SIGKILL);
+  EXPECT_EQ(ctl("get").out, "power-saver\n");
+}
+
+TEST_F(PowerProfilesTest, ConfigProfilesReplaceTheBuiltInsAndNeedGrantsUnlessOpen) {
+  start(
+      "[[profile]]\nname = \"performance\"\n"
+      "requests = [\"cpu_dma_latency=50\", \"policy0.epp.min=balance_performance\"]\n");
+  ASSERT_EQ(ctl("set performance").status, 0);
+  EXPECT_EQ(epp(), "balance_performance");
+  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 50);
+  ASSERT_EQ(ctl("set balanced").status, 0);
+  // Not open to anyone (holders = "granted" is the default), and nobody has no grant.
+  const CommandRun r = run_command(kAsNobody + on_bus("powerprofilesctl set performance"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.out, "AccessDenied")) << r.out;
+  EXPECT_EQ(epp(), "balance_power");
+  // The built-in power-saver stays open to every local user.
+  EXPECT_EQ(run_command(kAsNobody + on_bus("powerprofilesctl set power-saver")).status, 0);
+  EXPECT_EQ(epp(), "power");
+}
+
+TEST_F(PowerProfilesTest, AnotherOwnerOfThePpdNameKeepsItAndTheNativeApiServes) {
+  ASSERT_TRUE(bus.ok());
+  Background other(on_bus(
+      "/usr/bin/python3 -c \"from gi.repository import Gio;import os,time;"
+      "c=Gio.DBusConnection.new_for_address_sync(os.environ['DBUS_SYSTEM_BUS_ADDRESS'],"
+      "Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT|"
+      "Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,None,None);"
+      "print(c.call_sync('org.freedesktop.DBus','/org/freedesktop/DBus','org.freedesktop.DBus',"
+      "'RequestName',__import__('gi.repository.GLib',fromlist=['x']).Variant('(su)',"
+      "('net.hadess.PowerProfiles',4)),None,0,5000,None).unpack(),flush=True);time.sleep(60)\""));
+  ASSERT_EQ(other.line(), "(1,)");
+  start();
+  EXPECT_TRUE(contains(daemon->log(), "another daemon owns net.hadess.PowerProfiles")) << daemon->log();
+  const CommandRun r = run_command(client("hold policy0.epp.min=performance"));
+  EXPECT_TRUE(contains(r.out, "released")) << r.out;
+}
+
+}  // namespace
+}  // namespace perfqos
