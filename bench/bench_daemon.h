@@ -6,7 +6,8 @@
 //   --sysfs-root DIR/root      empty, but for a regular file at dev/cpu_dma_latency (where the
 //                              class's backend writes)
 //   --state-dir DIR/state
-//   --config DIR/perfqosd.toml empty: the built-in policy, no quotas; never /etc/perfqos
+//   --config DIR/perfqosd.toml BenchDaemonOptions::config, by default empty: the built-in
+//                              policy, no quotas; never /etc/perfqos
 //   --mount DIR/dev            if BenchDaemonOptions::mount, else --no-fuse (never the default
 //                              /run/perfqos/dev)
 //
@@ -51,6 +52,8 @@ struct BenchDaemonOptions {
   // Appended to the command line. REQUIRES: none of the options set above (--socket,
   // --sysfs-root, --state-dir, --config, --mount, --no-fuse).
   std::vector<std::string> extra_args;
+  // The text of DIR/perfqosd.toml (empty: the built-in policy).
+  std::string config;
 };
 
 class BenchDaemon {
@@ -64,7 +67,7 @@ class BenchDaemon {
     dir_ = tmpl;
     std::filesystem::create_directories(dir_ + "/root/dev");
     std::ofstream(dir_ + "/root/dev/cpu_dma_latency");
-    std::ofstream(dir_ + "/perfqosd.toml");
+    std::ofstream(dir_ + "/perfqosd.toml") << options.config;
 
     std::vector<std::string> args{PERFQOS_DAEMON_PATH};
     args.insert(args.end(), {"--socket", socket()});

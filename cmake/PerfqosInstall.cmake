@@ -62,6 +62,11 @@ install(FILES ${PROJECT_SOURCE_DIR}/packaging/perfqos.tmpfiles
         DESTINATION ${PERFQOS_TMPFILES_DIR} RENAME perfqos.conf)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/perfqosd.toml
         DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/perfqos)
+# The bus policy (root owns perfqos' names, everyone calls) and the native API's introspection.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/dbus/org.perfqos.Broker1.conf
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/dbus-1/system.d)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/dbus/org.perfqos.Broker1.xml
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/dbus-1/interfaces)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/fuse-tree.conf
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/completions/perfqosctl.bash

@@ -137,6 +137,16 @@ TEST(Config, EveryErrorNamesFileLineKeyAndAllowedValues) {
        "f.toml:4: bind.knob: unknown knob \"range\""},
       {"[[bind]]\ncgroup = \"/a\"\ndevice = \"x\"\nvalue = -2\n",
        "f.toml:4: bind.value: -2 out of range: allowed -1..2147483647"},
+      {"[[profile]]\nname = \"Turbo Mode\"\n",
+       "f.toml:2: profile.name: \"Turbo Mode\": allowed 1..32 of a-z, 0-9, _ and -"},
+      {"[[profile]]\nrequests = []\n", "f.toml:1: profile.name: missing"},
+      {"[[profile]]\nname = \"p\"\nrequests = [\"cpu_dma_latency\"]\n",
+       "f.toml:3: profile.requests: 'cpu_dma_latency': expected DEVICE=VALUE"},
+      {"[[profile]]\nname = \"p\"\nrequests = \"cpu_dma_latency=1\"\n",
+       "f.toml:3: profile.requests: must be an array of SPECs"},
+      {"[[profile]]\nname = \"p\"\nholders = \"all\"\n",
+       "f.toml:3: profile.holders: \"all\": allowed \"anyone\" or \"granted\""},
+      {"[[profile]]\nname = \"p\"\npriority = 1\n", "f.toml:3: profile.priority: unknown key"},
   };
   for (const BadCase& c : cases) {
     Config config;
@@ -151,6 +161,27 @@ TEST(Config, EveryErrorNamesFileLineKeyAndAllowedValues) {
 // Found by fuzz/config_fuzzer (corpus/config/regress-device-name-invalid): a [[device]] name that
 // register_device() refuses parsed, so the error came later, without file:line, and on reload the
 // rest of the config was applied anyway.
+TEST(Config, ProfilesKeepTheirSpecsAndALaterOneReplacesByName) {
+  Config c;
+  ASSERT_TRUE(parse_config("[[profile]]\nname = \"performance\"\n"
+                           "requests = [\"cpu_dma_latency=50\", \"policy0.epp.min=performance\"]\n"
+                           "holders = \"anyone\"\n[[profile]]\nname = \"quiet\"\n",
+                           "a.toml", &c)
+                  .ok());
+  ASSERT_TRUE(parse_config("[[profile]]\nname = \"quiet\"\nrequests = [\"cpu_dma_latency=9\"]\n",
+                           "b.toml", &c)
+                  .ok());
+  ASSERT_EQ(c.profiles.size(), 2u);
+  EXPECT_EQ(c.profiles[0].name, "performance");
+  EXPECT_TRUE(c.profiles[0].anyone);
+  EXPECT_EQ(c.profiles[0].requests,
+            (std::vector<std::string>{"cpu_dma_latency=50", "policy0.epp.min=performance"}));
+  EXPECT_EQ(c.profiles[1].name, "quiet");
+  EXPECT_FALSE(c.profiles[1].anyone);  // "granted" is the default
+  EXPECT_EQ(c.profiles[1].requests, std::vector<std::string>{"cpu_dma_latency=9"});
+  EXPECT_EQ(c.profiles[1].origin, "b.toml:1");
+}
+
 TEST(Config, DeviceNameIsCheckedWithItsLine) {
   const BadCase cases[] = {
       {"[[device]]\nname = \"g+\"\nunit = \"kbps\"\n",

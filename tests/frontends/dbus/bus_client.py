@@ -8,12 +8,16 @@ per line, for the C++ test to check:
   many NAMES PER          NAMES connections hold PER requests each: "holds N", then "after N"
   signal SPEC             "signal DEVICE KNOB MIN MAX", the EffectiveChanged a hold caused
   raw METHOD SIGNATURE JSON   any call with any arguments: "ok REPLY" or "error NAME: MESSAGE"
+  introspect XML          "same" when the daemon's Introspect of org.perfqos.Broker1 has the
+                          members, argument types and access of the shipped XML; else each
+                          difference
 Errors print "error NAME: MESSAGE" and exit 1.
 """
 import json
 import os
 import sys
 import time
+import xml.etree.ElementTree as ET
 
 from gi.repository import Gio, GLib
 
@@ -48,6 +52,22 @@ def holds(conn):
                        GLib.Variant('(ss)', (IFACE, 'Holds')), GLib.VariantType('(v)'),
                        Gio.DBusCallFlags.NONE, 10000, None)
     return v.unpack()[0]
+
+
+def members(root):
+    """The members of org.perfqos.Broker1 in an introspection document, as comparable tuples."""
+    out = set()
+    for iface in root.iter('interface'):
+        if iface.get('name') != IFACE:
+            continue
+        for m in iface:
+            if m.tag == 'property':
+                out.add(('property', m.get('name'), m.get('type'), m.get('access')))
+            elif m.tag in ('method', 'signal'):
+                args = tuple((a.get('type'), a.get('direction', 'out' if m.tag == 'signal' else 'in'))
+                             for a in m.iter('arg'))
+                out.add((m.tag, m.get('name'), args))
+    return out
 
 
 def main(argv):
@@ -124,6 +144,13 @@ def main(argv):
         r = conn.call_sync(NAME, PATH, IFACE, method, params, None, Gio.DBusCallFlags.NONE,
                            10000, None)
         print('ok ' + (str(r.unpack()) if r is not None else ''))
+    elif cmd == 'introspect':
+        (live,) = conn.call_sync(NAME, PATH, 'org.freedesktop.DBus.Introspectable', 'Introspect',
+                                 None, GLib.VariantType('(s)'), Gio.DBusCallFlags.NONE, 10000,
+                                 None).unpack()
+        shipped, served = members(ET.parse(argv[2]).getroot()), members(ET.fromstring(live))
+        diff = sorted(shipped ^ served)
+        print('same' if not diff else '\n'.join('differs: ' + str(d) for d in diff))
     else:
         print('usage: bus_client.py hold|cross-release|many|signal|raw ...', file=sys.stderr)
         return 64

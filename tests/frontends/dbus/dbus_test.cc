@@ -188,6 +188,12 @@ TEST_F(DbusTest, AThousandHoldsFromAHundredNamesAllGoWithTheirNames) {
   EXPECT_EQ(cpu_dma_latency(daemon->socket()), 2000000000);
 }
 
+TEST_F(DbusTest, TheShippedIntrospectionIsWhatTheDaemonServes) {
+  start();
+  const CommandRun r = run_command(client(std::string("introspect ") + PERFQOS_BUS_XML));
+  EXPECT_EQ(r.out, "same\n");
+}
+
 TEST_F(DbusTest, EveryEffectiveChangeIsSignalled) {
   start();
   const CommandRun r = run_command(client("signal cpu_dma_latency=40"));
