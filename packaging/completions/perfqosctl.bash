@@ -29,6 +29,7 @@ _perfqosctl() {
   case "$prev" in
     --socket) _filedir; return ;;
     --timeout | --for) return ;;
+    --profile) COMPREPLY=($(compgen -W "power-saver balanced performance" -- "$cur")); return ;;
   esac
   if [ -z "$sub" ]; then
     if [[ "$cur" == -* ]]; then
@@ -53,8 +54,8 @@ _perfqosctl() {
       ;;
     hold | run | bind)
       if [[ "$cur" == -* ]]; then
-        [ "$sub" = hold ] && COMPREPLY=($(compgen -W "--for -q --quiet $globals" -- "$cur"))
-        [ "$sub" = run ] && COMPREPLY=($(compgen -W "-q --quiet $globals" -- "$cur"))
+        [ "$sub" = hold ] && COMPREPLY=($(compgen -W "--for --profile -q --quiet $globals" -- "$cur"))
+        [ "$sub" = run ] && COMPREPLY=($(compgen -W "--profile -q --quiet $globals" -- "$cur"))
         [ "$sub" = bind ] && COMPREPLY=($(compgen -W "$globals" -- "$cur"))
         return
       fi

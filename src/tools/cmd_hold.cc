@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tools/commands.h"
+#include "tools/profile_hold.h"
 #include "tools/uclamp_task.h"
 
 namespace perfqos::tools {
@@ -64,6 +65,18 @@ std::string command_reason(const std::vector<std::string>& command) {
   return line.substr(0, cut) + "...";
 }
 
+// Holds --profile, if given, and says so.
+int hold_profile(const Options& o, ProfileHold* profile) {
+  if (o.profile.empty()) return 0;
+  if (Status s = profile->hold(o.profile, o.note.reason, o.note.app_id); !s.ok()) {
+    return fail(s.message());
+  }
+  if (!o.json && !o.quiet) {
+    std::fprintf(stderr, "perfqosctl: holding profile %s (over D-Bus)\n", o.profile.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std::string& for_text) {
@@ -74,10 +87,22 @@ int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std:
   sigset_t signals = forwarded_signals();
   sigprocmask(SIG_BLOCK, &signals, nullptr);
   const int sfd = signalfd(-1, &signals, SFD_CLOEXEC);
+  if (specs.empty() && o.profile.empty()) {
+    fail("hold: give a SPEC or --profile");
+    return kExitUsage;
+  }
+  if (!o.profile.empty() && duration.count() > 0) {
+    fail("hold: --for holds SPECs only, not --profile");
+    return kExitUsage;
+  }
+  ProfileHold profile;
+  if (int rc = hold_profile(o, &profile)) return rc;
   Client c;
-  if (int rc = connect(o, &c)) return rc;
   std::vector<client::HeldRequest> held;
-  if (int rc = add_specs(o, c, specs, duration, &held)) return rc;
+  if (!specs.empty()) {
+    if (int rc = connect(o, &c)) return rc;
+    if (int rc = add_specs(o, c, specs, duration, &held)) return rc;
+  }
   const auto until = std::chrono::steady_clock::now() + duration;
   for (;;) {
     int wait_ms = -1;
@@ -90,8 +115,10 @@ int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std:
       }
       wait_ms = static_cast<int>(left.count());
     }
-    pollfd fds[2] = {{sfd, POLLIN, 0}, {c.fd(), POLLIN, 0}};
-    if (poll(fds, 2, wait_ms) < 0 && errno != EINTR)
+    // Only a hangup of the bus matters (perfqosd's end ends the hold): its messages are not read.
+    pollfd fds[3] = {{sfd, POLLIN, 0}, {specs.empty() ? -1 : c.fd(), POLLIN, 0},
+                     {profile.fd(), 0, 0}};
+    if (poll(fds, 3, wait_ms) < 0 && errno != EINTR)
       return fail("poll: " + std::string(strerror(errno)));
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info;
@@ -102,6 +129,7 @@ int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std:
       client::Status s = c.next_event(&ev, 0);
       if (!s.ok() && s.code() != EAGAIN) return fail("lost perfqosd: " + s.message());
     }
+    if (fds[2].revents & (POLLHUP | POLLERR)) return fail("lost the system bus: the profile is no longer held");
   }
 }
 
@@ -111,8 +139,8 @@ int cmd_run(Options o, const std::vector<std::string>& specs,
     fail("run: give a command after --");
     return kExitUsage;
   }
-  if (specs.empty() && !o.uclamp_min && !o.uclamp_max) {
-    fail("run: give a SPEC, --uclamp-min or --uclamp-max before --");
+  if (specs.empty() && o.profile.empty() && !o.uclamp_min && !o.uclamp_max) {
+    fail("run: give a SPEC, --profile, --uclamp-min or --uclamp-max before --");
     return kExitUsage;
   }
   // Set on this process before anything is held: the command inherits the clamps at fork.
@@ -122,6 +150,8 @@ int cmd_run(Options o, const std::vector<std::string>& specs,
   sigset_t old_mask;
   sigprocmask(SIG_BLOCK, &signals, &old_mask);
   const int sfd = signalfd(-1, &signals, SFD_CLOEXEC);
+  ProfileHold profile;
+  if (int rc = hold_profile(o, &profile)) return rc;
   Client c;
   std::vector<client::HeldRequest> held;
   if (!specs.empty()) {  // with only clamps, perfqosd is not needed

@@ -35,6 +35,7 @@ struct Options {
   bool transient = false;     // bind: ends when the cgroup empties after being populated
   client::Client::Note note;  // hold, run, bind --transient: --reason, --app-id
   std::optional<int> uclamp_min, uclamp_max;  // run: the command's utilization clamps, 0..1024
+  std::string profile;  // hold, run: a profile held over D-Bus (profile_hold.h) besides SPECs
 };
 
 // Prints "perfqosctl: MESSAGE" on stderr; returns kExitError.

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   bool quiet = false;
   auto* hold = app.add_subcommand(
       "hold", "Place requests and hold them until SIGINT/SIGTERM/SIGHUP (or --for elapses)");
-  hold->add_option("SPEC", specs, "DEVICE=VALUE or DEVICE.KNOB=VALUE")->required();
+  hold->add_option("SPEC", specs, "DEVICE=VALUE or DEVICE.KNOB=VALUE");
   hold->add_option("--for", for_text,
                    "Hold for DURATION (250ms, 1.5s, 1m30s, 2h, or seconds): timed requests");
   hold->add_flag("-q,--quiet", quiet, "Do not say what is held (errors are still printed)");
@@ -94,6 +94,13 @@ int main(int argc, char** argv) {
                     "Which application holds them (e.g. org.example.Recorder; at most 63 bytes)");
   };
   add_note_options(hold);
+  const auto add_profile_option = [&o](CLI::App* sub) {
+    sub->add_option("--profile", o.profile,
+                    "Also hold the profile NAME (power-saver, balanced, performance or the "
+                    "config's [[profile]]s), through perfqosd's D-Bus API on the system bus "
+                    "($DBUS_SYSTEM_BUS_ADDRESS when set); see docs/dbus.md");
+  };
+  add_profile_option(hold);
 
   std::vector<std::string> command;
   auto* run = app.add_subcommand(
@@ -102,7 +109,7 @@ int main(int argc, char** argv) {
   // clamps are asked for: CLI11 refuses an optional positional before another one.
   run->add_option("SPEC", specs, "DEVICE=VALUE or DEVICE.KNOB=VALUE");
   run->footer("\nAfter the SPECs: -- CMD [ARGS...], the command to run (SPECs may be left out "
-              "when --uclamp-min or --uclamp-max is given)." +
+              "when --profile, --uclamp-min or --uclamp-max is given)." +
               globals);
   int uclamp_min = -1, uclamp_max = -1;
   CLI::Option* uclamp_min_opt = run->add_option(
@@ -113,6 +120,7 @@ int main(int argc, char** argv) {
       run->add_option("--uclamp-max", uclamp_max, "Utilization cap of CMD and its children, 0..1024");
   run->add_flag("-q,--quiet", quiet, "Do not say what is held (errors are still printed)");
   add_note_options(run);
+  add_profile_option(run);
   run->positionals_at_end();
 
   std::vector<std::string> devices;

@@ -1,6 +1,7 @@
 #include "frontends/dbus/broker_object.h"
 
 #include <cerrno>
+#include <optional>
 
 #include "frontends/dbus/bus_errors.h"
 #include "frontends/dbus/spec_resolver.h"
@@ -30,6 +31,10 @@ const sd_bus_vtable BrokerObject::kVtable[] = {
                             SD_BUS_ARGS("as", specs, "s", reason, "s", application_id),
                             SD_BUS_RESULT("u", cookie), &BrokerObject::on_hold,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("HoldProfile",
+                            SD_BUS_ARGS("s", profile, "s", reason, "s", application_id),
+                            SD_BUS_RESULT("u", cookie), &BrokerObject::on_hold_profile,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("u", cookie), SD_BUS_NO_RESULT,
                             &BrokerObject::on_release, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetEffective", SD_BUS_ARGS("s", device, "s", knob),
@@ -44,7 +49,8 @@ const sd_bus_vtable BrokerObject::kVtable[] = {
                             SD_BUS_ARGS("s", device, "s", knob, "i", min, "i", max), 0),
     SD_BUS_VTABLE_END};
 
-BrokerObject::BrokerObject(BusContext& ctx) : ctx_(ctx) {}
+BrokerObject::BrokerObject(BusContext& ctx, ProfileSource profiles)
+    : ctx_(ctx), profiles_(std::move(profiles)) {}
 
 BrokerObject::~BrokerObject() {
   if (registry_listener_ != 0) ctx_.broker.registry().unsubscribe(registry_listener_);
@@ -136,31 +142,84 @@ Status BrokerObject::hold(sd_bus_message* m, std::uint32_t* cookie) {
   }
   std::vector<ResolvedSpec> resolved;
   if (Status s = resolve_specs(ctx_.broker, ctx_.admission, specs, &resolved); !s.ok()) return s;
+  return place(*caller, resolved, false, std::move(specs), reason, app_id, cookie);
+}
 
+Status BrokerObject::hold_profile(sd_bus_message* m, std::uint32_t* cookie) {
+  const char* name = nullptr;
+  const char* reason = nullptr;
+  const char* app_id = nullptr;
+  if (sd_bus_message_read(m, "sss", &name, &reason, &app_id) < 0) {
+    return Status::Error(EINVAL, "arguments: expected (s profile, s reason, s application_id)");
+  }
+  if (Status s = check_text("reason", reason, protocol::kMaxReason); !s.ok()) return s;
+  if (Status s = check_text("application_id", app_id, protocol::kMaxAppId); !s.ok()) return s;
+  std::optional<Profile> profile;
+  std::string offered;
+  for (Profile& p : profiles_()) {
+    if (!profile_offered(ctx_.broker, ctx_.admission, p)) continue;
+    offered += (offered.empty() ? "" : ", ") + p.name;
+    if (p.name == name) profile = std::move(p);
+  }
+  if (!profile) {
+    return Status::Error(EINVAL, std::string("no profile '") + name + "' here: offered are " +
+                                     (offered.empty() ? "none" : offered));
+  }
+  const BusCaller* caller = nullptr;
+  if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
+  if (auto it = per_owner_.find(caller->name);
+      it != per_owner_.end() && it->second >= kMaxHoldsPerName) {
+    return Status::Error(EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) +
+                                     " per bus connection");
+  }
+  if (Status s = may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
+      !s.ok()) {
+    return s;
+  }
+  std::vector<ResolvedSpec> resolved;
+  if (Status s = resolve_profile(ctx_.broker, ctx_.admission, *profile, &resolved); !s.ok()) {
+    return s;
+  }
+  std::vector<std::string> specs;
+  for (const ResolvedSpec& r : resolved) specs.push_back(r.text);
+  return place(*caller, resolved, profile->anyone, std::move(specs), reason, app_id, cookie);
+}
+
+Status BrokerObject::place(const BusCaller& caller, const std::vector<ResolvedSpec>& requests,
+                           bool open, std::vector<std::string> specs, const std::string& reason,
+                           const std::string& app_id, std::uint32_t* cookie) {
   Hold h;
   if (ctx_.quota != nullptr) {
-    if (Status s = ctx_.quota->admit(caller->identity.uid, &h.slot); !s.ok()) return s;
+    if (Status s = ctx_.quota->admit(caller.identity.uid, &h.slot); !s.ok()) return s;
   }
-  h.holder = ctx_.broker.make_holder(caller->identity);
-  for (const ResolvedSpec& r : resolved) {
+  h.holder = ctx_.broker.make_holder(caller.identity);
+  for (const ResolvedSpec& r : requests) {
     RequestOutcome outcome;
-    Status s = ctx_.admission.add(caller->requester, *h.holder, r.target, r.value, std::nullopt,
-                                  &outcome);
+    Status s = open ? ctx_.admission.place_bound(*h.holder, r.target, r.value, &outcome)
+                    : ctx_.admission.add(caller.requester, *h.holder, r.target, r.value,
+                                         std::nullopt, &outcome);
     if (!s.ok()) return Status::Error(s.code(), "'" + r.text + "': " + s.message());
     h.holder->annotate(outcome.id, reason, app_id);
   }
-  h.owner = caller->name;
+  h.owner = caller.name;
   h.specs = std::move(specs);
   h.reason = reason;
   h.app_id = app_id;
-  h.uid = caller->identity.uid;
-  h.pid = caller->identity.pid;
+  h.uid = caller.identity.uid;
+  h.pid = caller.identity.pid;
   while (next_cookie_ == 0 || holds_.count(next_cookie_) != 0) ++next_cookie_;
   *cookie = next_cookie_++;
   ++per_owner_[h.owner];
   holds_.emplace(*cookie, std::move(h));
   holds_changed();
   return Status::Ok();
+}
+
+int BrokerObject::on_hold_profile(sd_bus_message* m, void* self, sd_bus_error* error) {
+  auto* o = static_cast<BrokerObject*>(self);
+  std::uint32_t cookie = 0;
+  if (Status s = o->hold_profile(m, &cookie); !s.ok()) return reply_error(error, s);
+  return sd_bus_reply_method_return(m, "u", cookie);
 }
 
 int BrokerObject::on_hold(sd_bus_message* m, void* self, sd_bus_error* error) {

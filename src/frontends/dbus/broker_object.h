@@ -4,11 +4,15 @@
 //   Hold(as specs, s reason, s application_id) -> u cookie
 //       perfqosctl SPECs, all placed or none, as one holder owned by the caller's unique name:
 //       when the name goes (exit, crash, kill -9, a closed connection) the hold goes.
+//   HoldProfile(s profile, s reason, s application_id) -> u cookie
+//       the requests of any profile (profiles.h) as one hold of the caller, as Hold places
+//       SPECs; an open profile needs no grant (may_use_profile). perfqosctl --profile uses it.
 //   Release(u cookie)       only the name that got the cookie may release it (NoSuchHold)
 //   GetEffective(s device, s knob) -> (i min, i max)   knob "" for a device's only knob
 //   ListDevices() -> a(ssa(ssiiiias))  (name, kind, [(knob, unit, effective min, effective max,
 //       allowed min, allowed max, words of a named knob)])
-//   property Holds a(uasssuu)   (cookie, specs, reason, application id, uid, pid), emits change
+//   property Holds a(uasssuu)   (cookie, specs, reason, application id, uid, pid), emits change;
+//                               a profile hold shows the profile's requests placed
 //   signal EffectiveChanged(s device, s knob, i min, i max)   once per effective change
 //
 // Every request goes through the admission path with the bus' identity of the caller, so the
@@ -20,6 +24,7 @@
 #include <systemd/sd-bus.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +32,8 @@
 #include <vector>
 
 #include "frontends/dbus/bus_context.h"
+#include "frontends/dbus/profiles.h"
+#include "frontends/dbus/spec_resolver.h"
 #include "model/broker.h"
 
 namespace perfqos::dbus {
@@ -39,8 +46,10 @@ inline constexpr std::size_t kMaxSpecBytes = 256;
 
 class BrokerObject {
  public:
-  // REQUIRES: ctx outlives the object.
-  explicit BrokerObject(BusContext& ctx);
+  using ProfileSource = std::function<std::vector<Profile>()>;
+
+  // REQUIRES: ctx outlives the object. `profiles` gives the profiles in force at each use.
+  BrokerObject(BusContext& ctx, ProfileSource profiles);
   ~BrokerObject();  // drops every hold (their knobs go back) and stops emitting
   BrokerObject(const BrokerObject&) = delete;
   BrokerObject& operator=(const BrokerObject&) = delete;
@@ -65,6 +74,7 @@ class BrokerObject {
 
   static const sd_bus_vtable kVtable[];
   static int on_hold(sd_bus_message* m, void* self, sd_bus_error* error);
+  static int on_hold_profile(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_release(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_get_effective(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_list_devices(sd_bus_message* m, void* self, sd_bus_error* error);
@@ -72,12 +82,19 @@ class BrokerObject {
                        sd_bus_message* reply, void* self, sd_bus_error* error);
 
   Status hold(sd_bus_message* m, std::uint32_t* cookie);
+  Status hold_profile(sd_bus_message* m, std::uint32_t* cookie);
+  // Places `requests` as one new hold of `caller`, all or nothing: through the admission path,
+  // or (`open`: an open profile) with the Broker's own checks only.
+  Status place(const BusCaller& caller, const std::vector<ResolvedSpec>& requests, bool open,
+               std::vector<std::string> specs, const std::string& reason,
+               const std::string& app_id, std::uint32_t* cookie);
   void holds_changed();
   void watch_device(const std::shared_ptr<Device>& device);
   void unwatch_device(const Device& device);
   void emit_effective(const Device& device, const Knob& knob, Range value);
 
   BusContext& ctx_;
+  ProfileSource profiles_;
   sd_bus_slot* slot_ = nullptr;
   std::uint32_t next_cookie_ = 1;
   std::map<std::uint32_t, Hold> holds_;

@@ -44,7 +44,12 @@ Status DbusFrontEnd::start() {
     stop();
     return Status::Error(-r, "watching NameOwnerChanged on the system bus");
   }
-  broker_object_ = std::make_unique<BrokerObject>(ctx_);
+  const auto profiles = [this] {
+    static const std::vector<daemon::ProfileConfig> none;
+    return profiles_in_force(ctx_.broker,
+                             options_.configured_profiles ? options_.configured_profiles() : none);
+  };
+  broker_object_ = std::make_unique<BrokerObject>(ctx_, profiles);
   if (Status s = broker_object_->start(); !s.ok()) {
     stop();
     return s;
@@ -57,15 +62,7 @@ Status DbusFrontEnd::start() {
   const bool ppd = request_name(kPpdName, false, nullptr);
   const bool upower = request_name(kUpowerPpdName, false, nullptr);
   if (ppd || upower) {
-    power_profiles_ = std::make_unique<PowerProfiles>(
-        ctx_,
-        [this] {
-          static const std::vector<daemon::ProfileConfig> none;
-          return profiles_in_force(ctx_.broker, options_.configured_profiles
-                                                    ? options_.configured_profiles()
-                                                    : none);
-        },
-        options_.version);
+    power_profiles_ = std::make_unique<PowerProfiles>(ctx_, profiles, options_.version);
     if (Status s = power_profiles_->start(); !s.ok()) {
       log_.warning(s.message() + ": serving the native D-Bus API only");
       power_profiles_.reset();

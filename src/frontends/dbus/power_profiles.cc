@@ -99,25 +99,6 @@ std::optional<Profile> PowerProfiles::offered(const std::string& name) const {
   return std::nullopt;
 }
 
-Status PowerProfiles::may_use(const BusCaller& caller, const Profile& profile) const {
-  if (profile.anyone || caller.identity.uid == 0) return Status::Ok();
-  std::vector<ResolvedSpec> requests;
-  if (Status s = resolve_profile(ctx_.broker, ctx_.admission, profile, &requests); !s.ok()) {
-    return s;
-  }
-  for (const ResolvedSpec& r : requests) {
-    admission::Judgement j;
-    if (Status s = ctx_.admission.judge(caller.requester, 0, r.target, r.value, &j); !s.ok()) {
-      return s;
-    }
-    if (!j.verdict.ok()) {
-      return Status::Error(j.verdict.code(), "profile " + profile.name + ": '" + r.text +
-                                                 "': " + j.verdict.message());
-    }
-  }
-  return Status::Ok();
-}
-
 void PowerProfiles::apply(bool force) {
   std::string want = base_;
   for (const auto& [cookie, h] : holds_) {
@@ -195,7 +176,10 @@ Status PowerProfiles::hold(sd_bus_message* m, std::uint32_t* cookie) {
     return Status::Error(EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) +
                                      " per bus connection");
   }
-  if (Status s = may_use(*caller, *profile); !s.ok()) return s;
+  if (Status s = may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
+      !s.ok()) {
+    return s;
+  }
   Hold h{caller->name, name, bounded(reason, protocol::kMaxReason),
          bounded(app_id, protocol::kMaxAppId), {}};
   if (ctx_.quota != nullptr) {
@@ -252,7 +236,10 @@ Status PowerProfiles::set_active(sd_bus_message* m, const std::string& name) {
   }
   const BusCaller* caller = nullptr;
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
-  if (Status s = may_use(*caller, *profile); !s.ok()) return s;
+  if (Status s = may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
+      !s.ok()) {
+    return s;
+  }
   // Choosing a profile by hand ends every hold, as in PPD; each holder is told.
   for (const auto& [cookie, h] : holds_) {
     for (const auto& [path, interface] : {std::pair{kPpdPath, kPpdName},

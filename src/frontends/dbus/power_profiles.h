@@ -86,7 +86,6 @@ class PowerProfiles {
 
   // The offered profile named `name`, or nullopt.
   std::optional<Profile> offered(const std::string& name) const;
-  Status may_use(const BusCaller& caller, const Profile& profile) const;
   Status hold(sd_bus_message* m, std::uint32_t* cookie);
   Status set_active(sd_bus_message* m, const std::string& name);
   // The profile the holds and the last set one make; placed if it is not in force yet (or

@@ -90,6 +90,22 @@ Status resolve_profile(const Broker& broker, const admission::Admission& admissi
   return s.ok() ? s : Status::Error(s.code(), "profile " + profile.name + ": " + s.message());
 }
 
+Status may_use_profile(const Broker& broker, const admission::Admission& admission,
+                       const admission::Requester& who, const Profile& profile) {
+  if (profile.anyone || who.uid == 0) return Status::Ok();
+  std::vector<ResolvedSpec> requests;
+  if (Status s = resolve_profile(broker, admission, profile, &requests); !s.ok()) return s;
+  for (const ResolvedSpec& r : requests) {
+    admission::Judgement j;
+    if (Status s = admission.judge(who, 0, r.target, r.value, &j); !s.ok()) return s;
+    if (!j.verdict.ok()) {
+      return Status::Error(j.verdict.code(), "profile " + profile.name + ": '" + r.text +
+                                                 "': " + j.verdict.message());
+    }
+  }
+  return Status::Ok();
+}
+
 bool profile_offered(const Broker& broker, const admission::Admission& admission,
                      const Profile& profile) {
   if (profile.requests.empty()) return true;

@@ -45,6 +45,12 @@ Status resolve_profile(const Broker& broker, const admission::Admission& admissi
                        const Profile& profile, std::vector<ResolvedSpec>* out,
                        std::size_t* absent = nullptr);
 
+// Ok when `who` may hold or select `profile`: the profile is open to anyone, `who` is root, or
+// the policy admits every request of the profile for `who` (Admission::judge, as perfqosctl
+// explain judges). Otherwise the refusal (EACCES, EDQUOT, EINVAL) naming the profile and SPEC.
+Status may_use_profile(const Broker& broker, const admission::Admission& admission,
+                       const admission::Requester& who, const Profile& profile);
+
 // True when `profile` is offered now (see the file comment).
 bool profile_offered(const Broker& broker, const admission::Admission& admission,
                      const Profile& profile);

@@ -329,5 +329,38 @@ TEST_F(PowerProfilesTest, AnotherOwnerOfThePpdNameKeepsItAndTheNativeApiServes) 
   EXPECT_TRUE(contains(r.out, "released")) << r.out;
 }
 
+// --- perfqosctl --profile, over the same D-Bus API ---
+
+TEST_F(DbusTest, PerfqosctlRunAndHoldTakeAnyProfileOverDbus) {
+  start(
+      "[[profile]]\nname = \"recording\"\nrequests = [\"cpu_dma_latency=20\"]\n"
+      "holders = \"anyone\"\n[[profile]]\nname = \"lab\"\n"
+      "requests = [\"cpu_dma_latency=5\"]\n");
+  const std::string ctl = on_bus(std::string(PERFQOSCTL_PATH) + " --socket " + daemon->socket());
+  CommandRun r = run_command(ctl + " run --profile performance -- cat " + tree.host(kEpp));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "holding profile performance")) << r.out;
+  EXPECT_TRUE(contains(r.out, "(over D-Bus)\nperformance")) << r.out;  // what cat read
+  EXPECT_EQ(epp(), "balance_power");
+  // An open config profile, for anyone.
+  r = run_command(kAsNobody + ctl + " run --profile recording -- true");
+  EXPECT_EQ(r.status, 0) << r.out;
+  Background held(kAsNobody + ctl + " hold --profile recording");
+  ASSERT_TRUE(contains(held.line(), "holding profile recording")) << daemon->log();
+  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 20);
+  held.kill(SIGKILL);
+  EXPECT_TRUE(eventually([&] { return cpu_dma_latency(daemon->socket()) == 2000000000; }));
+  // A profile that needs grants, refused to nobody; a profile that does not exist.
+  r = run_command(kAsNobody + ctl + " run --profile lab -- true");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "profile lab: 'cpu_dma_latency=5'")) << r.out;
+  EXPECT_TRUE(contains(r.out, "[[grant]]")) << r.out;
+  r = run_command(ctl + " hold --profile turbo");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "no profile 'turbo' here: offered are power-saver, balanced, "
+                              "performance, recording, lab"))
+      << r.out;
+}
+
 }  // namespace
 }  // namespace perfqos
