@@ -29,6 +29,9 @@ DbusFrontEnd::~DbusFrontEnd() {
 }
 
 Status DbusFrontEnd::start() {
+#ifdef PERFQOS_NO_DBUS
+  return Status::Error(ENOTSUP, "this perfqosd was built without D-Bus (-DPERFQOS_DBUS=OFF)");
+#endif
   connection_ = std::make_unique<BusConnection>(loop_, log_);
   if (Status s = connection_->open(kCallTimeoutUsec); !s.ok()) {
     connection_.reset();
