@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "perfqos/client.h"
+#include "support/effective.h"
 #include "support/cgroup_fixture.h"
 #include "support/daemon_process.h"
 #include "support/run_as.h"
@@ -27,22 +28,11 @@ using testing::DaemonProcess;
 using testing::eventually;
 using testing::run_as;
 using testing::TestCgroup;
+using testing::effective;
+using testing::unique;
+using testing::kNobody;
+using testing::kLatencyNoConstraint;
 
-constexpr std::int32_t kLatencyDefault = 2000000000;
-constexpr uid_t kNobody = 65534;
-
-std::string unique(const std::string& prefix) {
-  return prefix + std::to_string(::getpid());
-}
-
-std::int32_t effective(const std::string& socket, const char* device) {
-  perfqos_client* c = nullptr;
-  if (perfqos_connect(socket.c_str(), 5000, &c) != 0) return -1;
-  perfqos_effective e{};
-  const int rc = perfqos_read(c, device, nullptr, &e);
-  perfqos_close(c);
-  return rc == 0 ? e.value : rc;
-}
 
 // Active bindings on `device`, as `status` shows them; -1 when status fails.
 int bound_holders(const std::string& socket, const char* device) {
@@ -292,16 +282,16 @@ TEST(CgroupBindingDaemon, InotifyOverflowRereadsEveryWatchedCgroup) {
   ::close(ours);
   ASSERT_EQ(::kill(d.pid(), SIGCONT), 0);
 
-  EXPECT_TRUE(eventually([&] { return effective(socket, "cpu_dma_latency") == kLatencyDefault; }))
+  EXPECT_TRUE(eventually([&] { return effective(socket, "cpu_dma_latency") == kLatencyNoConstraint; }))
       << d.log();
-  EXPECT_EQ(effective(socket, "network_latency"), kLatencyDefault);  // noisy is empty throughout
+  EXPECT_EQ(effective(socket, "network_latency"), kLatencyNoConstraint);  // noisy is empty throughout
   const std::string log = d.log();
   EXPECT_NE(log.find("inotify queue overflowed"), std::string::npos) << log;
   // The watches still work after the rescan.
   bound.spawn_sleeper();
   EXPECT_TRUE(eventually([&] { return effective(socket, "cpu_dma_latency") == 50; })) << d.log();
   bound.kill_all();
-  EXPECT_TRUE(eventually([&] { return effective(socket, "cpu_dma_latency") == kLatencyDefault; }))
+  EXPECT_TRUE(eventually([&] { return effective(socket, "cpu_dma_latency") == kLatencyNoConstraint; }))
       << d.log();
 }
 

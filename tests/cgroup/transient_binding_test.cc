@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "perfqos/client.h"
+#include "support/effective.h"
 #include "support/cgroup_fixture.h"
 #include "support/daemon_process.h"
 #include "support/run_as.h"
@@ -26,22 +27,11 @@ using testing::DaemonProcess;
 using testing::eventually;
 using testing::run_as;
 using testing::TestCgroup;
+using testing::effective;
+using testing::unique;
+using testing::kNobody;
+using testing::kLatencyNoConstraint;
 
-constexpr std::int32_t kLatencyDefault = 2000000000;
-constexpr uid_t kNobody = 65534;
-
-std::string unique(const std::string& prefix) {
-  return prefix + std::to_string(::getpid());
-}
-
-std::int32_t effective(const std::string& socket, const char* device) {
-  perfqos_client* c = nullptr;
-  if (perfqos_connect(socket.c_str(), 5000, &c) != 0) return -1;
-  perfqos_effective e{};
-  const int rc = perfqos_read(c, device, nullptr, &e);
-  perfqos_close(c);
-  return rc == 0 ? e.value : rc;
-}
 
 // The requests of bindings on `device` (active ones) with their reason and app id.
 std::vector<perfqos_holder_note_info> bound(const std::string& socket, const char* device) {
@@ -94,14 +84,14 @@ TEST_F(TransientBinding, EndsForGoodWhenItsPopulatedCgroupEmpties) {
   EXPECT_EQ(held[0].holder.cgroup, group_.path());
 
   group_.kill_all();
-  ASSERT_TRUE(eventually([&] { return effective(socket(), "cpu_dma_latency") == kLatencyDefault; }))
+  ASSERT_TRUE(eventually([&] { return effective(socket(), "cpu_dma_latency") == kLatencyNoConstraint; }))
       << daemon_.log();
   EXPECT_TRUE(bound(socket(), "cpu_dma_latency").empty());
   EXPECT_EQ(perfqos_unbind(root_, id, nullptr), -ENOENT) << "the binding is gone for good";
 
   group_.spawn_sleeper();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(effective(socket(), "cpu_dma_latency"), kLatencyDefault) << daemon_.log();
+  EXPECT_EQ(effective(socket(), "cpu_dma_latency"), kLatencyNoConstraint) << daemon_.log();
 }
 
 // Bound while empty (a cgroup made before its first process): it waits, is placed when the
@@ -118,7 +108,7 @@ TEST_F(TransientBinding, OnAnEmptyCgroupWaitsForItToFillThenEndsWithIt) {
   ASSERT_TRUE(eventually([&] { return effective(socket(), "network_latency") == 40; }))
       << daemon_.log();
   group_.kill_all();
-  ASSERT_TRUE(eventually([&] { return effective(socket(), "network_latency") == kLatencyDefault; }))
+  ASSERT_TRUE(eventually([&] { return effective(socket(), "network_latency") == kLatencyNoConstraint; }))
       << daemon_.log();
   EXPECT_EQ(perfqos_unbind(root_, id, nullptr), -ENOENT);
 }
@@ -144,7 +134,7 @@ TEST_F(TransientBinding, APlainBindingOutlivesTheEmptying) {
   ASSERT_EQ(perfqos_bind(root_, group_.path().c_str(), "network_latency", nullptr, 30, &id, nullptr),
             0);
   group_.kill_all();
-  ASSERT_TRUE(eventually([&] { return effective(socket(), "network_latency") == kLatencyDefault; }));
+  ASSERT_TRUE(eventually([&] { return effective(socket(), "network_latency") == kLatencyNoConstraint; }));
   group_.spawn_sleeper();
   EXPECT_TRUE(eventually([&] { return effective(socket(), "network_latency") == 30; }))
       << daemon_.log();
@@ -190,7 +180,7 @@ TEST(TransientBindingQuota, EndingGivesTheSlotBack) {
   };
   EXPECT_EQ(run_as(kNobody, kNobody, bind_twice), (std::vector<int>{0, 0, -EDQUOT})) << d.log();
   group.kill_all();
-  ASSERT_TRUE(eventually([&] { return effective(socket, "network_latency") == kLatencyDefault; }));
+  ASSERT_TRUE(eventually([&] { return effective(socket, "network_latency") == kLatencyNoConstraint; }));
   group.spawn_sleeper();
   EXPECT_EQ(run_as(kNobody, kNobody, bind_twice), (std::vector<int>{0, 0, -EDQUOT})) << d.log();
   EXPECT_EQ(effective(socket, "network_latency"), 70);

@@ -23,6 +23,7 @@
 
 #include "cgroup/cgroup_mount.h"
 #include "perfqos/client.h"
+#include "support/effective.h"
 #include "support/cgroup_fixture.h"
 #include "support/daemon_process.h"
 
@@ -33,23 +34,15 @@ namespace fs = std::filesystem;
 using testing::DaemonProcess;
 using testing::eventually;
 using testing::TestCgroup;
+using testing::effective;
+using testing::kLatencyNoConstraint;
 
-constexpr std::int32_t kLatencyDefault = 2000000000;
 
 std::optional<std::string> find_program(const std::vector<std::string>& candidates) {
   for (const std::string& p : candidates) {
     if (::access(p.c_str(), X_OK) == 0) return p;
   }
   return std::nullopt;
-}
-
-std::int32_t effective(const std::string& socket, const char* device) {
-  perfqos_client* c = nullptr;
-  if (perfqos_connect(socket.c_str(), 5000, &c) != 0) return -1;
-  perfqos_effective e{};
-  const int rc = perfqos_read(c, device, nullptr, &e);
-  perfqos_close(c);
-  return rc == 0 ? e.value : rc;
 }
 
 int bindings(const std::string& socket) {
@@ -223,7 +216,7 @@ TEST_P(OciRuntime, AnnotatedContainerHoldsItsRequestWhileItRuns) {
       << log(b) << d.log();
   EXPECT_EQ(bindings(d.socket()), 1);
   EXPECT_NE(stop(b, name, pid), 127) << log(b);
-  EXPECT_TRUE(eventually([&] { return effective(d.socket(), "cpu_dma_latency") == kLatencyDefault; },
+  EXPECT_TRUE(eventually([&] { return effective(d.socket(), "cpu_dma_latency") == kLatencyNoConstraint; },
                          std::chrono::seconds(5)))
       << d.log();
   EXPECT_TRUE(eventually([&] { return bindings(d.socket()) == 0; }, std::chrono::seconds(5)));
@@ -290,7 +283,7 @@ TEST_P(OciRuntime, AnnotatedContainerSetsTheRealCpuDmaLatency) {
                          std::chrono::seconds(5)))
       << log(b) << d.log();
   (void)stop(b, name, pid);
-  EXPECT_TRUE(eventually([&] { return effective(d.socket(), "cpu_dma_latency") == kLatencyDefault; },
+  EXPECT_TRUE(eventually([&] { return effective(d.socket(), "cpu_dma_latency") == kLatencyNoConstraint; },
                          std::chrono::seconds(5)))
       << d.log();
   EXPECT_TRUE(eventually([&] { return kernel_cpu_latency() == before; }, std::chrono::seconds(5)))

@@ -13,6 +13,7 @@
 
 #include "backends/sysfs_tree.h"
 #include "perfqos/client.h"
+#include "support/effective.h"
 #include "support/cgroup_fixture.h"
 #include "support/daemon_process.h"
 #include "tools/run_perfqosctl.h"
@@ -22,18 +23,10 @@ namespace {
 
 using testing::DaemonProcess;
 using testing::eventually;
+using testing::effective;
 
 using testing::CtlRun;
 using testing::run_perfqosctl;
-
-std::int32_t effective(const std::string& socket, const char* device) {
-  perfqos_client* c = nullptr;
-  if (perfqos_connect(socket.c_str(), 5000, &c) != 0) return -1;
-  perfqos_effective e{};
-  perfqos_read(c, device, nullptr, &e);
-  perfqos_close(c);
-  return e.value;
-}
 
 // A config file in its own directory (readable by the daemon), removed with it.
 struct ConfigPath {
@@ -1046,7 +1039,7 @@ TEST(PerfqosctlUclamp, RunClampsTheCommandOrSaysTheKernelHasNoUclamp) {
   EXPECT_EQ(r.out, "perfqosctl: --uclamp-min: value 2000 out of range: allowed 0..1024\n");
   r = run_perfqosctl(socket, "run -- true");
   EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(contains(r.out, "give a SPEC, --uclamp-min or --uclamp-max")) << r.out;
+  EXPECT_TRUE(contains(r.out, "give a SPEC, --profile, --uclamp-min or --uclamp-max")) << r.out;
 
   r = run_perfqosctl(socket, "run --uclamp-min 128 --uclamp-max 512 -- grep uclamp /proc/self/sched");
   if (r.status == 1 && contains(r.out, "this kernel has no uclamp")) {

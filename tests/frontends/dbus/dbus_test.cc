@@ -10,6 +10,7 @@
 #include "backends/sysfs_tree.h"
 #include "perfqos/client.h"
 #include "support/daemon_process.h"
+#include "support/effective.h"
 #include "support/private_bus.h"
 #include "support/run_as.h"
 
@@ -19,6 +20,8 @@ namespace {
 using testing::Background;
 using testing::CommandRun;
 using testing::DaemonProcess;
+using testing::effective;
+using testing::kLatencyNoConstraint;
 using testing::eventually;
 using testing::PrivateBus;
 using testing::run_command;
@@ -30,15 +33,6 @@ constexpr char kAsNobody[] = "setpriv --reuid=65534 --regid=65534 --clear-groups
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-std::int32_t cpu_dma_latency(const std::string& socket) {
-  perfqos_client* c = nullptr;
-  if (perfqos_connect(socket.c_str(), 5000, &c) != 0) return -1;
-  perfqos_effective e{};
-  perfqos_read(c, "cpu_dma_latency", nullptr, &e);
-  perfqos_close(c);
-  return e.value;
 }
 
 class DbusTest : public ::testing::Test {
@@ -93,7 +87,7 @@ TEST_F(DbusTest, HoldLivesExactlyAsLongAsTheCallersNameEvenUnderSigkill) {
                            "cpu_dma_latency=20 policy0.epp.min=performance"));
   ASSERT_TRUE(contains(holder.line(), "cookie ")) << daemon->log();
   EXPECT_EQ(epp(), "performance");
-  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 20);
+  EXPECT_EQ(effective(daemon->socket(), "cpu_dma_latency"), 20);
   const CommandRun holds = run_command(
       on_bus("/usr/bin/python3 -c \"from gi.repository import Gio,GLib;import os;"
              "c=Gio.DBusConnection.new_for_address_sync(os.environ['DBUS_SYSTEM_BUS_ADDRESS'],"
@@ -107,7 +101,7 @@ TEST_F(DbusTest, HoldLivesExactlyAsLongAsTheCallersNameEvenUnderSigkill) {
   EXPECT_TRUE(contains(holds.out, "policy0.epp.min=performance")) << holds.out;
   holder.kill(SIGKILL);
   EXPECT_TRUE(eventually([&] { return epp() == "balance_power"; })) << epp();
-  EXPECT_TRUE(eventually([&] { return cpu_dma_latency(daemon->socket()) == 2000000000; }));
+  EXPECT_TRUE(eventually([&] { return effective(daemon->socket(), "cpu_dma_latency") == kLatencyNoConstraint; }));
 }
 
 TEST_F(DbusTest, ReleaseEndsTheHoldAndOnlyTheNameThatGotTheCookieMayRelease) {
@@ -135,7 +129,7 @@ TEST_F(DbusTest, UnprivilegedCallerIsRefusedUnlessTheConfigGrantsIt) {
   EXPECT_EQ(epp(), "balance_power");
   Background granted(kAsNobody + client("hold --sleep cpu_dma_latency=50"));
   ASSERT_TRUE(contains(granted.line(), "cookie ")) << daemon->log();
-  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 50);
+  EXPECT_EQ(effective(daemon->socket(), "cpu_dma_latency"), 50);
 }
 
 TEST_F(DbusTest, MalformedCallsGetTheRightErrorAndChangeNothing) {
@@ -173,7 +167,7 @@ TEST_F(DbusTest, MalformedCallsGetTheRightErrorAndChangeNothing) {
     EXPECT_TRUE(contains(r.out, c.error)) << c.args << ": " << r.out;
   }
   EXPECT_EQ(epp(), "balance_power");
-  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 2000000000);
+  EXPECT_EQ(effective(daemon->socket(), "cpu_dma_latency"), kLatencyNoConstraint);
   const CommandRun e = run_command(client("raw GetEffective '(ss)' '[\"policy0\",\"epp\"]'"));
   EXPECT_TRUE(contains(e.out, "ok (0, 3)")) << e.out;
   EXPECT_EQ(::kill(daemon->pid(), 0), 0) << daemon->log();
@@ -185,7 +179,7 @@ TEST_F(DbusTest, AThousandHoldsFromAHundredNamesAllGoWithTheirNames) {
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_TRUE(contains(r.out, "holds 1000")) << r.out;
   EXPECT_TRUE(contains(r.out, "after 0")) << r.out;
-  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 2000000000);
+  EXPECT_EQ(effective(daemon->socket(), "cpu_dma_latency"), kLatencyNoConstraint);
 }
 
 TEST_F(DbusTest, TheShippedIntrospectionIsWhatTheDaemonServes) {
@@ -213,7 +207,7 @@ TEST_F(DbusTest, AFloodOfCallsFromAnExitingCallerLeavesNothingAndTheDaemonServes
       "'flood','f')),None,0,-1,None,None,None)\n"
       "c.flush_sync(None); os._exit(0)\""));
   EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(eventually([&] { return cpu_dma_latency(daemon->socket()) == 2000000000; }))
+  EXPECT_TRUE(eventually([&] { return effective(daemon->socket(), "cpu_dma_latency") == kLatencyNoConstraint; }))
       << daemon->log().substr(0, 2000);
   const CommandRun after = run_command(client("hold policy0.epp.min=performance"));
   EXPECT_TRUE(contains(after.out, "released")) << after.out;
@@ -300,7 +294,7 @@ TEST_F(PowerProfilesTest, ConfigProfilesReplaceTheBuiltInsAndNeedGrantsUnlessOpe
       "requests = [\"cpu_dma_latency=50\", \"policy0.epp.min=balance_performance\"]\n");
   ASSERT_EQ(ctl("set performance").status, 0);
   EXPECT_EQ(epp(), "balance_performance");
-  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 50);
+  EXPECT_EQ(effective(daemon->socket(), "cpu_dma_latency"), 50);
   ASSERT_EQ(ctl("set balanced").status, 0);
   // Not open to anyone (holders = "granted" is the default), and nobody has no grant.
   const CommandRun r = run_command(kAsNobody + on_bus("powerprofilesctl set performance"));
@@ -347,9 +341,9 @@ TEST_F(DbusTest, PerfqosctlRunAndHoldTakeAnyProfileOverDbus) {
   EXPECT_EQ(r.status, 0) << r.out;
   Background held(kAsNobody + ctl + " hold --profile recording");
   ASSERT_TRUE(contains(held.line(), "holding profile recording")) << daemon->log();
-  EXPECT_EQ(cpu_dma_latency(daemon->socket()), 20);
+  EXPECT_EQ(effective(daemon->socket(), "cpu_dma_latency"), 20);
   held.kill(SIGKILL);
-  EXPECT_TRUE(eventually([&] { return cpu_dma_latency(daemon->socket()) == 2000000000; }));
+  EXPECT_TRUE(eventually([&] { return effective(daemon->socket(), "cpu_dma_latency") == kLatencyNoConstraint; }));
   // A profile that needs grants, refused to nobody; a profile that does not exist.
   r = run_command(kAsNobody + ctl + " run --profile lab -- true");
   EXPECT_EQ(r.status, 1) << r.out;
