@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "perfqosd - the perfqos performance and power QoS broker.\n\n"
       "Runs in the foreground. Clients place constraints on devices through the socket "
-      "(perfqosctl, libperfqos); perfqosd aggregates them with the Linux PM QoS rules and drops "
+      "(perfqosctl, libperfqos), the FUSE device tree or the system bus (org.perfqos.Broker1 and "
+      "power-profiles-daemon's API, for desktops); perfqosd aggregates them with the Linux PM QoS rules and drops "
       "each one the moment its holder (the connection) goes away. SIGTERM or SIGINT stops it "
       "cleanly: every request is dropped and the socket removed.\n\n"
       "Devices: the PM QoS classes cpu_dma_latency (applied through the kernel's "
