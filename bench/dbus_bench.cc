@@ -72,7 +72,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   ::setenv("DBUS_SYSTEM_BUS_ADDRESS", bus.address().c_str(), 1);
-  perfqos::bench::BenchDaemon daemon({"dbus", false, {"--dbus", "--log-level", "warning"},
+  perfqos::bench::BenchDaemon daemon({"dbus",
+                                      false,
+                                      {"--dbus", "--log-level", "warning"},
                                       "[[profile]]\nname = \"performance\"\n"
                                       "requests = [\"cpu_dma_latency=50\"]\n"
                                       "holders = \"anyone\"\n"});
@@ -120,9 +122,8 @@ int main(int argc, char** argv) {
                      sd_bus_error error = SD_BUS_ERROR_NULL;
                      std::uint32_t cookie = 0;
                      check(sd_bus_call_method(b, "org.perfqos.Broker1", "/org/perfqos/Broker1",
-                                              "org.perfqos.Broker1", "Hold", &error, &reply,
-                                              "asss", 1, "cpu_dma_latency=20", "bench",
-                                              "dbus_bench"),
+                                              "org.perfqos.Broker1", "Hold", &error, &reply, "asss",
+                                              1, "cpu_dma_latency=20", "bench", "dbus_bench"),
                            "Hold");
                      check(sd_bus_message_read(reply, "u", &cookie), "Hold's reply");
                      sd_bus_message_unref(reply);
@@ -131,24 +132,22 @@ int main(int argc, char** argv) {
                                               "u", cookie),
                            "Release");
                    }});
-  paths.push_back({"profile", [&] {
-                     sd_bus_message* reply = nullptr;
-                     sd_bus_error error = SD_BUS_ERROR_NULL;
-                     std::uint32_t cookie = 0;
-                     check(sd_bus_call_method(b, "net.hadess.PowerProfiles",
-                                              "/net/hadess/PowerProfiles",
-                                              "net.hadess.PowerProfiles", "HoldProfile", &error,
-                                              &reply, "sss", "performance", "bench",
-                                              "dbus_bench"),
-                           "HoldProfile");
-                     check(sd_bus_message_read(reply, "u", &cookie), "HoldProfile's reply");
-                     sd_bus_message_unref(reply);
-                     check(sd_bus_call_method(b, "net.hadess.PowerProfiles",
-                                              "/net/hadess/PowerProfiles",
-                                              "net.hadess.PowerProfiles", "ReleaseProfile",
-                                              &error, nullptr, "u", cookie),
-                           "ReleaseProfile");
-                   }});
+  paths.push_back(
+      {"profile", [&] {
+         sd_bus_message* reply = nullptr;
+         sd_bus_error error = SD_BUS_ERROR_NULL;
+         std::uint32_t cookie = 0;
+         check(sd_bus_call_method(b, "net.hadess.PowerProfiles", "/net/hadess/PowerProfiles",
+                                  "net.hadess.PowerProfiles", "HoldProfile", &error, &reply, "sss",
+                                  "performance", "bench", "dbus_bench"),
+               "HoldProfile");
+         check(sd_bus_message_read(reply, "u", &cookie), "HoldProfile's reply");
+         sd_bus_message_unref(reply);
+         check(sd_bus_call_method(b, "net.hadess.PowerProfiles", "/net/hadess/PowerProfiles",
+                                  "net.hadess.PowerProfiles", "ReleaseProfile", &error, nullptr,
+                                  "u", cookie),
+               "ReleaseProfile");
+       }});
 
   for (Path& p : paths) {  // warm up: the identity lookup of a new bus name, page faults
     for (int i = 0; i < 50; ++i) p.once();
@@ -165,7 +164,8 @@ int main(int argc, char** argv) {
       p.round_p50_us.push_back(median(round));
       p.samples_us.insert(p.samples_us.end(), round.begin(), round.end());
     }
-    for (Path& p : paths) ratios[p.name].push_back(p.round_p50_us.back() / paths[0].round_p50_us.back());
+    for (Path& p : paths)
+      ratios[p.name].push_back(p.round_p50_us.back() / paths[0].round_p50_us.back());
   }
   std::printf("%d rounds x %d take+release per path, load average %s\n", rounds, n,
               perfqos::bench::load_average().c_str());

@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
       "perfqosd - the perfqos performance and power QoS broker.\n\n"
       "Runs in the foreground. Clients place constraints on devices through the socket "
       "(perfqosctl, libperfqos), the FUSE device tree or the system bus (org.perfqos.Broker1 and "
-      "power-profiles-daemon's API, for desktops); perfqosd aggregates them with the Linux PM QoS rules and drops "
+      "power-profiles-daemon's API, for desktops); perfqosd aggregates them with the Linux PM QoS "
+      "rules and drops "
       "each one the moment its holder (the connection) goes away. SIGTERM or SIGINT stops it "
       "cleanly: every request is dropped and the socket removed.\n\n"
       "Devices: the PM QoS classes cpu_dma_latency (applied through the kernel's "
@@ -82,8 +83,8 @@ int main(int argc, char** argv) {
       "or tuned-ppd owns them, power-profiles-daemon's net.hadess.PowerProfiles and "
       "org.freedesktop.UPower.PowerProfiles (docs/dbus.md)");
   app.add_flag_callback(
-      "--no-dbus", [&options] { options.dbus = false; },
-      "Do not connect to the system bus (no D-Bus API, no power profiles)")
+         "--no-dbus", [&options] { options.dbus = false; },
+         "Do not connect to the system bus (no D-Bus API, no power profiles)")
       ->excludes(dbus_flag);
 #ifdef PERFQOS_TESTBED
   // perfqosd-testbed only (tests/support/CMakeLists.txt).

@@ -20,7 +20,6 @@
 namespace perfqos::tools {
 namespace {
 
-
 // Adds every SPEC on `c`, timed when `duration` > 0, into `held`; says what it holds.
 int add_specs(const Options& o, Client& c, const std::vector<std::string>& texts,
               std::chrono::milliseconds duration, std::vector<client::HeldRequest>* held) {
@@ -49,7 +48,6 @@ sigset_t forwarded_signals() {
     sigaddset(&set, sig);
   return set;
 }
-
 
 // `run`'s default reason: the command line, cut at a character boundary to the limit (with
 // "..." when cut), control characters shown as spaces.
@@ -116,8 +114,8 @@ int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std:
       wait_ms = static_cast<int>(left.count());
     }
     // Only a hangup of the bus matters (perfqosd's end ends the hold): its messages are not read.
-    pollfd fds[3] = {{sfd, POLLIN, 0}, {specs.empty() ? -1 : c.fd(), POLLIN, 0},
-                     {profile.fd(), 0, 0}};
+    pollfd fds[3] = {
+        {sfd, POLLIN, 0}, {specs.empty() ? -1 : c.fd(), POLLIN, 0}, {profile.fd(), 0, 0}};
     if (poll(fds, 3, wait_ms) < 0 && errno != EINTR)
       return fail("poll: " + std::string(strerror(errno)));
     if (fds[0].revents & POLLIN) {
@@ -129,7 +127,8 @@ int cmd_hold(const Options& o, const std::vector<std::string>& specs, const std:
       client::Status s = c.next_event(&ev, 0);
       if (!s.ok() && s.code() != EAGAIN) return fail("lost perfqosd: " + s.message());
     }
-    if (fds[2].revents & (POLLHUP | POLLERR)) return fail("lost the system bus: the profile is no longer held");
+    if (fds[2].revents & (POLLHUP | POLLERR))
+      return fail("lost the system bus: the profile is no longer held");
   }
 }
 

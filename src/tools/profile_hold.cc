@@ -28,8 +28,9 @@ Status ProfileHold::hold(const std::string& profile, const std::string& reason,
   if (r < 0) {
     std::string message = error.message != nullptr ? error.message : std::strerror(-r);
     if (error.name != nullptr && std::strcmp(error.name, SD_BUS_ERROR_SERVICE_UNKNOWN) == 0) {
-      message = "perfqosd is not on the system bus (started with --no-dbus, or the bus policy "
-                "org.perfqos.Broker1.conf is not installed)";
+      message =
+          "perfqosd is not on the system bus (started with --no-dbus, or the bus policy "
+          "org.perfqos.Broker1.conf is not installed)";
     }
     sd_bus_error_free(&error);
     return Status::Error(-r, "profile " + profile + ": " + message);

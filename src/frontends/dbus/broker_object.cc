@@ -27,14 +27,12 @@ const Knob* find_knob(const Device& device, const std::string& name) {
 
 const sd_bus_vtable BrokerObject::kVtable[] = {
     SD_BUS_VTABLE_START(0),
-    SD_BUS_METHOD_WITH_ARGS("Hold",
-                            SD_BUS_ARGS("as", specs, "s", reason, "s", application_id),
+    SD_BUS_METHOD_WITH_ARGS("Hold", SD_BUS_ARGS("as", specs, "s", reason, "s", application_id),
                             SD_BUS_RESULT("u", cookie), &BrokerObject::on_hold,
                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("HoldProfile",
-                            SD_BUS_ARGS("s", profile, "s", reason, "s", application_id),
-                            SD_BUS_RESULT("u", cookie), &BrokerObject::on_hold_profile,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS(
+        "HoldProfile", SD_BUS_ARGS("s", profile, "s", reason, "s", application_id),
+        SD_BUS_RESULT("u", cookie), &BrokerObject::on_hold_profile, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("u", cookie), SD_BUS_NO_RESULT,
                             &BrokerObject::on_release, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetEffective", SD_BUS_ARGS("s", device, "s", knob),
@@ -62,8 +60,8 @@ BrokerObject::~BrokerObject() {
 }
 
 Status BrokerObject::start() {
-  if (int r = sd_bus_add_object_vtable(ctx_.bus, &slot_, kBrokerPath, kBrokerInterface, kVtable,
-                                       this);
+  if (int r =
+          sd_bus_add_object_vtable(ctx_.bus, &slot_, kBrokerPath, kBrokerInterface, kVtable, this);
       r < 0) {
     return Status::Error(-r, std::string("adding ") + kBrokerPath + " to the bus");
   }
@@ -119,8 +117,8 @@ Status BrokerObject::hold(sd_bus_message* m, std::uint32_t* cookie) {
     if (r < 0) return Status::Error(EINVAL, "specs: must be an array of strings");
     if (r == 0) break;
     if (specs.size() == kMaxSpecsPerHold) {
-      return Status::Error(E2BIG, "specs: at most " + std::to_string(kMaxSpecsPerHold) +
-                                      " SPECs per hold");
+      return Status::Error(
+          E2BIG, "specs: at most " + std::to_string(kMaxSpecsPerHold) + " SPECs per hold");
     }
     if (Status s = check_text("specs", text, kMaxSpecBytes); !s.ok()) return s;
     specs.emplace_back(text);
@@ -129,7 +127,8 @@ Status BrokerObject::hold(sd_bus_message* m, std::uint32_t* cookie) {
   if (sd_bus_message_read(m, "ss", &reason, &app_id) < 0) {
     return Status::Error(EINVAL, "arguments: expected (as specs, s reason, s application_id)");
   }
-  if (specs.empty()) return Status::Error(EINVAL, "specs: at least one SPEC, as DEVICE[.KNOB]=VALUE");
+  if (specs.empty())
+    return Status::Error(EINVAL, "specs: at least one SPEC, as DEVICE[.KNOB]=VALUE");
   if (Status s = check_text("reason", reason, protocol::kMaxReason); !s.ok()) return s;
   if (Status s = check_text("application_id", app_id, protocol::kMaxAppId); !s.ok()) return s;
 
@@ -137,8 +136,8 @@ Status BrokerObject::hold(sd_bus_message* m, std::uint32_t* cookie) {
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
   if (auto it = per_owner_.find(caller->name);
       it != per_owner_.end() && it->second >= kMaxHoldsPerName) {
-    return Status::Error(EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) +
-                                     " per bus connection");
+    return Status::Error(
+        EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) + " per bus connection");
   }
   std::vector<ResolvedSpec> resolved;
   if (Status s = resolve_specs(ctx_.broker, ctx_.admission, specs, &resolved); !s.ok()) return s;
@@ -169,8 +168,8 @@ Status BrokerObject::hold_profile(sd_bus_message* m, std::uint32_t* cookie) {
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
   if (auto it = per_owner_.find(caller->name);
       it != per_owner_.end() && it->second >= kMaxHoldsPerName) {
-    return Status::Error(EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) +
-                                     " per bus connection");
+    return Status::Error(
+        EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) + " per bus connection");
   }
   if (Status s = may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
       !s.ok()) {
@@ -239,8 +238,8 @@ int BrokerObject::on_release(sd_bus_message* m, void* self, sd_bus_error* error)
   auto it = o->holds_.find(cookie);
   // Another name's cookie reads as no hold at all: a caller learns nothing of others' holds.
   if (it == o->holds_.end() || sender == nullptr || it->second.owner != sender) {
-    return reply_error(error, Status::Error(ENOENT, "no hold " + std::to_string(cookie) +
-                                                        " of this connection"));
+    return reply_error(
+        error, Status::Error(ENOENT, "no hold " + std::to_string(cookie) + " of this connection"));
   }
   if (--o->per_owner_[it->second.owner] == 0) o->per_owner_.erase(it->second.owner);
   o->holds_.erase(it);
@@ -268,9 +267,9 @@ int BrokerObject::on_get_effective(sd_bus_message* m, void* self, sd_bus_error* 
   }
   const Knob* knob = find_knob(*device, knob_text);
   if (knob == nullptr) {
-    return reply_error(error, Status::Error(EINVAL, std::string(device_name) + ": no knob '" +
-                                                        knob_text + "': it has " +
-                                                        device->knob_names()));
+    return reply_error(error,
+                       Status::Error(EINVAL, std::string(device_name) + ": no knob '" + knob_text +
+                                                 "': it has " + device->knob_names()));
   }
   const Range e = knob->effective_range();
   return sd_bus_reply_method_return(m, "ii", e.min, e.max);
@@ -285,7 +284,8 @@ int BrokerObject::on_list_devices(sd_bus_message* m, void* self, sd_bus_error*) 
   for (const auto& device : o->ctx_.broker.registry().devices()) {
     if (r < 0) break;
     r = sd_bus_message_open_container(reply, 'r', "ssa(ssiiiias)");
-    if (r >= 0) r = sd_bus_message_append(reply, "ss", device->name().c_str(), device->kind().c_str());
+    if (r >= 0)
+      r = sd_bus_message_append(reply, "ss", device->name().c_str(), device->kind().c_str());
     if (r >= 0) r = sd_bus_message_open_container(reply, 'a', "(ssiiiias)");
     for (const Knob* knob : device->knobs()) {
       if (r < 0) break;

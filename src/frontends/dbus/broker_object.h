@@ -86,8 +86,8 @@ class BrokerObject {
   // Places `requests` as one new hold of `caller`, all or nothing: through the admission path,
   // or (`open`: an open profile) with the Broker's own checks only.
   Status place(const BusCaller& caller, const std::vector<ResolvedSpec>& requests, bool open,
-               std::vector<std::string> specs, const std::string& reason,
-               const std::string& app_id, std::uint32_t* cookie);
+               std::vector<std::string> specs, const std::string& reason, const std::string& app_id,
+               std::uint32_t* cookie);
   void holds_changed();
   void watch_device(const std::shared_ptr<Device>& device);
   void unwatch_device(const Device& device);

@@ -6,16 +6,24 @@ namespace perfqos::dbus {
 
 const char* error_name(int code) {
   switch (code) {
-    case EINVAL: return "org.perfqos.Error.InvalidArgs";
+    case EINVAL:
+      return "org.perfqos.Error.InvalidArgs";
     case EACCES:
-    case EPERM: return "org.perfqos.Error.AccessDenied";
-    case ENODEV: return "org.perfqos.Error.NoSuchDevice";
+    case EPERM:
+      return "org.perfqos.Error.AccessDenied";
+    case ENODEV:
+      return "org.perfqos.Error.NoSuchDevice";
     case EDQUOT:
-    case EUSERS: return "org.perfqos.Error.QuotaExceeded";
-    case ENOENT: return "org.perfqos.Error.NoSuchHold";
-    case ESRCH: return "org.perfqos.Error.NoSuchCaller";
-    case E2BIG: return "org.perfqos.Error.LimitsExceeded";
-    default: return "org.perfqos.Error.Failed";
+    case EUSERS:
+      return "org.perfqos.Error.QuotaExceeded";
+    case ENOENT:
+      return "org.perfqos.Error.NoSuchHold";
+    case ESRCH:
+      return "org.perfqos.Error.NoSuchCaller";
+    case E2BIG:
+      return "org.perfqos.Error.LimitsExceeded";
+    default:
+      return "org.perfqos.Error.Failed";
   }
 }
 

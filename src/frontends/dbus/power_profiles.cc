@@ -51,16 +51,13 @@ const sd_bus_vtable PowerProfiles::kVtable[] = {
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Profiles", "aa{sv}", &PowerProfiles::get_property, 0,
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Actions", "as", &PowerProfiles::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Actions", "as", &PowerProfiles::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("ActiveProfileHolds", "aa{sv}", &PowerProfiles::get_property, 0,
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Version", "s", &PowerProfiles::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_METHOD_WITH_ARGS("HoldProfile",
-                            SD_BUS_ARGS("s", profile, "s", reason, "s", application_id),
-                            SD_BUS_RESULT("u", cookie), &PowerProfiles::on_hold_profile,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_PROPERTY("Version", "s", &PowerProfiles::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_METHOD_WITH_ARGS(
+        "HoldProfile", SD_BUS_ARGS("s", profile, "s", reason, "s", application_id),
+        SD_BUS_RESULT("u", cookie), &PowerProfiles::on_hold_profile, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("ReleaseProfile", SD_BUS_ARGS("u", cookie), SD_BUS_NO_RESULT,
                             &PowerProfiles::on_release_profile, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_ARGS("ProfileReleased", SD_BUS_ARGS("u", cookie), 0),
@@ -149,8 +146,7 @@ void PowerProfiles::refresh() {
 
 void PowerProfiles::emit(const char* property) {
   (void)sd_bus_emit_properties_changed(ctx_.bus, kPpdPath, kPpdName, property, nullptr);
-  (void)sd_bus_emit_properties_changed(ctx_.bus, kUpowerPpdPath, kUpowerPpdName, property,
-                                       nullptr);
+  (void)sd_bus_emit_properties_changed(ctx_.bus, kUpowerPpdPath, kUpowerPpdName, property, nullptr);
 }
 
 Status PowerProfiles::hold(sd_bus_message* m, std::uint32_t* cookie) {
@@ -165,23 +161,26 @@ Status PowerProfiles::hold(sd_bus_message* m, std::uint32_t* cookie) {
   }
   const std::optional<Profile> profile = offered(name);
   if (!profile) {
-    return Status::Error(EINVAL, std::string("Cannot hold profile '") + name +
-                                     "' as it is not available");
+    return Status::Error(EINVAL,
+                         std::string("Cannot hold profile '") + name + "' as it is not available");
   }
   const BusCaller* caller = nullptr;
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
   std::size_t mine = 0;
   for (const auto& [c, h] : holds_) mine += h.owner == caller->name;
   if (mine >= kMaxHoldsPerName) {
-    return Status::Error(EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) +
-                                     " per bus connection");
+    return Status::Error(
+        EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) + " per bus connection");
   }
   if (Status s = may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
       !s.ok()) {
     return s;
   }
-  Hold h{caller->name, name, bounded(reason, protocol::kMaxReason),
-         bounded(app_id, protocol::kMaxAppId), {}};
+  Hold h{caller->name,
+         name,
+         bounded(reason, protocol::kMaxReason),
+         bounded(app_id, protocol::kMaxAppId),
+         {}};
   if (ctx_.quota != nullptr) {
     if (Status s = ctx_.quota->admit(caller->identity.uid, &h.slot); !s.ok()) return s;
   }
@@ -242,8 +241,8 @@ Status PowerProfiles::set_active(sd_bus_message* m, const std::string& name) {
   }
   // Choosing a profile by hand ends every hold, as in PPD; each holder is told.
   for (const auto& [cookie, h] : holds_) {
-    for (const auto& [path, interface] : {std::pair{kPpdPath, kPpdName},
-                                          std::pair{kUpowerPpdPath, kUpowerPpdName}}) {
+    for (const auto& [path, interface] :
+         {std::pair{kPpdPath, kPpdName}, std::pair{kUpowerPpdPath, kUpowerPpdName}}) {
       sd_bus_message* signal = nullptr;
       if (sd_bus_message_new_signal(ctx_.bus, &signal, path, interface, "ProfileReleased") >= 0 &&
           sd_bus_message_set_destination(signal, h.owner.c_str()) >= 0 &&
@@ -298,8 +297,7 @@ int PowerProfiles::get_property(sd_bus*, const char*, const char*, const char* p
     for (const auto& [cookie, h] : o->holds_) {
       if (r < 0) break;
       r = sd_bus_message_append(reply, "a{sv}", 3, "ApplicationId", "s", h.app_id.c_str(),
-                                "Profile", "s", h.profile.c_str(), "Reason", "s",
-                                h.reason.c_str());
+                                "Profile", "s", h.profile.c_str(), "Reason", "s", h.reason.c_str());
     }
   }
   if (r >= 0) r = sd_bus_message_close_container(reply);

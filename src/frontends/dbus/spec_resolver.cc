@@ -46,7 +46,8 @@ Status resolve_one(const Broker& broker, const admission::Admission& admission,
   if (!s.ok()) return Status::Error(s.code(), "'" + text + "': " + s.message());
   const std::shared_ptr<Device> device = broker.registry().find(target.device);
   const Knob* knob = device ? device->knob(target.knob) : nullptr;
-  if (knob == nullptr) return Status::Error(ENODEV, "'" + text + "': no device '" + target.device + "'");
+  if (knob == nullptr)
+    return Status::Error(ENODEV, "'" + text + "': no device '" + target.device + "'");
   const std::string what = target.device + "." + knob_request_name(target.knob, target.end);
   std::int32_t value = 0;
   if (Status v = tools::parse_knob_value(values_of(*knob), spec.value, what, &value); !v.ok()) {

@@ -21,8 +21,8 @@ using testing::Background;
 using testing::CommandRun;
 using testing::DaemonProcess;
 using testing::effective;
-using testing::kLatencyNoConstraint;
 using testing::eventually;
+using testing::kLatencyNoConstraint;
 using testing::PrivateBus;
 using testing::run_command;
 using testing::SysfsTree;
@@ -46,9 +46,10 @@ class DbusTest : public ::testing::Test {
     }
     tree.add_cpu_latency_node();
     tree.add_cpufreq_policy(0, 400000, 3000000, {0});
-    tree.write_file("/sys/devices/system/cpu/cpufreq/policy0/"
-                    "energy_performance_available_preferences",
-                    "default performance balance_performance balance_power power");
+    tree.write_file(
+        "/sys/devices/system/cpu/cpufreq/policy0/"
+        "energy_performance_available_preferences",
+        "default performance balance_performance balance_power power");
     tree.write_file(kEpp, "balance_power");
     tree.write_file(kProfile, "balanced");
     tree.write_file(std::string(kProfile) + "_choices", "low-power balanced performance");
@@ -83,8 +84,9 @@ class DbusTest : public ::testing::Test {
 
 TEST_F(DbusTest, HoldLivesExactlyAsLongAsTheCallersNameEvenUnderSigkill) {
   start();
-  Background holder(client("hold --sleep --reason recording --app org.example.Rec "
-                           "cpu_dma_latency=20 policy0.epp.min=performance"));
+  Background holder(
+      client("hold --sleep --reason recording --app org.example.Rec "
+             "cpu_dma_latency=20 policy0.epp.min=performance"));
   ASSERT_TRUE(contains(holder.line(), "cookie ")) << daemon->log();
   EXPECT_EQ(epp(), "performance");
   EXPECT_EQ(effective(daemon->socket(), "cpu_dma_latency"), 20);
@@ -101,7 +103,8 @@ TEST_F(DbusTest, HoldLivesExactlyAsLongAsTheCallersNameEvenUnderSigkill) {
   EXPECT_TRUE(contains(holds.out, "policy0.epp.min=performance")) << holds.out;
   holder.kill(SIGKILL);
   EXPECT_TRUE(eventually([&] { return epp() == "balance_power"; })) << epp();
-  EXPECT_TRUE(eventually([&] { return effective(daemon->socket(), "cpu_dma_latency") == kLatencyNoConstraint; }));
+  EXPECT_TRUE(eventually(
+      [&] { return effective(daemon->socket(), "cpu_dma_latency") == kLatencyNoConstraint; }));
 }
 
 TEST_F(DbusTest, ReleaseEndsTheHoldAndOnlyTheNameThatGotTheCookieMayRelease) {
@@ -118,8 +121,7 @@ TEST_F(DbusTest, ReleaseEndsTheHoldAndOnlyTheNameThatGotTheCookieMayRelease) {
 }
 
 TEST_F(DbusTest, UnprivilegedCallerIsRefusedUnlessTheConfigGrantsIt) {
-  start(
-      "[[grant]]\nusers = [65534]\ndevice = \"cpu_dma_latency\"\nmin = 50\nmax = 1000\n");
+  start("[[grant]]\nusers = [65534]\ndevice = \"cpu_dma_latency\"\nmin = 50\nmax = 1000\n");
   CommandRun r = run_command(kAsNobody + client("hold policy0.epp.min=performance"));
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_TRUE(contains(r.out, "org.perfqos.Error.AccessDenied")) << r.out;
@@ -152,7 +154,8 @@ TEST_F(DbusTest, MalformedCallsGetTheRightErrorAndChangeNothing) {
       {"Hold", "(asss)", R"([["cpu_dma_latency=20","policy0.epp.min=fast"],"r","a"])",
        "InvalidArgs"},
       {"Hold", "(asss)", R"([["cpu_dma_latency=20"],"\u0007","a"])", "InvalidArgs"},
-      {"Hold", "(asss)", R"([["cpu_dma_latency=20"],"r","aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"])",
+      {"Hold", "(asss)",
+       R"([["cpu_dma_latency=20"],"r","aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"])",
        "InvalidArgs"},
       {"Hold", "(s)", R"(["cpu_dma_latency=20"])", "org.freedesktop.DBus.Error.InvalidArgs"},
       {"Release", "(u)", "[424242]", "NoSuchHold"},
@@ -161,8 +164,8 @@ TEST_F(DbusTest, MalformedCallsGetTheRightErrorAndChangeNothing) {
       {"NoSuchMethod", "", "[]", "org.freedesktop.DBus.Error.UnknownMethod"},
   };
   for (const Case& c : cases) {
-    const CommandRun r = run_command(client(std::string("raw ") + c.method + " '" + c.signature +
-                                            "' '" + c.args + "'"));
+    const CommandRun r = run_command(
+        client(std::string("raw ") + c.method + " '" + c.signature + "' '" + c.args + "'"));
     EXPECT_EQ(r.status, 1) << c.args << ": " << r.out;
     EXPECT_TRUE(contains(r.out, c.error)) << c.args << ": " << r.out;
   }
@@ -197,18 +200,19 @@ TEST_F(DbusTest, EveryEffectiveChangeIsSignalled) {
 TEST_F(DbusTest, AFloodOfCallsFromAnExitingCallerLeavesNothingAndTheDaemonServes) {
   start();
   // 5000 Hold calls sent without waiting for one reply, then the caller is gone.
-  const CommandRun r = run_command(on_bus(
-      "/usr/bin/python3 -c \"from gi.repository import Gio,GLib;import os;"
-      "c=Gio.DBusConnection.new_for_address_sync(os.environ['DBUS_SYSTEM_BUS_ADDRESS'],"
-      "Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT|"
-      "Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,None,None)\n"
-      "for i in range(5000): c.call('org.perfqos.Broker1','/org/perfqos/Broker1',"
-      "'org.perfqos.Broker1','Hold',GLib.Variant('(asss)',(['cpu_dma_latency=%d' % (i+1)],"
-      "'flood','f')),None,0,-1,None,None,None)\n"
-      "c.flush_sync(None); os._exit(0)\""));
+  const CommandRun r = run_command(
+      on_bus("/usr/bin/python3 -c \"from gi.repository import Gio,GLib;import os;"
+             "c=Gio.DBusConnection.new_for_address_sync(os.environ['DBUS_SYSTEM_BUS_ADDRESS'],"
+             "Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT|"
+             "Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,None,None)\n"
+             "for i in range(5000): c.call('org.perfqos.Broker1','/org/perfqos/Broker1',"
+             "'org.perfqos.Broker1','Hold',GLib.Variant('(asss)',(['cpu_dma_latency=%d' % (i+1)],"
+             "'flood','f')),None,0,-1,None,None,None)\n"
+             "c.flush_sync(None); os._exit(0)\""));
   EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(eventually([&] { return effective(daemon->socket(), "cpu_dma_latency") == kLatencyNoConstraint; }))
-      << daemon->log().substr(0, 2000);
+  EXPECT_TRUE(eventually([&] {
+    return effective(daemon->socket(), "cpu_dma_latency") == kLatencyNoConstraint;
+  })) << daemon->log().substr(0, 2000);
   const CommandRun after = run_command(client("hold policy0.epp.min=performance"));
   EXPECT_TRUE(contains(after.out, "released")) << after.out;
   EXPECT_EQ(::kill(daemon->pid(), 0), 0);
@@ -256,8 +260,9 @@ TEST_F(PowerProfilesTest, ListGetAndSetDriveEppAndThePlatformProfile) {
 
 TEST_F(PowerProfilesTest, LaunchHoldsTheProfileWhileTheCommandRunsAndASigkillEndsIt) {
   start();
-  Background launch(on_bus("powerprofilesctl launch -p performance -r encoding -i org.example.Enc "
-                           "sleep 60"));
+  Background launch(
+      on_bus("powerprofilesctl launch -p performance -r encoding -i org.example.Enc "
+             "sleep 60"));
   ASSERT_TRUE(eventually([&] { return epp() == "performance"; })) << daemon->log();
   EXPECT_EQ(profile(), "performance");
   EXPECT_EQ(ctl("get").out, "performance\n");
@@ -318,7 +323,8 @@ TEST_F(PowerProfilesTest, AnotherOwnerOfThePpdNameKeepsItAndTheNativeApiServes) 
       "('net.hadess.PowerProfiles',4)),None,0,5000,None).unpack(),flush=True);time.sleep(60)\""));
   ASSERT_EQ(other.line(), "(1,)");
   start();
-  EXPECT_TRUE(contains(daemon->log(), "another daemon owns net.hadess.PowerProfiles")) << daemon->log();
+  EXPECT_TRUE(contains(daemon->log(), "another daemon owns net.hadess.PowerProfiles"))
+      << daemon->log();
   const CommandRun r = run_command(client("hold policy0.epp.min=performance"));
   EXPECT_TRUE(contains(r.out, "released")) << r.out;
 }
@@ -343,7 +349,8 @@ TEST_F(DbusTest, PerfqosctlRunAndHoldTakeAnyProfileOverDbus) {
   ASSERT_TRUE(contains(held.line(), "holding profile recording")) << daemon->log();
   EXPECT_EQ(effective(daemon->socket(), "cpu_dma_latency"), 20);
   held.kill(SIGKILL);
-  EXPECT_TRUE(eventually([&] { return effective(daemon->socket(), "cpu_dma_latency") == kLatencyNoConstraint; }));
+  EXPECT_TRUE(eventually(
+      [&] { return effective(daemon->socket(), "cpu_dma_latency") == kLatencyNoConstraint; }));
   // A profile that needs grants, refused to nobody; a profile that does not exist.
   r = run_command(kAsNobody + ctl + " run --profile lab -- true");
   EXPECT_EQ(r.status, 1) << r.out;
@@ -351,8 +358,9 @@ TEST_F(DbusTest, PerfqosctlRunAndHoldTakeAnyProfileOverDbus) {
   EXPECT_TRUE(contains(r.out, "[[grant]]")) << r.out;
   r = run_command(ctl + " hold --profile turbo");
   EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_TRUE(contains(r.out, "no profile 'turbo' here: offered are power-saver, balanced, "
-                              "performance, recording, lab"))
+  EXPECT_TRUE(contains(r.out,
+                       "no profile 'turbo' here: offered are power-saver, balanced, "
+                       "performance, recording, lab"))
       << r.out;
 }
 
