@@ -134,11 +134,6 @@ Status BrokerObject::hold(sd_bus_message* m, std::uint32_t* cookie) {
 
   const BusCaller* caller = nullptr;
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
-  if (auto it = per_owner_.find(caller->name);
-      it != per_owner_.end() && it->second >= kMaxHoldsPerName) {
-    return Status::Error(
-        EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) + " per bus connection");
-  }
   std::vector<ResolvedSpec> resolved;
   if (Status s = resolve_specs(ctx_.broker, ctx_.admission, specs, &resolved); !s.ok()) return s;
   return place(*caller, resolved, false, std::move(specs), reason, app_id, cookie);
@@ -166,11 +161,6 @@ Status BrokerObject::hold_profile(sd_bus_message* m, std::uint32_t* cookie) {
   }
   const BusCaller* caller = nullptr;
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
-  if (auto it = per_owner_.find(caller->name);
-      it != per_owner_.end() && it->second >= kMaxHoldsPerName) {
-    return Status::Error(
-        EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) + " per bus connection");
-  }
   if (Status s = may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
       !s.ok()) {
     return s;
@@ -187,6 +177,11 @@ Status BrokerObject::hold_profile(sd_bus_message* m, std::uint32_t* cookie) {
 Status BrokerObject::place(const BusCaller& caller, const std::vector<ResolvedSpec>& requests,
                            bool open, std::vector<std::string> specs, const std::string& reason,
                            const std::string& app_id, std::uint32_t* cookie) {
+  if (auto it = per_owner_.find(caller.name);
+      it != per_owner_.end() && it->second >= kMaxHoldsPerName) {
+    return Status::Error(
+        EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) + " per bus connection");
+  }
   Hold h;
   if (ctx_.quota != nullptr) {
     if (Status s = ctx_.quota->admit(caller.identity.uid, &h.slot); !s.ok()) return s;

@@ -84,7 +84,8 @@ class BrokerObject {
   Status hold(sd_bus_message* m, std::uint32_t* cookie);
   Status hold_profile(sd_bus_message* m, std::uint32_t* cookie);
   // Places `requests` as one new hold of `caller`, all or nothing: through the admission path,
-  // or (`open`: an open profile) with the Broker's own checks only.
+  // or (`open`: an open profile) with the Broker's own checks only. EDQUOT past
+  // kMaxHoldsPerName holds of the caller's name.
   Status place(const BusCaller& caller, const std::vector<ResolvedSpec>& requests, bool open,
                std::vector<std::string> specs, const std::string& reason, const std::string& app_id,
                std::uint32_t* cookie);
