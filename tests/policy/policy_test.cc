@@ -17,6 +17,7 @@
 #include "perfqos/perf_qos_ioctl.h"
 #include "support/cgroup_fixture.h"
 #include "support/daemon_process.h"
+#include "support/effective.h"
 #include "support/fuse_mount_dir.h"
 #include "support/run_as.h"
 
@@ -25,6 +26,7 @@ namespace {
 
 using testing::ConfigFile;
 using testing::DaemonProcess;
+using testing::effective;
 using testing::eventually;
 using testing::FuseMountDir;
 using testing::run_as;
@@ -42,15 +44,6 @@ int add(const std::string& socket, const char* device, const char* knob, std::in
   }
   perfqos_close(c);
   return rc;
-}
-
-std::int32_t effective(const std::string& socket, const char* device) {
-  perfqos_client* c = nullptr;
-  if (perfqos_connect(socket.c_str(), 5000, &c) != 0) return -1;
-  perfqos_effective e{};
-  const int rc = perfqos_read(c, device, nullptr, &e);
-  perfqos_close(c);
-  return rc == 0 ? e.value : rc;
 }
 
 TEST(PolicyDaemon, GrantsAllowExactlyTheirRangesOnTheSocket) {
