@@ -161,6 +161,7 @@ void layout(V& v, M& m) {
     v.str("reason", m.reason, kMaxReason);
     v.str("app_id", m.app_id, kMaxAppId);
   }
+  if (v.version() >= 4) v.str("cpus_of", m.cpus_of, kMaxCgroupPath);
 }
 template <class V, Of<AddReply> M>
 void layout(V& v, M& m) {
@@ -245,6 +246,10 @@ void layout(V& v, M& m) {
     v.str("app_id", m.app_id, kMaxAppId);
   }
   if (v.version() >= 3) v.boolean("transient", m.transient);
+  if (v.version() >= 4) {
+    v.str("cpus_of", m.cpus_of, kMaxCgroupPath);
+    v.boolean("container", m.container);
+  }
 }
 template <class V, Of<BindReply> M>
 void layout(V& v, M& m) {

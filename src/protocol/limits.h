@@ -10,7 +10,7 @@ namespace perfqos::protocol {
 // The newest protocol version this code speaks; every frame header carries its version. Frames of
 // every version from kMinVersion to kVersion are understood; a reply is sent in the version of
 // its request (docs/protocol.md, "Versioning").
-inline constexpr std::uint8_t kVersion = 3;
+inline constexpr std::uint8_t kVersion = 4;
 inline constexpr std::uint8_t kMinVersion = 1;
 
 // Bytes of the fixed frame header: version u8, opcode u8, reserved u16, tag u32, payload u32.

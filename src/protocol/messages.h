@@ -207,6 +207,11 @@ struct AddRequest {
   std::uint32_t duration_ms = 0;  // 0 = untimed
   std::string reason{};           // version 2: at most kMaxReason bytes of printable UTF-8
   std::string app_id{};           // version 2: at most kMaxAppId bytes of printable UTF-8
+  // Version 4: "" or a cgroup v2 path; the request is then scoped to the CPUs of that cgroup
+  // (its cpuset.cpus.effective, followed as it changes): device must be "cpus" and knob a
+  // per-CPU knob (resume_latency, flags); the daemon places one request on each cpuN, and
+  // request_id names them all (an id with bit 31 set). duration_ms must be 0.
+  std::string cpus_of{};
   bool operator==(const AddRequest&) const = default;
 };
 struct AddReply {
@@ -326,6 +331,12 @@ struct BindRequest {
   // Version 3: the binding is removed for good (its slot given back) when its cgroup empties
   // after having been populated, or is removed; a container's requests end with it.
   bool transient = false;
+  // Version 4: as AddRequest's: the bound request is placed on each CPU of this cgroup while
+  // the bound cgroup is populated, and follows its CPUs.
+  std::string cpus_of{};
+  // Version 4: asked by a container runtime's hook (perfqos-oci-hook) for a container's
+  // annotations: judged by the config's [[container]] policy instead of the binder's grants.
+  bool container = false;
   bool operator==(const BindRequest&) const = default;
 };
 struct BindReply {
