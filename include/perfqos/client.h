@@ -422,6 +422,35 @@ PERFQOS_EXPORT int perfqos_bind_transient(struct perfqos_client* client, const c
                                           const char* reason, const char* app_id,
                                           uint32_t* binding_id, struct perfqos_change* change);
 
+/* Since PERFQOS_0.4. A request scoped to the CPUs of a cgroup (`perfqosctl hold --cpus-of`):
+ * the daemon places value on knob (a per-CPU knob: "resume_latency" or "flags") of each device
+ * cpuN, N in the cgroup's cpuset.cpus.effective (a cgroup without the file runs on its nearest
+ * ancestor's CPUs; with no cpuset at all, every online CPU), all or nothing, and follows the set
+ * as it changes: CPUs that join get the request, CPUs that leave lose it. cpus_of is a cgroup v2
+ * path relative to the cgroup2 mount ("/machine.slice/vm1.scope"). *id names the whole set for
+ * perfqos_update and perfqos_remove; perfqos_status lists each CPU's request on its own. reason
+ * and app_id as perfqos_add_noted's. Errors: -EINVAL (not a per-CPU knob, a bad path, a cgroup
+ * with no CPUs), -ENOENT (no such cgroup), -EOPNOTSUPP (no cgroup2), else those of perfqos_add
+ * for the first CPU that fails (the message names it). Needs protocol version 4:
+ * -EPROTONOSUPPORT from an older daemon. */
+PERFQOS_EXPORT int perfqos_add_cpus_of(struct perfqos_client* client, const char* cpus_of,
+                                       const char* knob, int32_t value, const char* reason,
+                                       const char* app_id, uint32_t* id,
+                                       struct perfqos_change* change);
+
+/* Flags of perfqos_bind_cpus_of. */
+#define PERFQOS_BIND_TRANSIENT 0x1u /* as perfqos_bind_transient */
+
+/* Since PERFQOS_0.4. As perfqos_bind (or perfqos_bind_transient with PERFQOS_BIND_TRANSIENT),
+ * for a request scoped to the CPUs of the cgroup cpus_of (as perfqos_add_cpus_of's): while
+ * cgroup is populated, the request is on each CPU cpus_of has, following them. The policy judges
+ * the CPUs it has now, and each CPU that joins later. Unknown flags: -EINVAL. Needs protocol
+ * version 4: -EPROTONOSUPPORT from an older daemon. */
+PERFQOS_EXPORT int perfqos_bind_cpus_of(struct perfqos_client* client, const char* cgroup,
+                                        const char* cpus_of, const char* knob, int32_t value,
+                                        const char* reason, const char* app_id, unsigned flags,
+                                        uint32_t* binding_id, struct perfqos_change* change);
+
 /* Removes a binding. -ENOENT when there is none with that id. */
 PERFQOS_EXPORT int perfqos_unbind(struct perfqos_client* client, uint32_t binding_id,
                                   struct perfqos_change* change);

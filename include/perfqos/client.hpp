@@ -186,6 +186,16 @@ class Client {
     return check(rc);
   }
 
+  // perfqos_add_cpus_of: `knob`=`value` on each CPU of the cgroup `cpus_of`, following them.
+  Status add_cpus_of(const std::string& cpus_of, const std::string& knob, std::int32_t value,
+                     const Note& note, HeldRequest* out, perfqos_change* change = nullptr) {
+    std::uint32_t id = 0;
+    int rc = perfqos_add_cpus_of(get(), cpus_of.c_str(), knob.c_str(), value, note.reason.c_str(),
+                                 note.app_id.c_str(), &id, change);
+    if (rc == 0) *out = HeldRequest(client_, id);
+    return check(rc);
+  }
+
   Status read(const std::string& device, const std::string& knob, perfqos_effective* out) {
     return check(perfqos_read(get(), device.c_str(), knob.c_str(), out));
   }
@@ -272,6 +282,14 @@ class Client {
     return check(perfqos_bind_transient(get(), cgroup.c_str(), device.c_str(), knob.c_str(), value,
                                         note.reason.c_str(), note.app_id.c_str(), binding_id,
                                         change));
+  }
+  // perfqos_bind_cpus_of: bound to `cgroup`, placed on each CPU of `cpus_of`.
+  Status bind_cpus_of(const std::string& cgroup, const std::string& cpus_of,
+                      const std::string& knob, std::int32_t value, const Note& note,
+                      unsigned flags, std::uint32_t* binding_id, perfqos_change* change = nullptr) {
+    return check(perfqos_bind_cpus_of(get(), cgroup.c_str(), cpus_of.c_str(), knob.c_str(), value,
+                                      note.reason.c_str(), note.app_id.c_str(), flags, binding_id,
+                                      change));
   }
   Status unbind(std::uint32_t binding_id, perfqos_change* change = nullptr) {
     return check(perfqos_unbind(get(), binding_id, change));

@@ -10,6 +10,26 @@ std::string cpu_device(int cpu) {
   return "cpu" + std::to_string(cpu);
 }
 
+Status cpu_set_knob(std::string_view device, std::string_view knob, RequestTarget* out) {
+  if (device != kCpusDevice) {
+    return Status::Error(EINVAL, "device '" + std::string(device) +
+                                     "': a request scoped to a cgroup's CPUs names the device "
+                                     "'cpus' (cpus.resume_latency=0)");
+  }
+  KnobId id = KnobId::kResumeLatency;
+  RangeEnd end = RangeEnd::kMin;
+  if (!parse_knob_name(knob, &id, &end) || (id != KnobId::kResumeLatency && id != KnobId::kFlags)) {
+    return Status::Error(EINVAL, "knob '" + std::string(knob) +
+                                     "': a request on a cgroup's CPUs takes a per-CPU knob: "
+                                     "resume_latency or flags");
+  }
+  *out = RequestTarget{};
+  out->device = kCpusDevice;
+  out->knob = id;
+  out->end = end;
+  return Status::Ok();
+}
+
 CpuSetRequest::CpuSetRequest(Admission& admission, Holder& holder, RequestTarget knob,
                              std::int32_t value, Place place, const daemon::Logger& log,
                              std::string what)
@@ -22,7 +42,21 @@ CpuSetRequest::CpuSetRequest(Admission& admission, Holder& holder, RequestTarget
       what_(std::move(what)) {}
 
 CpuSetRequest::~CpuSetRequest() {
-  for (const auto& [cpu, id] : placed_) (void)admission_.remove(holder_, id, nullptr);
+  drop_all(nullptr);
+}
+
+void CpuSetRequest::drop_all(RequestOutcome* out) {
+  bool changed = false;
+  bool first = true;
+  for (const auto& [cpu, id] : placed_) {
+    RequestOutcome one;
+    (void)admission_.remove(holder_, id, &one);
+    if (out != nullptr && first) *out = one;
+    first = false;
+    changed = changed || one.changed;
+  }
+  placed_.clear();
+  if (out != nullptr) out->changed = changed;
 }
 
 Status CpuSetRequest::place_one(int cpu, RequestOutcome* out) {
@@ -43,8 +77,9 @@ void CpuSetRequest::drop_one(int cpu) {
 
 Status CpuSetRequest::place(const std::vector<int>& cpus, RequestOutcome* out) {
   if (cpus.empty()) {
-    return Status::Error(EINVAL, what_ + ": the cgroup has no CPUs (it is gone, or its "
-                                         "cpuset.cpus.effective is empty)");
+    return Status::Error(EINVAL, what_ +
+                                     ": the cgroup has no CPUs (it is gone, or its "
+                                     "cpuset.cpus.effective is empty)");
   }
   *out = RequestOutcome{};
   bool changed = false;
@@ -77,8 +112,8 @@ void CpuSetRequest::move_to(const std::vector<int>& cpus) {
     }
   }
   log_.info(what_ + ": CPUs now " + std::to_string(wanted.size()) + ", held on " +
-            std::to_string(placed_.size()) + (leaving.empty() ? "" : ", " +
-            std::to_string(leaving.size()) + " left"));
+            std::to_string(placed_.size()) +
+            (leaving.empty() ? "" : ", " + std::to_string(leaving.size()) + " left"));
   if (!failed.empty()) log_.warning(what_ + ": not placed on " + failed);
 }
 

@@ -27,6 +27,13 @@ namespace perfqos::admission {
 // The device name of CPU `cpu` ("cpu3").
 std::string cpu_device(int cpu);
 
+// The word a CPU-set request names as its device ("cpus.resume_latency=0").
+inline constexpr char kCpusDevice[] = "cpus";
+
+// The knob a CPU-set request places on each CPU: `device` must be "cpus" and `knob` a per-CPU
+// knob (resume_latency, flags). EINVAL names the field and what is allowed.
+Status cpu_set_knob(std::string_view device, std::string_view knob, RequestTarget* out);
+
 class CpuSetRequest {
  public:
   // Places `value` on `target` (a cpuN device) in the holder; fills `*out` on success.
@@ -54,6 +61,9 @@ class CpuSetRequest {
   // Changes every placed request to `value`, all or nothing (a failure puts back the old value
   // on those already changed); later moves place the new value.
   Status update(std::int32_t value, const Change& change, RequestOutcome* out);
+  // Drops every CPU's request now; `*out` says whether any effective value changed (its
+  // effective value is the first CPU's). `out` may be null.
+  void drop_all(RequestOutcome* out);
 
   std::int32_t value() const { return value_; }
   const RequestTarget& knob() const { return knob_; }

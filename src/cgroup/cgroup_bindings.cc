@@ -40,7 +40,8 @@ Status CgroupBindings::activate(Binding& b, RequestOutcome* out) {
     b.holder = broker_.make_holder(std::move(identity));
   }
   if (b.holder->size() > 0) return Status::Ok();
-  Status s = admission_.place_bound(*b.holder, b.target, b.value, out);
+  Status s = b.cpus_of.empty() ? admission_.place_bound(*b.holder, b.target, b.value, out)
+                               : activate_cpus_of(b, out);
   if (!s.ok()) {
     b.holder.reset();
     return s;
@@ -50,6 +51,28 @@ Status CgroupBindings::activate(Binding& b, RequestOutcome* out) {
       b.holder->annotate(r->id(), b.reason, b.app_id);
   }
   return s;
+}
+
+Status CgroupBindings::activate_cpus_of(Binding& b, RequestOutcome* out) {
+  if (cpusets_ == nullptr) {
+    return Status::Error(EOPNOTSUPP, "cpus_of: this perfqosd does not follow cgroup CPUs");
+  }
+  Holder& holder = *b.holder;
+  const std::optional<admission::Requester>* binder = &b.binder;
+  auto place = [this, &holder, binder](const RequestTarget& target, std::int32_t value,
+                                       RequestOutcome* placed) {
+    // A client's binding is judged on every CPU it takes; the config's is the administrator's.
+    if (binder->has_value()) {
+      if (Status s = admission_.admit_binding(**binder, target, value); !s.ok()) return s;
+    }
+    return admission_.place_bound(holder, target, value, placed);
+  };
+  const std::string what =
+      "binding " + std::to_string(b.id) + " (" + b.cgroup + ": cpus of " + b.cpus_of + ")";
+  return CpusOfRequest::start(*cpusets_, b.cpus_of,
+                              std::make_unique<admission::CpuSetRequest>(
+                                  admission_, holder, b.target, b.value, place, log_, what),
+                              out, &b.spread);
 }
 
 void CgroupBindings::on_state(std::uint32_t id, CgroupState state) {
@@ -76,6 +99,7 @@ void CgroupBindings::on_state(std::uint32_t id, CgroupState state) {
       log_.info(what + ": cgroup populated, request placed");
     }
   } else if (b.holder) {
+    b.spread.reset();
     b.holder.reset();
     log_.info(what + ": cgroup " + to_string(state) + ", request dropped");
   }
@@ -84,9 +108,12 @@ void CgroupBindings::on_state(std::uint32_t id, CgroupState state) {
 Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgroup,
                             const RequestTarget& target, std::int32_t value, std::uint32_t* id,
                             RequestOutcome* out, const std::string& reason,
-                            const std::string& app_id, bool transient) {
+                            const std::string& app_id, bool transient, const std::string& cpus_of) {
   if (watcher_ == nullptr) {
     return Status::Error(EOPNOTSUPP, "bind: no cgroup2 file system is mounted on this system");
+  }
+  if (!cpus_of.empty() && cpusets_ == nullptr) {
+    return Status::Error(EOPNOTSUPP, "bind: cpus_of: this perfqosd does not follow cgroup CPUs");
   }
   if (Status s = check_cgroup_path(cgroup); !s.ok()) return s;
   if (watcher_->read_state(cgroup) == CgroupState::kMissing) {
@@ -111,6 +138,10 @@ Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgr
   b->reason = reason;
   b->app_id = app_id;
   b->transient = transient;
+  b->cpus_of = cpus_of;
+  if (!cpus_of.empty() && binder.uid != 0) {
+    b->binder = admission::Requester::of(binder, admission::Vouch::kPeerCred);
+  }
   const std::uint32_t bid = b->id;
   CgroupState now = CgroupState::kMissing;
   b->watch_id = watcher_->watch(
@@ -149,7 +180,10 @@ Status CgroupBindings::unbind(std::uint32_t id, uid_t who, RequestOutcome* out) 
                                     std::to_string(b.uid) + ": only it or root may remove it");
   }
   *out = RequestOutcome{};
-  if (b.holder && b.holder->size() > 0) {
+  if (b.spread) {
+    b.spread->request().drop_all(out);
+    b.spread.reset();
+  } else if (b.holder && b.holder->size() > 0) {
     const RequestId request = b.holder->requests().front()->id();
     (void)admission_.remove(*b.holder, request, out);
   }
@@ -159,6 +193,7 @@ Status CgroupBindings::unbind(std::uint32_t id, uid_t who, RequestOutcome* out) 
 }
 
 Status CgroupBindings::resolve(const BindingConfig& c, RequestTarget* target) const {
+  if (!c.cpus_of.empty()) return admission::cpu_set_knob(c.device, c.knob, target);
   std::shared_ptr<Device> device = broker_.registry().find(c.device);
   if (!device) return Status::Error(ENODEV, "no device '" + c.device + "'");
   target->device = c.device;
@@ -189,7 +224,7 @@ void CgroupBindings::set_config_bindings(const std::vector<BindingConfig>& confi
       for (std::size_t i = 0; i < configs.size() && !keep; ++i) {
         RequestTarget t;
         if (kept[i] || configs[i].cgroup != b.cgroup || configs[i].value != b.value ||
-            !resolve(configs[i], &t).ok()) {
+            configs[i].cpus_of != b.cpus_of || !resolve(configs[i], &t).ok()) {
           continue;
         }
         if (t.device == b.target.device && t.knob == b.target.knob && t.end == b.target.end) {
@@ -221,6 +256,7 @@ void CgroupBindings::set_config_bindings(const std::vector<BindingConfig>& confi
     b->cgroup = c.cgroup;
     b->value = c.value;
     b->origin = c.origin;
+    b->cpus_of = c.cpus_of;
     const std::uint32_t bid = b->id;
     CgroupState now = CgroupState::kMissing;
     b->watch_id = watcher_->watch(

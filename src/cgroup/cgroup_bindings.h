@@ -5,9 +5,9 @@
 // binding outlives its connection and lasts until UNBIND, unless it is transient (protocol
 // version 3, for containers): a transient binding is removed for good, its quota slot given
 // back, when its cgroup empties after having been populated or is removed, so a cgroup that
-// lived once (a container's) leaves nothing behind and needs no UNBIND. Each active binding is one Holder of
-// kind kCgroupBinding (identity: the binder's uid/gid, pid 0, comm "cgroup-binding", the bound
-// cgroup), so `status` shows it like any request.
+// lived once (a container's) leaves nothing behind and needs no UNBIND. Each active binding is one
+// Holder of kind kCgroupBinding (identity: the binder's uid/gid, pid 0, comm "cgroup-binding", the
+// bound cgroup), so `status` shows it like any request.
 //
 // Authorization: admission decides the value against the binder's grants before bind()
 // (Admission::admit_binding, called by the Service); bind() itself decides which cgroup the
@@ -27,11 +27,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "admission/admission.h"
 #include "cgroup/cgroup_watcher.h"
+#include "cgroup/cpus_of_request.h"
 #include "model/broker.h"
 #include "policy/config.h"
 #include "policy/policy_store.h"
@@ -53,6 +55,9 @@ class CgroupBindings {
     std::string reason;  // as BIND gave them (protocol version 2); kept on the request
     std::string app_id;
     bool transient = false;  // removed when its cgroup empties after being populated, or goes
+    // "" or the cgroup whose CPUs the request is placed on (version 4): `target` then names
+    // device "cpus" and the per-CPU knob; the request follows that cgroup's CPUs while active.
+    std::string cpus_of;
     bool active() const { return holder != nullptr && holder->size() > 0; }
 
    private:
@@ -60,7 +65,9 @@ class CgroupBindings {
     std::uint64_t watch_id = 0;
     bool was_populated = false;  // a transient binding ends at the next emptying
     std::unique_ptr<Holder> holder;
-    UidTally::Slot counted;  // a client binding's place in the quotas' counts
+    std::unique_ptr<CpusOfRequest> spread;       // cpus_of: its requests, in `holder`; goes first
+    std::optional<admission::Requester> binder;  // a client's cpus_of: judges CPUs that join
+    UidTally::Slot counted;                      // a client binding's place in the quotas' counts
   };
 
   // `watcher` null: no cgroup2 here; bind() answers EOPNOTSUPP and config bindings are ignored
@@ -80,12 +87,19 @@ class CgroupBindings {
   // `reason` and `app_id` (checked by the caller) go with the request each time it is placed.
   // `transient`: see above; a transient binding on a cgroup that is populated now ends at its
   // next emptying, on one that is empty now when it has filled and emptied again.
+  // `cpus_of` (version 4): the request (target device "cpus", see cpu_set_knob) is placed on
+  // each CPU of that cgroup while `cgroup` is populated, and follows its CPUs; the caller has
+  // judged the CPUs it has now (admit_binding on each), CPUs that join are judged as they join.
+  // EOPNOTSUPP without set_cpusets().
   Status bind(const HolderIdentity& binder, const std::string& cgroup, const RequestTarget& target,
               std::int32_t value, std::uint32_t* id, RequestOutcome* out,
               const std::string& reason = {}, const std::string& app_id = {},
-              bool transient = false);
+              bool transient = false, const std::string& cpus_of = {});
   // ENOENT: no such binding; EPERM: not root and not the binder, or a binding of the config.
   Status unbind(std::uint32_t id, uid_t who, RequestOutcome* out);
+
+  // Where cpus_of bindings read and follow their CPUs. REQUIRES: outlives this object.
+  void set_cpusets(CpusetFollower* cpusets) { cpusets_ = cpusets; }
 
   // Makes the config's bindings those of `config`: identical ones are kept as they are, others
   // are removed or added. Bindings of clients are not touched. Bad entries are logged, skipped.
@@ -101,11 +115,13 @@ class CgroupBindings {
  private:
   void on_state(std::uint32_t id, CgroupState state);
   Status activate(Binding& b, RequestOutcome* out);
+  Status activate_cpus_of(Binding& b, RequestOutcome* out);
   Status resolve(const BindingConfig& c, RequestTarget* target) const;
 
   Broker& broker_;
   admission::Admission& admission_;
   CgroupWatcher* watcher_;
+  CpusetFollower* cpusets_ = nullptr;
   const Logger& log_;
   const PolicyStore* policy_;
   std::uint32_t next_id_ = 1;

@@ -16,8 +16,8 @@ namespace perfqos::daemon {
 
 namespace {
 
-bool exists(const std::string& path) {
-  struct stat st{};
+bool path_exists(const std::string& path) {
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
 }
 
@@ -48,14 +48,18 @@ CpusetFollower::~CpusetFollower() {
   if (timer_) loop_.unwatch(timer_.get());
 }
 
+bool CpusetFollower::exists(const std::string& cgroup) const {
+  return path_exists(root_ + mount_ + cgroup);
+}
+
 std::vector<int> CpusetFollower::cpus_of(const std::string& cgroup) const {
   std::vector<int> cpus;
   const std::string base = root_ + mount_;
-  if (!exists(base + cgroup)) return cpus;
+  if (!exists(cgroup)) return cpus;
   // The cgroup itself, then each ancestor up to the root cgroup.
   for (std::string at = cgroup;;) {
     const std::string path = base + at + "/cpuset.cpus.effective";
-    if (exists(path)) {
+    if (path_exists(path)) {
       if (!read_cpu_list(path, &cpus)) {
         log_.debug(path + ": not a CPU list: read as no CPUs");
         cpus.clear();

@@ -48,6 +48,9 @@ class CpusetFollower {
   // cgroup does not exist. A file that cannot be read or parsed reads as no CPUs (and is
   // logged at debug level: the kernel writes well-formed lists).
   std::vector<int> cpus_of(const std::string& cgroup) const;
+  // Whether `cgroup` exists (under the root and mount above).
+  bool exists(const std::string& cgroup) const;
+  const std::string& mount() const { return mount_; }
 
   // Calls `listener` with the new set each time the CPUs of `cgroup` change from `*now`,
   // which is filled with the set now. Returns an id for unfollow() (never 0). Errors: the

@@ -271,10 +271,9 @@ int perfqos_list_choices(perfqos_client* client, perfqos_knob_choices** choices,
     if (choices == nullptr || count == nullptr) return invalid("choices or count is NULL");
     if (Status s = negotiate(client); !s.ok()) return s;
     if (client->connection.version() < 3) {
-      return Status::Error(EPROTONOSUPPORT,
-                           "this perfqosd speaks protocol version " +
-                               std::to_string(client->connection.version()) +
-                               ", which carries no named knob choices");
+      return Status::Error(EPROTONOSUPPORT, "this perfqosd speaks protocol version " +
+                                                std::to_string(client->connection.version()) +
+                                                ", which carries no named knob choices");
     }
     std::vector<protocol::DeviceInfo> all;
     if (Status s = fetch_devices(client, &all); !s.ok()) return s;
@@ -441,8 +440,8 @@ int perfqos_next_event(perfqos_client* client, perfqos_event* out, int timeout_m
   return perfqos_next_event_noted(client, out, nullptr, timeout_ms);
 }
 
-int perfqos_next_event_noted(perfqos_client* client, perfqos_event* out,
-                             perfqos_event_cause* cause, int timeout_ms) {
+int perfqos_next_event_noted(perfqos_client* client, perfqos_event* out, perfqos_event_cause* cause,
+                             int timeout_ms) {
   return run(client, [&] {
     if (out == nullptr) return invalid("out is NULL");
     std::optional<Clock::time_point> deadline;
@@ -512,10 +511,9 @@ int perfqos_explain(perfqos_client* client, const char* device, const char* knob
     explain.value = value != nullptr ? *value : -1;
     if (Status s = negotiate(client); !s.ok()) return s;
     if (client->connection.version() < 3) {
-      return Status::Error(EPROTONOSUPPORT,
-                           "explain: this perfqosd speaks protocol version " +
-                               std::to_string(client->connection.version()) +
-                               "; EXPLAIN needs version 3");
+      return Status::Error(EPROTONOSUPPORT, "explain: this perfqosd speaks protocol version " +
+                                                std::to_string(client->connection.version()) +
+                                                "; EXPLAIN needs version 3");
     }
     protocol::ExplainReply reply;
     if (Status s = call(client, explain, &reply); !s.ok()) return s;
@@ -532,10 +530,9 @@ int perfqos_bindings(perfqos_client* client, perfqos_binding_info** bindings, si
     if (bindings == nullptr || count == nullptr) return invalid("bindings or count is NULL");
     if (Status s = negotiate(client); !s.ok()) return s;
     if (client->connection.version() < 3) {
-      return Status::Error(EPROTONOSUPPORT,
-                           "bindings: this perfqosd speaks protocol version " +
-                               std::to_string(client->connection.version()) +
-                               "; BINDINGS needs version 3");
+      return Status::Error(EPROTONOSUPPORT, "bindings: this perfqosd speaks protocol version " +
+                                                std::to_string(client->connection.version()) +
+                                                "; BINDINGS needs version 3");
     }
     std::vector<protocol::BindingEntry> all;
     Status s = fetch_all<protocol::BindingEntry>(
@@ -591,6 +588,80 @@ int perfqos_bind(perfqos_client* client, const char* cgroup, const char* device,
   });
 }
 
+namespace {
+
+// -EPROTONOSUPPORT unless the daemon speaks version 4 (CPU-set requests).
+Status need_cpu_sets(perfqos_client* client) {
+  if (Status s = negotiate(client); !s.ok()) return s;
+  if (client->connection.version() >= 4) return Status::Ok();
+  return Status::Error(EPROTONOSUPPORT, "this perfqosd speaks protocol version " +
+                                            std::to_string(client->connection.version()) +
+                                            ", which has no requests on a cgroup's CPUs "
+                                            "(version 4)");
+}
+
+Status check_notes(const std::string& reason, const std::string& app_id) {
+  if (auto why = protocol::check_note("reason", reason, protocol::kMaxReason)) {
+    return Status::Error(EINVAL, *why);
+  }
+  if (auto why = protocol::check_note("app_id", app_id, protocol::kMaxAppId)) {
+    return Status::Error(EINVAL, *why);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int perfqos_add_cpus_of(perfqos_client* client, const char* cpus_of, const char* knob,
+                        int32_t value, const char* reason, const char* app_id, uint32_t* id,
+                        perfqos_change* change) {
+  return run(client, [&] {
+    if (cpus_of == nullptr || knob == nullptr) return invalid("cpus_of or knob is NULL");
+    protocol::AddRequest add;
+    add.device = "cpus";
+    add.knob = knob;
+    add.value = value;
+    add.reason = or_empty(reason);
+    add.app_id = or_empty(app_id);
+    add.cpus_of = cpus_of;
+    if (Status s = check_notes(add.reason, add.app_id); !s.ok()) return s;
+    if (Status s = need_cpu_sets(client); !s.ok()) return s;
+    protocol::AddReply reply;
+    Status s = call(client, add, &reply);
+    if (!s.ok()) return s;
+    if (id != nullptr) *id = reply.request_id;
+    set_change(reply.change, change);
+    return Status::Ok();
+  });
+}
+
+int perfqos_bind_cpus_of(perfqos_client* client, const char* cgroup, const char* cpus_of,
+                         const char* knob, int32_t value, const char* reason, const char* app_id,
+                         unsigned flags, uint32_t* binding_id, perfqos_change* change) {
+  return run(client, [&] {
+    if (cgroup == nullptr || cpus_of == nullptr || knob == nullptr) {
+      return invalid("cgroup, cpus_of or knob is NULL");
+    }
+    if ((flags & ~PERFQOS_BIND_TRANSIENT) != 0) {
+      return invalid("flags " + std::to_string(flags) +
+                     ": allowed PERFQOS_BIND_TRANSIENT (0x1) or 0");
+    }
+    protocol::BindRequest bind{cgroup, "cpus", knob, protocol::End::kNone, value};
+    bind.reason = or_empty(reason);
+    bind.app_id = or_empty(app_id);
+    bind.transient = (flags & PERFQOS_BIND_TRANSIENT) != 0;
+    bind.cpus_of = cpus_of;
+    if (Status s = check_notes(bind.reason, bind.app_id); !s.ok()) return s;
+    if (Status s = need_cpu_sets(client); !s.ok()) return s;
+    protocol::BindReply reply;
+    Status s = call(client, bind, &reply);
+    if (!s.ok()) return s;
+    if (binding_id != nullptr) *binding_id = reply.binding_id;
+    set_change(reply.change, change);
+    return Status::Ok();
+  });
+}
+
 int perfqos_bind_transient(perfqos_client* client, const char* cgroup, const char* device,
                            const char* knob, int32_t value, const char* reason, const char* app_id,
                            uint32_t* binding_id, perfqos_change* change) {
@@ -609,10 +680,9 @@ int perfqos_bind_transient(perfqos_client* client, const char* cgroup, const cha
     }
     if (Status s = negotiate(client); !s.ok()) return s;
     if (client->connection.version() < 3) {
-      return Status::Error(EPROTONOSUPPORT,
-                           "this perfqosd speaks protocol version " +
-                               std::to_string(client->connection.version()) +
-                               ", which has no transient bindings (version 3)");
+      return Status::Error(EPROTONOSUPPORT, "this perfqosd speaks protocol version " +
+                                                std::to_string(client->connection.version()) +
+                                                ", which has no transient bindings (version 3)");
     }
     protocol::BindReply reply;
     Status s = call(client, bind, &reply);

@@ -7,8 +7,13 @@
 namespace perfqos::daemon {
 
 ConfigState::ConfigState(Broker& broker, EventLoop& loop, const Logger& log, std::string path,
-                         bool required)
-    : broker_(broker), loop_(loop), log_(log), path_(std::move(path)), required_(required) {}
+                         bool required, std::string sysfs_root)
+    : broker_(broker),
+      loop_(loop),
+      log_(log),
+      path_(std::move(path)),
+      required_(required),
+      sysfs_root_(std::move(sysfs_root)) {}
 
 ConfigState::~ConfigState() {
   stop();
@@ -50,11 +55,13 @@ Status ConfigState::start() {
       log_.warning("cgroup watcher: " + w.message() + ": no cgroup-bound requests");
       watcher_.reset();
     }
+    cpusets_ = std::make_unique<CpusetFollower>(loop_, log_, sysfs_root_, mount);
   } else {
     log_.warning(s.message() + ": no cgroup-bound requests");
   }
   bindings_ =
       std::make_unique<CgroupBindings>(broker_, *admission_, watcher_.get(), log_, &policy_);
+  bindings_->set_cpusets(cpusets_.get());
   bindings_->set_config_bindings(config.bindings);
   cgroup_data_ =
       std::make_unique<CgroupDataTracker>(broker_.registry(), policy_, watcher_.get(), log_);

@@ -11,8 +11,8 @@
 // holder removes them or goes away; any UPDATE is judged by the new policy. The reload logs how
 // many requests the new policy would refuse. Admission decides that too, as it decides every
 // request (Admission::refused_in_force of the admission set_admission wires): ConfigState only
-// swaps the policy it judges by. Bindings place and drop their requests through it too. [daemon] settings need a
-// restart.
+// swaps the policy it judges by. Bindings place and drop their requests through it too. [daemon]
+// settings need a restart.
 //
 // Thread safety: confined to the loop thread; policy() may be used from any thread.
 #pragma once
@@ -27,6 +27,7 @@
 #include "cgroup/cgroup_bindings.h"
 #include "cgroup/cgroup_data_tracker.h"
 #include "cgroup/cgroup_watcher.h"
+#include "cgroup/cpuset_follower.h"
 #include "daemon/event_loop.h"
 #include "model/broker.h"
 #include "policy/config.h"
@@ -38,7 +39,9 @@ namespace perfqos::daemon {
 class ConfigState {
  public:
   // REQUIRES: broker, loop and log outlive this object.
-  ConfigState(Broker& broker, EventLoop& loop, const Logger& log, std::string path, bool required);
+  // `sysfs_root` is where cgroup CPU sets are read (CpusetFollower): "/" on a real system.
+  ConfigState(Broker& broker, EventLoop& loop, const Logger& log, std::string path, bool required,
+              std::string sysfs_root = "/");
   ~ConfigState();
   ConfigState(const ConfigState&) = delete;
   ConfigState& operator=(const ConfigState&) = delete;
@@ -60,6 +63,8 @@ class ConfigState {
   const std::vector<ProfileConfig>& profiles() const { return profiles_; }
   void set_on_profiles(std::function<void()> on_profiles) { on_profiles_ = std::move(on_profiles); }
   CgroupBindings* bindings() { return bindings_.get(); }
+  // Null without cgroup2: no requests on a cgroup's CPUs.
+  CpusetFollower* cpusets() { return cpusets_.get(); }
   // Null before start().
   CgroupDataTracker* cgroup_data() { return cgroup_data_.get(); }
 
@@ -76,7 +81,9 @@ class ConfigState {
   std::vector<ProfileConfig> profiles_;
   std::function<void()> on_profiles_;
   std::set<std::string> devices_;  // registered from the config
+  std::string sysfs_root_;
   std::unique_ptr<CgroupWatcher> watcher_;
+  std::unique_ptr<CpusetFollower> cpusets_;  // before bindings_, which use it
   std::unique_ptr<CgroupBindings> bindings_;
   std::unique_ptr<CgroupDataTracker> cgroup_data_;
   admission::Admission* admission_ = nullptr;

@@ -139,7 +139,8 @@ Status run_daemon(const DaemonOptions& options) {
   SocketServer server(loop, service, log,
                       SocketServerOptions{options.socket_path, &connection_quota});
   // The config: policy, its perf devices and cgroup bindings, before anyone can connect.
-  ConfigState config(broker, loop, log, options.config_path, options.config_required);
+  ConfigState config(broker, loop, log, options.config_path, options.config_required,
+                     options.sysfs_root);
   // Admission: the one path of every front end's requests (DESIGN §2), over the config's policy.
   admission::Admission admission(broker, config.policy(), log);
   config.set_admission(&admission);
@@ -149,6 +150,7 @@ Status run_daemon(const DaemonOptions& options) {
   service.set_policy(&config.policy());
   service.set_connection_quota(&connection_quota);
   service.set_bindings(config.bindings());
+  service.set_cpusets(config.cpusets());
   service.set_cgroup_data(config.cgroup_data());
   connection_quota.set_policy(&config.policy());
   // The FUSE device tree, before the socket appears (readiness): its workers hand model work to

@@ -405,7 +405,8 @@ class FileParser {
 
   Status bind(const toml::table& t) {
     const std::string sec = "bind";
-    if (Status s = only_keys(t, sec, {"cgroup", "device", "knob", "value"}); !s.ok()) return s;
+    if (Status s = only_keys(t, sec, {"cgroup", "device", "knob", "value", "cpus_of"}); !s.ok())
+      return s;
     BindingConfig b;
     b.origin = file_ + ":" + std::to_string(line_of(t));
     if (Status s = string_of(t, sec, "cgroup", &b.cgroup, true); !s.ok()) return s;
@@ -415,6 +416,22 @@ class FileParser {
     }
     if (Status s = string_of(t, sec, "device", &b.device, true); !s.ok()) return s;
     if (Status s = knob_of(t, sec, &b.knob, false); !s.ok()) return s;
+    if (Status s = string_of(t, sec, "cpus_of", &b.cpus_of, false); !s.ok()) return s;
+    if (t.contains("cpus_of")) {
+      const std::size_t line = line_of(*t.get("cpus_of"));
+      if (b.cpus_of.empty() || b.cpus_of[0] != '/' || b.cpus_of.find("..") != std::string::npos) {
+        return error(line, sec + ".cpus_of",
+                     "\"" + b.cpus_of + "\": must be an absolute cgroup v2 path without ..");
+      }
+      if (b.device != "cpus" || (b.knob != "resume_latency" && b.knob != "flags")) {
+        return error(line, sec + ".cpus_of",
+                     "a binding on a cgroup's CPUs takes device = \"cpus\" and knob = "
+                     "\"resume_latency\" or \"flags\"");
+      }
+    } else if (b.device == "cpus") {
+      return error(line_of(*t.get("device")), sec + ".device",
+                   "\"cpus\" (a cgroup's CPUs) needs cpus_of = \"/CGROUP\"");
+    }
     std::optional<std::int64_t> v;
     if (!t.contains("value")) return error(line_of(t), sec + ".value", "missing: an integer");
     if (Status s = int_of(t, sec, "value", -1, INT32_MAX, &v); !s.ok()) return s;

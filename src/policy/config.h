@@ -56,6 +56,9 @@ struct BindingConfig {
   std::string knob;  // "" = the device's only knob
   std::int32_t value = -1;
   std::string origin;  // "file:line"
+  // "" or a cgroup: the request is placed on each of its CPUs (device "cpus", knob
+  // resume_latency or flags) while `cgroup` is populated, following its cpuset.
+  std::string cpus_of{};
 };
 
 struct ProfileConfig {

@@ -24,17 +24,25 @@ namespace {
 int add_specs(const Options& o, Client& c, const std::vector<std::string>& texts,
               std::chrono::milliseconds duration, std::vector<client::HeldRequest>* held) {
   std::vector<ResolvedSpec> specs;
-  if (int rc = resolve_specs(c, texts, &specs)) return rc;
+  if (int rc = resolve_specs(c, texts, &specs, o.cpus_of)) return rc;
   for (const ResolvedSpec& r : specs) {
     perfqos_change change{};
     client::HeldRequest request;
-    client::Status s = c.add(r.spec.device, r.knob, r.value, o.note, &request, &change,
-                             static_cast<std::uint32_t>(duration.count()));
+    const bool on_cpus_of = r.spec.device == "cpus";
+    if (on_cpus_of && duration.count() > 0) {
+      return fail("--for: requests on the CPUs of --cpus-of " + o.cpus_of + " are untimed");
+    }
+    client::Status s = on_cpus_of
+                           ? c.add_cpus_of(o.cpus_of, r.knob, r.value, o.note, &request, &change)
+                           : c.add(r.spec.device, r.knob, r.value, o.note, &request, &change,
+                                   static_cast<std::uint32_t>(duration.count()));
     if (!s.ok()) return fail(s.message());
     if (!o.json && !o.quiet) {
-      std::fprintf(stderr, "perfqosctl: holding %s=%s (request %u; effective now %s)\n",
-                   r.target().c_str(), r.spec.value.c_str(), request.id(),
-                   show_effective(r.values, change.effective, true).c_str());
+      std::fprintf(stderr, "perfqosctl: holding %s=%s%s (request %u; effective now %s%s)\n",
+                   r.target().c_str(), r.spec.value.c_str(),
+                   on_cpus_of ? (" on the CPUs of " + o.cpus_of).c_str() : "", request.id(),
+                   show_effective(r.values, change.effective, true).c_str(),
+                   on_cpus_of ? " on the first" : "");
     }
     held->push_back(std::move(request));
   }

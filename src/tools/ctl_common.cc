@@ -133,14 +133,41 @@ const char* end_name(perfqos_end end) {
 }
 
 int resolve_specs(Client& c, const std::vector<std::string>& written,
-                  std::vector<ResolvedSpec>* out) {
+                  std::vector<ResolvedSpec>* out, const std::string& cpus_of) {
   std::vector<std::string> texts;  // cpus[LIST].KNOB=V is one SPEC per listed CPU
   if (Status s = expand_cpu_sets(written, &texts); !s.ok()) return fail(s.message());
+  bool on_cpus_of = false;
   for (const std::string& text : texts) {
     ResolvedSpec r;
     if (Status s = parse_request_spec(text, &r.spec); !s.ok()) return fail(s.message());
     perfqos_device_info d;
-    if (client::Status s = c.describe(r.spec.device, &d); !s.ok()) {
+    if (r.spec.device == "cpus") {
+      // The CPUs of a cgroup: the value is read as the knob of the first CPU the daemon has.
+      if (cpus_of.empty()) {
+        return fail("'" + text +
+                    "': 'cpus' stands for the CPUs of a cgroup: give --cpus-of CGROUP, or list "
+                    "them as cpus[LIST]." +
+                    r.spec.knob + "=" + r.spec.value);
+      }
+      if (r.spec.knob != "resume_latency" && r.spec.knob != "flags") {
+        return fail("'" + text + "': on a cgroup's CPUs the knob is resume_latency or flags");
+      }
+      std::vector<perfqos_device_info> devices;
+      if (client::Status s = c.list(&devices); !s.ok()) return fail("list: " + s.message());
+      const perfqos_device_info* cpu = nullptr;
+      for (const perfqos_device_info& e : devices) {
+        if (std::string(e.kind) != "cpu") continue;
+        for (std::size_t k = 0; k < e.knob_count && cpu == nullptr; ++k) {
+          if (r.spec.knob == e.knobs[k].name) cpu = &e;
+        }
+        if (cpu != nullptr) break;
+      }
+      if (cpu == nullptr) {
+        return fail("'" + text + "': perfqosd has no CPU with a " + r.spec.knob + " knob");
+      }
+      d = *cpu;
+      on_cpus_of = true;
+    } else if (client::Status s = c.describe(r.spec.device, &d); !s.ok()) {
       // DEVICE.NOTAKNOB=V reads as a device named "DEVICE.NOTAKNOB": try it as a knob typo.
       const std::size_t dot = r.spec.device.rfind('.');
       if (s.code() == ENODEV && dot != std::string::npos &&
@@ -160,8 +187,10 @@ int resolve_specs(Client& c, const std::vector<std::string>& written,
         for (std::size_t k = 0; k < d.knob_count; ++k) {
           const std::string name = d.knobs[k].name;
           const bool range = d.knobs[k].list_type == PERFQOS_LIST_RANGE;
-          names += std::string(names.empty() ? "" : ", ") +
-                   (!range ? name : name == "range" ? "min, max" : name + ".min, " + name + ".max");
+          names += std::string(names.empty() ? "" : ", ") + (!range ? name
+                                                             : name == "range"
+                                                                 ? "min, max"
+                                                                 : name + ".min, " + name + ".max");
         }
         return fail("'" + text + "': name the knob as " + r.spec.device + ".KNOB=VALUE (" +
                     r.spec.device + " has " + names + ")");
@@ -182,6 +211,10 @@ int resolve_specs(Client& c, const std::vector<std::string>& written,
       return fail(s.message());
     }
     out->push_back(std::move(r));
+  }
+  if (!cpus_of.empty() && !on_cpus_of) {
+    return fail("--cpus-of " + cpus_of +
+                ": give the requests for its CPUs as cpus.KNOB=VALUE (cpus.resume_latency=0)");
   }
   return 0;
 }

@@ -36,6 +36,7 @@ struct Options {
   client::Client::Note note;  // hold, run, bind --transient: --reason, --app-id
   std::optional<int> uclamp_min, uclamp_max;  // run: the command's utilization clamps, 0..1024
   std::string profile;  // hold, run: a profile held over D-Bus (profile_hold.h) besides SPECs
+  std::string cpus_of;  // hold, run, bind: the cgroup whose CPUs `cpus.KNOB=V` SPECs go on
 };
 
 // Prints "perfqosctl: MESSAGE" on stderr; returns kExitError.
@@ -90,15 +91,17 @@ const char* end_name(perfqos_end end);
 
 // A SPEC resolved against the daemon's description of its device.
 struct ResolvedSpec {
-  RequestSpec spec;
+  RequestSpec spec;  // device "cpus": on the CPUs of the --cpus-of cgroup
   std::string knob;  // the knob name to send ("" = the device's only knob)
   KnobValues values;
   std::int32_t value = 0;
   std::string target() const { return spec.device + (knob.empty() ? "" : "." + knob); }
 };
 
-// Parses and resolves every SPEC of `texts` (DESCRIBE per device) into `out`.
-int resolve_specs(Client& c, const std::vector<std::string>& texts,
-                  std::vector<ResolvedSpec>* out);
+// Parses and resolves every SPEC of `texts` (DESCRIBE per device) into `out`. `cpus.KNOB=V`
+// needs `cpus_of` (--cpus-of), and `cpus_of` needs such a SPEC; its value is read as the
+// knob of the daemon's CPUs.
+int resolve_specs(Client& c, const std::vector<std::string>& texts, std::vector<ResolvedSpec>* out,
+                  const std::string& cpus_of = {});
 
 }  // namespace perfqos::tools

@@ -101,6 +101,13 @@ int main(int argc, char** argv) {
                     "($DBUS_SYSTEM_BUS_ADDRESS when set); see docs/dbus.md");
   };
   add_profile_option(hold);
+  const auto add_cpus_of_option = [&o](CLI::App* sub) {
+    sub->add_option("--cpus-of", o.cpus_of,
+                    "Place the cpus.KNOB=VALUE SPECs on each CPU of this cgroup (v2 path "
+                    "relative to the cgroup2 mount: its cpuset.cpus.effective), following its "
+                    "CPUs as they change; needs a perfqosd speaking protocol version 4");
+  };
+  add_cpus_of_option(hold);
 
   std::vector<std::string> command;
   auto* run = app.add_subcommand(
@@ -121,6 +128,7 @@ int main(int argc, char** argv) {
   run->add_flag("-q,--quiet", quiet, "Do not say what is held (errors are still printed)");
   add_note_options(run);
   add_profile_option(run);
+  add_cpus_of_option(run);
   run->positionals_at_end();
 
   std::vector<std::string> devices;
@@ -188,6 +196,7 @@ int main(int argc, char** argv) {
       ->needs(transient);
   bind->add_option("--app-id", o.note.app_id, "With --transient: which application holds them")
       ->needs(transient);
+  add_cpus_of_option(bind);
   std::uint32_t binding = 0;
   auto* bindings = app.add_subcommand(
       "bindings", "List the cgroup bindings, active or waiting for their cgroup to fill");

@@ -131,16 +131,55 @@ TEST(Codec, Version3AddsTransientToBind) {
         min_version(opcode_of(frame.message)) > 2) {
       continue;
     }
-    Frame two = frame;
+    Frame two = frame, three = frame;
     two.version = 2;
-    EXPECT_EQ(encoded(frame).size(), encoded(two).size()) << opcode_name(opcode_of(frame.message));
+    three.version = 3;
+    EXPECT_EQ(encoded(three).size(), encoded(two).size()) << opcode_name(opcode_of(frame.message));
+  }
+}
+
+TEST(Codec, Version4AddsCpusOfToAddAndBindAndContainerToBind) {
+  AddRequest add{"cpus", "resume_latency", End::kNone, 0};
+  add.cpus_of = "/kubepods/pod1/c1";
+  const Bytes add4 = encoded(Frame{1, add, 4});
+  Frame back;
+  ASSERT_TRUE(decode(add4, Direction::kToServer, &back).ok());
+  EXPECT_EQ(std::get<AddRequest>(back.message).cpus_of, "/kubepods/pod1/c1");
+  // Version 3 cannot carry it: such an ADD is an ordinary one (and "cpus" no device).
+  ASSERT_TRUE(decode(encoded(Frame{1, add, 3}), Direction::kToServer, &back).ok());
+  EXPECT_EQ(std::get<AddRequest>(back.message).cpus_of, "");
+
+  BindRequest bind{"/c.scope", "cpus", "resume_latency", End::kNone, 0};
+  bind.cpus_of = "/c.scope";
+  bind.container = true;
+  const Bytes bind4 = encoded(Frame{1, bind, 4});
+  ASSERT_TRUE(decode(bind4, Direction::kToServer, &back).ok());
+  EXPECT_EQ(std::get<BindRequest>(back.message), bind);
+  Bytes relabeled = encoded(Frame{1, bind, 3});
+  relabeled[0] = 4;
+  EXPECT_EQ(decode_as_server(relabeled).message(), "frame truncated in field 'cpus_of'");
+  // Only ADD and BIND grow in version 4.
+  for (const Frame& frame : testing::sample_frames()) {
+    if (std::holds_alternative<AddRequest>(frame.message) ||
+        std::holds_alternative<BindRequest>(frame.message) ||
+        min_version(opcode_of(frame.message)) > 3) {
+      continue;
+    }
+    Frame three = frame, four = frame;
+    three.version = 3;
+    four.version = 4;
+    EXPECT_EQ(encoded(four).size(), encoded(three).size()) << opcode_name(opcode_of(frame.message));
   }
 }
 
 // Version 3: a named knob's words travel with its KnobInfo, bounded in count, length and charset.
 TEST(Codec, Version3CarriesNamedKnobChoices) {
-  KnobInfo epp{"epp", ListType::kRange, "choice", 0, 0, 0, 0, Effective::Range(0, 3), 0, 3, 0,
-               {"power", "balance_power", "balance_performance", "performance"}};
+  KnobInfo epp{"epp",    ListType::kRange,
+               "choice", 0,
+               0,        0,
+               0,        Effective::Range(0, 3),
+               0,        3,
+               0,        {"power", "balance_power", "balance_performance", "performance"}};
   DeviceInfo d{"policy0", "cpufreq", "", "", 0, "", 0, {epp}};
   const Frame reply{1, DescribeReply{{}, d}};
   Frame back;
@@ -166,7 +205,7 @@ TEST(Codec, Version3CarriesNamedKnobChoices) {
 TEST(Codec, ReasonAndAppIdAreBounded) {
   AddRequest add{"cpu_dma_latency",          "", End::kNone, 20, 0, std::string(kMaxReason, 'r'),
                  std::string(kMaxAppId, 'a')};
-  Bytes ok = encoded(Frame{1, add});
+  Bytes ok = encoded(Frame{1, add, 3});  // app_id is ADD's last field in version 3
   add.reason += 'r';
   Bytes bytes;
   Status s = encode(Frame{1, add}, &bytes);
@@ -346,7 +385,7 @@ TEST(Codec, DecoderRefusesBadVersion) {
   b[0] = 9;
   Status s = decode_as_server(b);
   EXPECT_EQ(s.code(), EPROTONOSUPPORT);
-  EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1..3)");
+  EXPECT_EQ(s.message(), "unsupported version 9 (this side speaks 1..4)");
 }
 
 // EXPLAIN (0x0f, reply 0x8f) exists from version 3 on: older frames carrying it are refused
@@ -431,9 +470,9 @@ TEST(Codec, LargestExplainReplyFitsAFrame) {
   h.app_id.assign(kMaxAppId, 'a');
   h.device.assign(kMaxDeviceName, 'd');
   x.setters.assign(kMaxExplainSetters, h);
-  x.grants.assign(kMaxExplainGrants, ExplainGrant{std::string(kMaxDeviceName, 'd'),
-                                                  std::string(kMaxKnobName, 'k'), 0, 1,
-                                                  std::string(kMaxOrigin, 'o')});
+  x.grants.assign(kMaxExplainGrants,
+                  ExplainGrant{std::string(kMaxDeviceName, 'd'), std::string(kMaxKnobName, 'k'), 0,
+                               1, std::string(kMaxOrigin, 'o')});
   Bytes out;
   Status s = encode(Frame{1, x}, &out);
   EXPECT_TRUE(s.ok()) << s.message();

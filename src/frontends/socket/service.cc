@@ -135,6 +135,7 @@ void Service::unsubscribe(Client& client, const std::vector<std::string>& device
 void Service::forget(Client& client) {
   unsubscribe(client, {});
   clients_.erase(&client);
+  client.cpu_sets_.clear();
   client.holder_.reset();  // drops its requests now, while the service is whole
 }
 

@@ -30,6 +30,7 @@
 #include "admission/admission.h"
 #include "cgroup/cgroup_bindings.h"
 #include "cgroup/cgroup_data_tracker.h"
+#include "cgroup/cpus_of_request.h"
 #include "model/broker.h"
 #include "policy/connection_quota.h"
 #include "policy/policy_store.h"
@@ -68,7 +69,15 @@ class Client {
   std::uint8_t version_ = protocol::kMinVersion;
   std::set<std::string> subscriptions_;
   SubscriptionQuota::Slot subscription_slot_;  // admitted while any subscription is in force
+  // Requests scoped to a cgroup's CPUs (ADD with cpus_of), by request id (kCpuSetIdBit set);
+  // declared after holder_, so they go before it.
+  std::map<std::uint32_t, std::unique_ptr<CpusOfRequest>> cpu_sets_;
+  std::uint32_t last_cpu_set_ = 0;
 };
+
+// The bit that marks the request id of a CPU-set request (ADD with cpus_of): the holder's own
+// ids count up from 1 and never reach it.
+inline constexpr std::uint32_t kCpuSetIdBit = 0x80000000u;
 
 class Service {
  public:
@@ -94,6 +103,8 @@ class Service {
   // policy above. REQUIRES: it outlives the service.
   void set_connection_quota(ConnectionQuota* quota) { quota_ = quota; }
   void set_bindings(CgroupBindings* bindings) { bindings_ = bindings; }
+  // Without it, ADD and BIND with cpus_of answer EOPNOTSUPP.
+  void set_cpusets(CpusetFollower* cpusets) { cpusets_ = cpusets; }
   // Without it, CGROUP_DATA answers an empty list (and the service's own admission, when it is
   // the one in use, counts nothing).
   void set_cgroup_data(CgroupDataTracker* cgroup_data) {
@@ -155,6 +166,13 @@ class Service {
   protocol::ErrorReply answer(const Call&, const M&) {
     return protocol::failed_reply<protocol::ErrorReply>(EBADMSG, "not a request");
   }
+  // ADD with cpus_of, and UPDATE and REMOVE of its id (service_cpu_sets.cc).
+  protocol::AddReply add_cpu_set(const Call& call, const protocol::AddRequest& r);
+  protocol::UpdateReply update_cpu_set(const Call& call, const protocol::UpdateRequest& r);
+  protocol::RemoveReply remove_cpu_set(const Call& call, const protocol::RemoveRequest& r);
+  // The policy check of a BIND with cpus_of: admit_binding on each CPU the cgroup has now.
+  Status admit_cpu_set_binding(const Call& call, const protocol::BindRequest& r,
+                               RequestTarget* knob);
   // The device `name`, or ENODEV "WHAT: no device 'NAME'".
   Status find_device(std::string_view what, const std::string& name,
                      std::shared_ptr<Device>* device) const;
@@ -168,6 +186,7 @@ class Service {
   ConnectionQuota* quota_ = &default_quota_;
   SubscriptionQuota subscription_quota_{&default_policy_};
   CgroupBindings* bindings_ = nullptr;
+  CpusetFollower* cpusets_ = nullptr;
   CgroupDataTracker* cgroup_data_ = nullptr;
   std::unique_ptr<admission::Admission> own_admission_;  // over *policy_, with cgroup_data_
   admission::Admission* admission_ = nullptr;            // own_admission_ unless wired

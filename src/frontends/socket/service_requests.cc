@@ -126,6 +126,7 @@ p::DescribeReply Service::answer(const Call&, const p::DescribeRequest& d) {
 }
 
 p::AddReply Service::answer(const Call& call, const p::AddRequest& add) {
+  if (!add.cpus_of.empty()) return add_cpu_set(call, add);
   p::AddReply reply;
   RequestTarget target;
   RequestOutcome out;
@@ -158,6 +159,7 @@ p::AddReply Service::answer(const Call& call, const p::AddRequest& add) {
 }
 
 p::UpdateReply Service::answer(const Call& call, const p::UpdateRequest& update) {
+  if ((update.request_id & kCpuSetIdBit) != 0) return update_cpu_set(call, update);
   p::UpdateReply reply;
   RequestOutcome out;
   const Status s = admission_->update(call.requester(), *call.client.holder_, update.request_id,
@@ -168,6 +170,7 @@ p::UpdateReply Service::answer(const Call& call, const p::UpdateRequest& update)
 }
 
 p::RemoveReply Service::answer(const Call& call, const p::RemoveRequest& remove) {
+  if ((remove.request_id & kCpuSetIdBit) != 0) return remove_cpu_set(call, remove);
   p::RemoveReply reply;
   RequestOutcome out;
   const Status s = admission_->remove(*call.client.holder_, remove.request_id, &out);
@@ -266,12 +269,16 @@ p::BindReply Service::answer(const Call& call, const p::BindRequest& bind) {
   p::BindReply reply;
   RequestTarget target;
   Status s = bindings_ ? check_notes(bind.reason, bind.app_id) : unavailable("bind");
-  if (s.ok()) s = admission_->resolve(bind.device, bind.knob, range_end_of(bind.end), &target);
-  if (s.ok()) s = admission_->admit_binding(call.requester(), target, bind.value);
+  if (s.ok() && !bind.cpus_of.empty()) {
+    s = admit_cpu_set_binding(call, bind, &target);
+  } else if (s.ok()) {
+    s = admission_->resolve(bind.device, bind.knob, range_end_of(bind.end), &target);
+    if (s.ok()) s = admission_->admit_binding(call.requester(), target, bind.value);
+  }
   RequestOutcome out;
   if (s.ok()) {
     s = bindings_->bind(call.who, bind.cgroup, target, bind.value, &reply.binding_id, &out,
-                        bind.reason, bind.app_id, bind.transient);
+                        bind.reason, bind.app_id, bind.transient, bind.cpus_of);
   }
   reply.status = reply_status(s);
   if (s.ok()) reply.change = change_of(out);
