@@ -54,9 +54,9 @@ _perfqosctl() {
       ;;
     hold | run | bind)
       if [[ "$cur" == -* ]]; then
-        [ "$sub" = hold ] && COMPREPLY=($(compgen -W "--for --profile -q --quiet $globals" -- "$cur"))
-        [ "$sub" = run ] && COMPREPLY=($(compgen -W "--profile -q --quiet $globals" -- "$cur"))
-        [ "$sub" = bind ] && COMPREPLY=($(compgen -W "$globals" -- "$cur"))
+        [ "$sub" = hold ] && COMPREPLY=($(compgen -W "--for --profile --cpus-of -q --quiet $globals" -- "$cur"))
+        [ "$sub" = run ] && COMPREPLY=($(compgen -W "--profile --cpus-of -q --quiet $globals" -- "$cur"))
+        [ "$sub" = bind ] && COMPREPLY=($(compgen -W "--transient --cpus-of $globals" -- "$cur"))
         return
       fi
       # After `run ... --`, the command.

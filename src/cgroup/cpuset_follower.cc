@@ -49,7 +49,7 @@ CpusetFollower::~CpusetFollower() {
 }
 
 bool CpusetFollower::exists(const std::string& cgroup) const {
-  return path_exists(root_ + mount_ + cgroup);
+  return path_exists(mount_ + cgroup) || (!root_.empty() && path_exists(root_ + mount_ + cgroup));
 }
 
 std::vector<int> CpusetFollower::cpus_of(const std::string& cgroup) const {

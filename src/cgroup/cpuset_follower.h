@@ -11,7 +11,8 @@
 // on a real system, a generated tree in tests) and MOUNT the cgroup2 mount. A cgroup without the
 // file (the cpuset controller is not enabled for it) runs on its nearest ancestor's CPUs, so
 // that one is read; with no cpuset anywhere, the CPUs of `ROOT/sys/devices/system/cpu/online`.
-// A cgroup that does not exist has no CPUs.
+// A cgroup exists when it does in the cgroup2 hierarchy (or under ROOT MOUNT, for a generated
+// tree); one that does not has no CPUs.
 //
 // Thread safety: confined to the loop thread. Listeners may follow and unfollow, themselves
 // included.
@@ -48,7 +49,7 @@ class CpusetFollower {
   // cgroup does not exist. A file that cannot be read or parsed reads as no CPUs (and is
   // logged at debug level: the kernel writes well-formed lists).
   std::vector<int> cpus_of(const std::string& cgroup) const;
-  // Whether `cgroup` exists (under the root and mount above).
+  // Whether `cgroup` exists (see above).
   bool exists(const std::string& cgroup) const;
   const std::string& mount() const { return mount_; }
 

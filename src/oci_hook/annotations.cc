@@ -85,18 +85,14 @@ Status plan_from_annotations(const std::map<std::string, std::string>& annotatio
   return Status::Ok();
 }
 
-std::vector<PlannedRequest> cpu_requests(const HookPlan& plan, const std::vector<int>& cpus) {
-  std::vector<PlannedRequest> out;
-  if (!plan.cpu_resume_latency) return out;
-  for (int cpu : cpus) {
-    PlannedRequest r;
-    r.source = kCrioCStatesKey;
-    r.spec.device = "cpu" + std::to_string(cpu);
-    r.spec.knob = "resume_latency";
-    r.spec.value = std::to_string(*plan.cpu_resume_latency);
-    out.push_back(std::move(r));
-  }
-  return out;
+std::optional<PlannedRequest> cpu_request(const HookPlan& plan) {
+  if (!plan.cpu_resume_latency) return std::nullopt;
+  PlannedRequest r;
+  r.source = kCrioCStatesKey;
+  r.spec.device = "cpus";
+  r.spec.knob = "resume_latency";
+  r.spec.value = std::to_string(*plan.cpu_resume_latency);
+  return r;
 }
 
 }  // namespace perfqos::oci

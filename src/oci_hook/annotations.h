@@ -50,8 +50,9 @@ bool has_hook_annotations(const std::map<std::string, std::string>& annotations)
 Status plan_from_annotations(const std::map<std::string, std::string>& annotations,
                              HookPlan* out);
 
-// The requests of `plan.cpu_resume_latency` on `cpus`: cpuN.resume_latency=V, source the CRI-O
-// key. Nothing when it is unset.
-std::vector<PlannedRequest> cpu_requests(const HookPlan& plan, const std::vector<int>& cpus);
+// The request of `plan.cpu_resume_latency`: cpus.resume_latency=V (device "cpus": on the CPUs
+// of the container's cgroup, followed by the daemon as its cpuset changes), source the CRI-O
+// key. None when it is unset.
+std::optional<PlannedRequest> cpu_request(const HookPlan& plan);
 
 }  // namespace perfqos::oci

@@ -1,7 +1,6 @@
 #include "oci_hook/container_binder.h"
 
 #include <cerrno>
-#include <charconv>
 
 #include "model/knob.h"
 #include "tools/value_input.h"
@@ -41,29 +40,25 @@ HookError ContainerBinder::daemon_error(const std::string& what, const client::S
                    what + ": " + s.message()};
 }
 
-std::optional<HookError> ContainerBinder::daemon_cpus(std::vector<int>* out) {
-  if (auto e = arm_timeout()) return e;
-  std::vector<perfqos_device_info> devices;
-  if (client::Status s = client_.list(&devices); !s.ok()) return daemon_error("list devices", s);
-  out->clear();
-  for (const perfqos_device_info& d : devices) {
-    const std::string name = d.name;
-    int n = -1;
-    if (std::string(d.kind) != "cpu" || name.rfind("cpu", 0) != 0) continue;
-    const auto [end, ec] = std::from_chars(name.data() + 3, name.data() + name.size(), n);
-    if (ec != std::errc() || end != name.data() + name.size() || name.size() == 3) continue;
-    for (std::size_t k = 0; k < d.knob_count; ++k) {
-      if (std::string(d.knobs[k].name) == "resume_latency") out->push_back(n);
-    }
-  }
-  return std::nullopt;
-}
-
 std::optional<HookError> ContainerBinder::resolve(const PlannedRequest& r, Resolved* out) {
   const std::string what = "annotation " + r.source;
   if (auto e = arm_timeout()) return e;
   perfqos_device_info d{};
-  if (client::Status s = client_.describe(r.spec.device, &d); !s.ok()) {
+  if (r.spec.device == "cpus") {
+    // The container's CPUs: the value is read as the knob of the first CPU the daemon serves.
+    std::vector<perfqos_device_info> devices;
+    if (client::Status s = client_.list(&devices); !s.ok()) return daemon_error(what, s);
+    bool found = false;
+    for (std::size_t i = 0; i < devices.size() && !found; ++i) {
+      for (std::size_t k = 0; k < devices[i].knob_count && !found; ++k) {
+        found = std::string(devices[i].kind) == "cpu" && r.spec.knob == devices[i].knobs[k].name;
+      }
+      if (found) d = devices[i];
+    }
+    if (!found) {
+      return HookError{Failure::kRefused, what + ": perfqosd serves no CPU " + r.spec.knob};
+    }
+  } else if (client::Status s = client_.describe(r.spec.device, &d); !s.ok()) {
     return daemon_error(what, s);
   }
   const perfqos_knob_info* knob = nullptr;
@@ -111,8 +106,12 @@ std::optional<HookError> ContainerBinder::bind_all(const std::vector<PlannedRequ
     failed = arm_timeout();
     if (failed) break;
     std::uint32_t id = 0;
-    const client::Status s = client_.bind_transient(cgroup, requests[i].spec.device,
-                                                    resolved[i].knob, resolved[i].value, note, &id);
+    const client::Status s =
+        requests[i].spec.device == "cpus"
+            ? client_.bind_cpus_of(cgroup, cgroup, resolved[i].knob, resolved[i].value, note,
+                                   PERFQOS_BIND_TRANSIENT, &id)
+            : client_.bind_transient(cgroup, requests[i].spec.device, resolved[i].knob,
+                                     resolved[i].value, note, &id);
     if (s.ok()) {
       bound.push_back(id);
     } else {

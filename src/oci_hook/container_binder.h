@@ -26,12 +26,10 @@ class ContainerBinder {
   ContainerBinder(client::Client& client, const Deadline& deadline)
       : client_(client), deadline_(deadline) {}
 
-  // The CPUs the daemon serves a resume_latency knob for (devices "cpuN" of kind "cpu"): the
-  // fallback when the container's cgroup has no cpuset.cpus.effective.
-  std::optional<HookError> daemon_cpus(std::vector<int>* out);
-
   // Binds every request of `requests` to `cgroup` with `note`; on success `*ids` holds the
-  // binding ids in order. On failure nothing stays bound (as far as the daemon answers).
+  // binding ids in order. On failure nothing stays bound (as far as the daemon answers). A
+  // request on device "cpus" goes on the CPUs of `cgroup` (perfqos_bind_cpus_of): the daemon
+  // places it on each CPU of the container's cpuset and follows it.
   std::optional<HookError> bind_all(const std::vector<PlannedRequest>& requests,
                                     const std::string& cgroup, const client::Client::Note& note,
                                     std::vector<std::uint32_t>* ids);

@@ -1,9 +1,7 @@
 #include "oci_hook/container_cgroup.h"
 
 #include <cerrno>
-#include <charconv>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include "util/errno_status.h"
@@ -19,12 +17,6 @@ Status read_small_file(const std::string& path, std::string* out) {
   text << in.rdbuf();
   *out = text.str();
   return Status::Ok();
-}
-
-bool parse_cpu(std::string_view s, int* out) {
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return !s.empty() && ec == std::errc() && end == s.data() + s.size() && *out >= 0 &&
-         *out <= 65535;
 }
 
 }  // namespace
@@ -63,56 +55,6 @@ Status read_container_cgroup(int pid, std::string* out, const std::string& proc_
     return s;
   }
   if (Status s = cgroup_v2_path(text, out); !s.ok()) {
-    return Status::Error(s.code(), path + ": " + s.message());
-  }
-  return Status::Ok();
-}
-
-Status parse_cpu_list(std::string_view text, std::vector<int>* out) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  const auto bad = [&] {
-    return Status::Error(EINVAL, "CPU list \"" + std::string(text) +
-                                     "\": expected N, N-M, ... (CPU numbers 0..65535)");
-  };
-  std::set<int> cpus;
-  std::size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    const std::string_view item = text.substr(start, comma - start);
-    const std::size_t dash = item.find('-');
-    int lo = 0, hi = 0;
-    if (dash == std::string_view::npos) {
-      if (!parse_cpu(item, &lo)) return bad();
-      hi = lo;
-    } else if (!parse_cpu(item.substr(0, dash), &lo) || !parse_cpu(item.substr(dash + 1), &hi) ||
-               hi < lo) {
-      return bad();
-    }
-    for (int c = lo; c <= hi; ++c) cpus.insert(c);
-    start = comma + 1;
-  }
-  out->assign(cpus.begin(), cpus.end());
-  return Status::Ok();
-}
-
-Status container_cpus(const std::string& cgroup2_mount, const std::string& cgroup,
-                      std::vector<int>* out) {
-  const std::string path = cgroup2_mount + cgroup + "/cpuset.cpus.effective";
-  std::string text;
-  if (Status s = read_small_file(path, &text); !s.ok()) return s;
-  if (Status s = parse_cpu_list(text, out); !s.ok()) {
-    return Status::Error(s.code(), path + ": " + s.message());
-  }
-  if (out->empty()) return Status::Error(ENOENT, path + " is empty");
-  return Status::Ok();
-}
-
-Status online_cpus(std::vector<int>* out, const std::string& sys_root) {
-  const std::string path = sys_root + "/devices/system/cpu/online";
-  std::string text;
-  if (Status s = read_small_file(path, &text); !s.ok()) return s;
-  if (Status s = parse_cpu_list(text, out); !s.ok()) {
     return Status::Error(s.code(), path + ": " + s.message());
   }
   return Status::Ok();

@@ -68,15 +68,6 @@ std::string socket_path(const Options& o) {
   return env != nullptr && env[0] != '\0' ? env : PERFQOS_DEFAULT_SOCKET;
 }
 
-std::string cgroup2_mount() {
-  std::vector<perfqos::MountEntry> entries;
-  if (perfqos::read_mountinfo(&entries).ok()) {
-    for (const auto& e : entries) {
-      if (e.fs_type == "cgroup2") return e.mount_point;
-    }
-  }
-  return {};
-}
 
 // The application id the bindings carry: "oci:" and the container id, in the characters a
 // container id may have, cut to the protocol's limit.
@@ -136,18 +127,7 @@ std::optional<HookError> run(const Options& o, const Deadline& deadline) {
   }
   ContainerBinder binder(c, deadline);
   std::vector<PlannedRequest> requests = plan.requests;
-  if (plan.cpu_resume_latency) {
-    std::vector<int> cpus;
-    const std::string mount = cgroup2_mount();
-    if (Status s = container_cpus(mount, cgroup, &cpus); !s.ok()) {
-      if (auto e = binder.daemon_cpus(&cpus)) return e;
-      std::fprintf(stderr,
-                   "perfqos-oci-hook: container %s: note: %s: %s applies to all %zu CPUs "
-                   "perfqosd serves\n",
-                   state.id.c_str(), s.message().c_str(), kCrioCStatesKey, cpus.size());
-    }
-    for (PlannedRequest& r : cpu_requests(plan, cpus)) requests.push_back(std::move(r));
-  }
+  if (auto r = cpu_request(plan)) requests.push_back(std::move(*r));
   std::vector<std::uint32_t> ids;
   if (auto e = binder.bind_all(requests, cgroup, note, &ids)) return e;
   if (o.verbose) {
@@ -164,7 +144,7 @@ Annotations (one SPEC per annotation, in perfqosctl's SPEC syntax):
   perfqos.io/profile: "NAME"        refused: profiles are not supported yet
   cpu-c-states.crio.io: "disable" | "enable" | "max_latency:N"
                                     resume_latency 0 / none / N us on each CPU of the container
-                                    (its cgroup's cpuset.cpus.effective, else every CPU)
+                                    (its cgroup's cpuset.cpus.effective, followed by perfqosd)
 Without any of them the hook exits 0 at once and does not contact perfqosd.
 
 The requests are bound to the container's cgroup v2 cgroup (from /proc/PID/cgroup) as transient

@@ -91,16 +91,17 @@ TEST(Annotations, RequestsReasonAndCStatesMakeAPlan) {
   EXPECT_EQ(plan.reason, "audio");
   ASSERT_TRUE(plan.cpu_resume_latency.has_value());
   EXPECT_EQ(*plan.cpu_resume_latency, 10);
-  const auto cpus = cpu_requests(plan, {0, 3});
-  ASSERT_EQ(cpus.size(), 2u);
-  EXPECT_EQ(cpus[1].spec.device, "cpu3");
-  EXPECT_EQ(cpus[1].spec.value, "10");
+  const auto cpus = cpu_request(plan);  // on the container's CPUs, which perfqosd follows
+  ASSERT_TRUE(cpus.has_value());
+  EXPECT_EQ(cpus->spec.device, "cpus");
+  EXPECT_EQ(cpus->spec.knob, "resume_latency");
+  EXPECT_EQ(cpus->spec.value, "10");
 
   ASSERT_TRUE(plan_from_annotations({{"cpu-c-states.crio.io", "disable"}}, &plan).ok());
   EXPECT_EQ(plan.cpu_resume_latency, 0);
   ASSERT_TRUE(plan_from_annotations({{"cpu-c-states.crio.io", "enable"}}, &plan).ok());
   EXPECT_FALSE(plan.cpu_resume_latency.has_value());
-  EXPECT_TRUE(cpu_requests(plan, {0}).empty());
+  EXPECT_FALSE(cpu_request(plan).has_value());
 }
 
 TEST(Annotations, MalformedOnesAreRefusedNamingTheAnnotation) {
@@ -137,18 +138,6 @@ TEST(ContainerCgroup, TheV2LineOfProcCgroup) {
   EXPECT_EQ(read_container_cgroup(0x7ffffff0, &path).code(), ESRCH);
 }
 
-TEST(ContainerCgroup, CpuLists) {
-  std::vector<int> cpus;
-  ASSERT_TRUE(parse_cpu_list("0-3,8,10-11\n", &cpus).ok());
-  EXPECT_EQ(cpus, (std::vector<int>{0, 1, 2, 3, 8, 10, 11}));
-  ASSERT_TRUE(parse_cpu_list("5", &cpus).ok());
-  EXPECT_EQ(cpus, (std::vector<int>{5}));
-  ASSERT_TRUE(parse_cpu_list("\n", &cpus).ok());
-  EXPECT_TRUE(cpus.empty());
-  for (const char* bad : {"a", "1-", "-1", "3-1", "1,,2", "1-2-3", "70000", "0-70000", "1 2"}) {
-    EXPECT_EQ(parse_cpu_list(bad, &cpus).code(), EINVAL) << bad;
-  }
-}
 
 }  // namespace
 }  // namespace perfqos::oci

@@ -18,6 +18,7 @@
 #include "perfqos/client.h"
 #include "support/cgroup_fixture.h"
 #include "support/daemon_process.h"
+#include "tools/cpu_set_spec.h"
 #include "oci_hook/run_hook.h"
 
 namespace perfqos {
@@ -244,27 +245,29 @@ TEST(OciHookCommandLine, HelpAndBadOptions) {
 }
 
 // cpu-c-states.crio.io on a daemon serving every online CPU (a generated sysfs tree): one
-// resume_latency request per CPU of the container (its cpuset.cpus.effective, or every CPU the
-// daemon serves when the cgroup has no cpuset), aggregated with others, gone with the container.
+// resume_latency request per CPU of the container (its cpuset.cpus.effective, generated in the
+// tree where the daemon reads it: this kernel's cgroup2 has no cpuset), aggregated with others,
+// following the cpuset as it changes, gone with the container.
 TEST(OciHookCStates, DisableAndMaxLatencyRequestResumeLatencyOnTheContainersCpus) {
   TestCgroup group(unique("/pq-test-ocihookcstates-"));
   if (!group.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  std::string online_text;
   std::vector<int> online;
   {
     std::ifstream in("/sys/devices/system/cpu/online");
-    std::string text;
-    std::getline(in, text);
-    ASSERT_TRUE(oci::parse_cpu_list(text, &online).ok()) << text;
+    std::getline(in, online_text);
+    ASSERT_TRUE(tools::parse_cpu_list(online_text, &online).ok()) << online_text;
   }
   std::string mount;
   ASSERT_TRUE(daemon::find_cgroup2_mount(&mount).ok());
-  std::vector<int> expected;
-  if (!oci::container_cpus(mount, group.path(), &expected).ok()) {
-    expected = online;
-  }
   testing::SysfsTree tree;
   for (int cpu : online) tree.add_cpu(cpu);
   tree.add_cpu_latency_node();
+  tree.write_file("/sys/devices/system/cpu/online", online_text + "\n");
+  // The container starts on the first CPU only.
+  const std::string cpuset = mount + group.path() + "/cpuset.cpus.effective";
+  tree.write_file(cpuset, std::to_string(online[0]) + "\n");
+  std::vector<int> expected{online[0]};
   DaemonProcess d({"--sysfs-root", tree.dir()});
   ASSERT_TRUE(d.ready()) << d.log();
   const pid_t first = group.spawn_sleeper();
@@ -274,6 +277,14 @@ TEST(OciHookCStates, DisableAndMaxLatencyRequestResumeLatencyOnTheContainersCpus
   ASSERT_EQ(r.status, 0) << r.err << d.log();
   for (int cpu : expected) {
     EXPECT_EQ(effective(d.socket(), "cpu" + std::to_string(cpu), "resume_latency"), 10) << cpu;
+  }
+  // Its cpuset grows: perfqosd follows it, no hook runs again.
+  tree.write_file(cpuset, online_text + "\n");
+  expected = online;
+  for (int cpu : expected) {
+    EXPECT_TRUE(eventually([&] {
+      return effective(d.socket(), "cpu" + std::to_string(cpu), "resume_latency") == 10;
+    })) << cpu;
   }
   // A second container in the same cgroup tree asks for less: the smallest wins, per CPU.
   TestCgroup second(group.path() + "/second");
