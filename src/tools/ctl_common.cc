@@ -135,7 +135,8 @@ const char* end_name(perfqos_end end) {
 int resolve_specs(Client& c, const std::vector<std::string>& written,
                   std::vector<ResolvedSpec>* out) {
   std::vector<std::string> texts;  // cpus[LIST].KNOB=V is one SPEC per listed CPU
-  if (Status s = expand_cpu_sets(written, &texts); !s.ok()) return fail(s.message());
+  if (Status s = expand_cpu_sets(written, kMaxRequestsPerCommand, &texts); !s.ok())
+    return fail(s.message());
   for (const std::string& text : texts) {
     ResolvedSpec r;
     if (Status s = parse_request_spec(text, &r.spec); !s.ok()) return fail(s.message());
