@@ -1037,6 +1037,12 @@ TEST(PerfqosctlUclamp, RunClampsTheCommandOrSaysTheKernelHasNoUclamp) {
   CtlRun r = run_perfqosctl(socket, "run --uclamp-min 2000 -- true");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out, "perfqosctl: --uclamp-min: value 2000 out of range: allowed 0..1024\n");
+  // The kernel's EINVAL for min > max is no missing uclamp: refused before the syscall.
+  r = run_perfqosctl(socket, "run --uclamp-min 800 --uclamp-max 100 -- true");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out,
+            "perfqosctl: --uclamp-min 800 is above --uclamp-max 100: the floor must not exceed "
+            "the cap\n");
   r = run_perfqosctl(socket, "run -- true");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(contains(r.out, "give a SPEC, --profile, --uclamp-min or --uclamp-max")) << r.out;
