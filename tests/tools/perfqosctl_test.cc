@@ -917,11 +917,19 @@ TEST(PerfqosctlNamedKnobs, EppAndPlatformProfileTakeAndShowWords) {
   tree.write_file(policy + "/energy_performance_preference", "balance_power");
   tree.write_file("/sys/firmware/acpi/platform_profile", "balanced");
   tree.write_file("/sys/firmware/acpi/platform_profile_choices", "low-power balanced performance");
+  // Linux 6.14's per-handler class and a slice with utilization clamps: listed too.
+  tree.write_file("/sys/class/platform-profile/platform-profile-0/profile", "balanced");
+  tree.write_file("/sys/class/platform-profile/platform-profile-0/choices", "quiet balanced");
+  tree.write_file("/sys/fs/cgroup/batch.slice/cpu.uclamp.min", "0.00");
+  tree.write_file("/sys/fs/cgroup/batch.slice/cpu.uclamp.max", "max");
   DaemonProcess daemon({"--sysfs-root", tree.dir()});
   ASSERT_TRUE(daemon.ready()) << daemon.log();
 
   CtlRun list = run_perfqosctl(daemon.socket(), "list");
   EXPECT_EQ(list.status, 0) << list.out;
+  EXPECT_TRUE(contains(list.out, "platform-profile-0")) << list.out;
+  EXPECT_TRUE(contains(list.out, "quiet..balanced")) << list.out;
+  EXPECT_TRUE(contains(list.out, "uclamp:batch.slice")) << list.out;
   EXPECT_TRUE(contains(list.out, "power, balance_power, balance_performance, performance"))
       << list.out;
   EXPECT_TRUE(contains(list.out, "low-power..performance")) << list.out;  // effective, unconstrained
