@@ -2,6 +2,12 @@
  * (DESIGN §5), usable from C and C++. It follows the perf QoS RFC (Nov 2024) number for number;
  * the macros here encode the size of the argument structure, not of a pointer to it.
  *
+ * A named knob (EPP, a platform profile) has a node of its own: <device>.<knob> beside the
+ * device's range (policy0.epp) or <device> when it is the device's only knob
+ * (platform_profile). Its values are the indices of its words, 0 the most power saving
+ * (perfqosctl list shows them); GET_UNIT answers 255 for it, no unit of the RFC's, as for a
+ * cpufreq policy's range in kHz.
+ *
  * Every open file description of a node is one holder: it may keep one min request and one max
  * request on the device's range. Both go when the last descriptor sharing it is closed (fork, dup
  * and SCM_RIGHTS share it).

@@ -157,7 +157,7 @@ Status Admission::set_perf(const Requester& who, PerfQosHandle& handle, RangeEnd
                            std::int32_t value, bool* changed) {
   const FrontEnd front_end = front_end_of(who.vouched_by);
   const std::shared_ptr<const Policy> policy = policy_.current();
-  if (Status s = authorize(who, *policy, handle.device(), KnobId::kRange, end, value, true);
+  if (Status s = authorize(who, *policy, handle.device(), handle.knob(), end, value, true);
       !s.ok()) {
     return counted(front_end, std::move(s));
   }

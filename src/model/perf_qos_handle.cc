@@ -8,17 +8,14 @@ namespace {
 int index(RangeEnd end) {
   return end == RangeEnd::kMin ? 0 : 1;
 }
-const char* end_name(RangeEnd end) {
-  return end == RangeEnd::kMin ? "min" : "max";
-}
 }  // namespace
 
-PerfQosHandle::PerfQosHandle(Broker& broker, Holder& holder, std::string device)
-    : broker_(broker), holder_(holder), device_(std::move(device)) {}
+PerfQosHandle::PerfQosHandle(Broker& broker, Holder& holder, std::string device, KnobId knob)
+    : broker_(broker), holder_(holder), device_(std::move(device)), knob_(knob) {}
 
 Status PerfQosHandle::range_knob(const Device** device, const Knob** knob) const {
   std::shared_ptr<Device> d = broker_.registry().find(device_);
-  const Knob* k = d ? d->knob(KnobId::kRange) : nullptr;
+  const Knob* k = d ? d->knob(knob_) : nullptr;
   if (k == nullptr) return device_gone("perf QoS device '" + device_ + "'");
   *device = d.get();  // kept alive by the registry
   *knob = k;
@@ -43,7 +40,7 @@ Status PerfQosHandle::set(RangeEnd end, std::int32_t value, bool* changed) {
     return s;
   }
   const Range limits = knob->limits();
-  const std::string what = device_ + "." + end_name(end);
+  const std::string what = device_ + "." + knob_request_name(knob_, end);
   if (value < limits.min || value > limits.max) {
     return Status::Error(EINVAL, what + ": value " + std::to_string(value) +
                                      " out of range: allowed " + std::to_string(limits.min) + ".." +
@@ -66,8 +63,8 @@ Status PerfQosHandle::set(RangeEnd end, std::int32_t value, bool* changed) {
   } else if (current != nullptr) {
     s = broker_.update(holder_, *id, value, &outcome);
   } else {
-    s = broker_.add(holder_, RequestTarget{device_, KnobId::kRange, end, false}, value,
-                    std::nullopt, &outcome);
+    s = broker_.add(holder_, RequestTarget{device_, knob_, end, false}, value, std::nullopt,
+                    &outcome);
     if (s.ok()) id = outcome.id;
   }
   if (s.ok() && changed != nullptr) *changed = outcome.changed;
@@ -79,7 +76,8 @@ Status PerfQosHandle::get(RangeEnd end, std::int32_t* value) const {
   const Knob* knob = nullptr;
   if (Status s = range_knob(&device, &knob); !s.ok()) return s;
   if (knob->size(end) == 0) {
-    return Status::Error(ENODATA, device_ + "." + end_name(end) + ": no request on the device");
+    return Status::Error(
+        ENODATA, device_ + "." + knob_request_name(knob_, end) + ": no request on the device");
   }
   const Range r = knob->effective_range();
   *value = end == RangeEnd::kMin ? r.min : r.max;

@@ -135,7 +135,8 @@ const char* end_name(perfqos_end end) {
 int resolve_specs(Client& c, const std::vector<std::string>& written,
                   std::vector<ResolvedSpec>* out, const std::string& cpus_of) {
   std::vector<std::string> texts;  // cpus[LIST].KNOB=V is one SPEC per listed CPU
-  if (Status s = expand_cpu_sets(written, &texts); !s.ok()) return fail(s.message());
+  if (Status s = expand_cpu_sets(written, kMaxRequestsPerCommand, &texts); !s.ok())
+    return fail(s.message());
   bool on_cpus_of = false;
   for (const std::string& text : texts) {
     ResolvedSpec r;

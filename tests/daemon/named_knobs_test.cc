@@ -1,7 +1,7 @@
-// perfqosd with named knobs (issue #17 point 2) on a generated tree: EPP, the platform profile
-// and a cgroup's uclamp (point 4) are journaled and put back by the next start after SIGKILL,
-// and a rescan that finds
-// a choice gone registers the device again with the choices it has now, its knobs back first.
+// perfqosd with named knobs (issue #17 point 2) on a generated tree: EPP, the ACPI platform
+// profile, a platform-profile-N handler and a cgroup's uclamp min and max (point 4) are
+// journaled and put back by the next start after SIGKILL, and a rescan that finds a choice gone
+// registers the device again with the choices it has now, its knobs back first.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -20,7 +20,10 @@ using testing::SysfsTree;
 constexpr char kPolicy0[] = "/sys/devices/system/cpu/cpufreq/policy0";
 constexpr char kEpp[] = "/sys/devices/system/cpu/cpufreq/policy0/energy_performance_preference";
 constexpr char kProfile[] = "/sys/firmware/acpi/platform_profile";
+constexpr char kUclampMin[] = "/sys/fs/cgroup/batch.slice/cpu.uclamp.min";
 constexpr char kUclampMax[] = "/sys/fs/cgroup/batch.slice/cpu.uclamp.max";
+// Linux 6.14's class: one directory per profile handler.
+constexpr char kClassProfile[] = "/sys/class/platform-profile/platform-profile-0";
 
 class NamedKnobsDaemonTest : public ::testing::Test {
  protected:
@@ -32,7 +35,9 @@ class NamedKnobsDaemonTest : public ::testing::Test {
     tree.write_file(kEpp, "balance_power");
     tree.write_file(kProfile, "balanced");
     tree.write_file(std::string(kProfile) + "_choices", "low-power balanced performance");
-    tree.write_file("/sys/fs/cgroup/batch.slice/cpu.uclamp.min", "0.00");
+    tree.write_file(std::string(kClassProfile) + "/profile", "balanced");
+    tree.write_file(std::string(kClassProfile) + "/choices", "quiet balanced performance");
+    tree.write_file(kUclampMin, "0.00");
     tree.write_file(kUclampMax, "max");
     char tmpl[] = "/tmp/perfqos-state-XXXXXX";
     state_dir = ::mkdtemp(tmpl);
@@ -75,6 +80,8 @@ TEST_F(NamedKnobsDaemonTest, AfterSigkillTheNextStartPutsTheWordsAndClampsBack) 
       std::uint32_t id;
       ok = ok && perfqos_add(c, "policy0", "epp.min", 3, &id, nullptr) == 0;  // performance
       ok = ok && perfqos_add(c, "platform_profile", "profile.max", 0, &id, nullptr) == 0;
+      ok = ok && perfqos_add(c, "platform-profile-0", "profile.min", 2, &id, nullptr) == 0;
+      ok = ok && perfqos_add(c, "uclamp:batch.slice", "min", 256, &id, nullptr) == 0;
       ok = ok && perfqos_add(c, "uclamp:batch.slice", "max", 512, &id, nullptr) == 0;
       (void)!::write(ready[1], &ok, 1);
       for (;;) ::pause();
@@ -84,6 +91,8 @@ TEST_F(NamedKnobsDaemonTest, AfterSigkillTheNextStartPutsTheWordsAndClampsBack) 
     ASSERT_TRUE(ok) << daemon.log();
     EXPECT_EQ(tree.read_file(kEpp), "performance");
     EXPECT_EQ(tree.read_file(kProfile), "low-power");
+    EXPECT_EQ(tree.read_file(std::string(kClassProfile) + "/profile"), "performance");
+    EXPECT_EQ(tree.read_file(kUclampMin), "25.00");
     EXPECT_EQ(tree.read_file(kUclampMax), "50.00");
     daemon.stop(SIGKILL);
   }
@@ -95,6 +104,8 @@ TEST_F(NamedKnobsDaemonTest, AfterSigkillTheNextStartPutsTheWordsAndClampsBack) 
   ASSERT_TRUE(again.ready()) << again.log();
   EXPECT_EQ(tree.read_file(kEpp), "balance_power");
   EXPECT_EQ(tree.read_file(kProfile), "balanced");
+  EXPECT_EQ(tree.read_file(std::string(kClassProfile) + "/profile"), "balanced");
+  EXPECT_EQ(tree.read_file(kUclampMin), "0.00");
   EXPECT_EQ(tree.read_file(kUclampMax), "max");
   ::close(ready[0]);
   ::close(ready[1]);

@@ -917,11 +917,19 @@ TEST(PerfqosctlNamedKnobs, EppAndPlatformProfileTakeAndShowWords) {
   tree.write_file(policy + "/energy_performance_preference", "balance_power");
   tree.write_file("/sys/firmware/acpi/platform_profile", "balanced");
   tree.write_file("/sys/firmware/acpi/platform_profile_choices", "low-power balanced performance");
+  // Linux 6.14's per-handler class and a slice with utilization clamps: listed too.
+  tree.write_file("/sys/class/platform-profile/platform-profile-0/profile", "balanced");
+  tree.write_file("/sys/class/platform-profile/platform-profile-0/choices", "quiet balanced");
+  tree.write_file("/sys/fs/cgroup/batch.slice/cpu.uclamp.min", "0.00");
+  tree.write_file("/sys/fs/cgroup/batch.slice/cpu.uclamp.max", "max");
   DaemonProcess daemon({"--sysfs-root", tree.dir()});
   ASSERT_TRUE(daemon.ready()) << daemon.log();
 
   CtlRun list = run_perfqosctl(daemon.socket(), "list");
   EXPECT_EQ(list.status, 0) << list.out;
+  EXPECT_TRUE(contains(list.out, "platform-profile-0")) << list.out;
+  EXPECT_TRUE(contains(list.out, "quiet..balanced")) << list.out;
+  EXPECT_TRUE(contains(list.out, "uclamp:batch.slice")) << list.out;
   EXPECT_TRUE(contains(list.out, "power, balance_power, balance_performance, performance"))
       << list.out;
   EXPECT_TRUE(contains(list.out, "low-power..performance")) << list.out;  // effective, unconstrained
@@ -1037,6 +1045,12 @@ TEST(PerfqosctlUclamp, RunClampsTheCommandOrSaysTheKernelHasNoUclamp) {
   CtlRun r = run_perfqosctl(socket, "run --uclamp-min 2000 -- true");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out, "perfqosctl: --uclamp-min: value 2000 out of range: allowed 0..1024\n");
+  // The kernel's EINVAL for min > max is no missing uclamp: refused before the syscall.
+  r = run_perfqosctl(socket, "run --uclamp-min 800 --uclamp-max 100 -- true");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out,
+            "perfqosctl: --uclamp-min 800 is above --uclamp-max 100: the floor must not exceed "
+            "the cap\n");
   r = run_perfqosctl(socket, "run -- true");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(contains(r.out, "give a SPEC, --profile, --uclamp-min or --uclamp-max")) << r.out;

@@ -85,15 +85,42 @@ TEST(CpuSetSpec, CpuListsInTheKernelsSyntax) {
 
 TEST(CpuSetSpec, CpusListExpandsToOneSpecPerCpu) {
   std::vector<std::string> out;
-  ASSERT_TRUE(expand_cpu_sets({"cpu_dma_latency=20", "cpus[0,2-3].resume_latency=0"}, &out).ok());
+  ASSERT_TRUE(
+      expand_cpu_sets({"cpu_dma_latency=20", "cpus[0,2-3].resume_latency=0"}, 16, &out).ok());
   EXPECT_EQ(out, (std::vector<std::string>{"cpu_dma_latency=20", "cpu0.resume_latency=0",
                                            "cpu2.resume_latency=0", "cpu3.resume_latency=0"}));
-  EXPECT_EQ(expand_cpu_sets({"cpus[0-1]=0"}, &out).code(), EINVAL);
-  EXPECT_EQ(expand_cpu_sets({"cpus[0-1.resume_latency=0"}, &out).code(), EINVAL);
-  const Status s = expand_cpu_sets({"cpus[9-x].resume_latency=0"}, &out);
+  EXPECT_EQ(expand_cpu_sets({"cpus[0-1]=0"}, 16, &out).code(), EINVAL);
+  EXPECT_EQ(expand_cpu_sets({"cpus[0-1.resume_latency=0"}, 16, &out).code(), EINVAL);
+  const Status s = expand_cpu_sets({"cpus[9-x].resume_latency=0"}, 16, &out);
   EXPECT_EQ(s.code(), EINVAL);
   EXPECT_NE(s.message().find("'cpus[9-x].resume_latency=0': CPU list '9-x'"), std::string::npos)
       << s.message();
+}
+
+// The cap bounds the work too: a list naming more than it is refused before it is listed.
+TEST(CpuSetSpec, ExpansionStopsAtTheCapAndNamesIt) {
+  std::vector<std::string> out{"kept"};
+  ASSERT_TRUE(expand_cpu_sets({"a=1", "cpus[0-2].resume_latency=0"}, 4, &out).ok());
+  EXPECT_EQ(out.size(), 4u);
+  out = {"kept"};
+  for (const std::vector<std::string>& texts :
+       {std::vector<std::string>{"a=1", "cpus[0-3].resume_latency=0"},
+        std::vector<std::string>{"cpus[0-8191].resume_latency=0"},
+        std::vector<std::string>{"cpus[0-1,2-3,4].resume_latency=0"},
+        std::vector<std::string>{"cpus[0-3].resume_latency=0", "a=1"},
+        std::vector<std::string>{"a=1", "b=1", "c=1", "d=1", "e=1"}}) {
+    const Status s = expand_cpu_sets(texts, 4, &out);
+    EXPECT_EQ(s.code(), E2BIG) << texts.back();
+    EXPECT_NE(s.message().find("more than 4 requests in all"), std::string::npos) << s.message();
+  }
+  EXPECT_EQ(out, std::vector<std::string>{"kept"});
+  // Overlapping parts count once; a sparse stride costs what it names.
+  ASSERT_TRUE(expand_cpu_sets({"cpus[0-3,0-3,1].x=0", "cpus[0-8191:1/4096].y=0"}, 6, &out).ok());
+  EXPECT_EQ(out, (std::vector<std::string>{"cpu0.x=0", "cpu1.x=0", "cpu2.x=0", "cpu3.x=0",
+                                           "cpu0.y=0", "cpu4096.y=0"}));
+  // 256 SPECs of the largest list, the D-Bus amplification: refused at the first.
+  const std::vector<std::string> flood(256, "cpus[0-8191].resume_latency=0");
+  EXPECT_EQ(expand_cpu_sets(flood, 256, &out).code(), E2BIG);
 }
 
 }  // namespace

@@ -135,7 +135,7 @@ Status BrokerObject::hold(sd_bus_message* m, std::uint32_t* cookie) {
   const BusCaller* caller = nullptr;
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
   std::vector<ResolvedSpec> resolved;
-  if (Status s = resolve_specs(ctx_.broker, ctx_.admission, specs, &resolved); !s.ok()) return s;
+  if (Status s = resolve_specs(ctx_.broker, ctx_.admission, specs, kMaxSpecsPerHold, &resolved); !s.ok()) return s;
   return place(*caller, resolved, false, std::move(specs), reason, app_id, cookie);
 }
 

@@ -64,7 +64,8 @@ Status resolve_profile(const Broker& broker, const admission::Admission& admissi
                        const Profile& profile, std::vector<ResolvedSpec>* out,
                        std::size_t* absent) {
   std::vector<std::string> expanded;  // cpus[LIST].KNOB=V is one SPEC per CPU, each skipped alone
-  if (Status s = tools::expand_cpu_sets(profile.requests, &expanded); !s.ok()) {
+  if (Status s = tools::expand_cpu_sets(profile.requests, tools::kMaxRequestsPerCommand, &expanded);
+      !s.ok()) {
     return Status::Error(s.code(), "profile " + profile.name + ": " + s.message());
   }
   std::vector<std::string> present;
@@ -86,7 +87,7 @@ Status resolve_profile(const Broker& broker, const admission::Admission& admissi
     }
   }
   if (absent != nullptr) *absent = skipped;
-  Status s = resolve_specs(broker, admission, present, out);
+  Status s = resolve_specs(broker, admission, present, tools::kMaxRequestsPerCommand, out);
   return s.ok() ? s : Status::Error(s.code(), "profile " + profile.name + ": " + s.message());
 }
 

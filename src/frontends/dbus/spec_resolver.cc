@@ -60,9 +60,10 @@ Status resolve_one(const Broker& broker, const admission::Admission& admission,
 }  // namespace
 
 Status resolve_specs(const Broker& broker, const admission::Admission& admission,
-                     const std::vector<std::string>& texts, std::vector<ResolvedSpec>* out) {
+                     const std::vector<std::string>& texts, std::size_t max_requests,
+                     std::vector<ResolvedSpec>* out) {
   std::vector<std::string> expanded;
-  if (Status s = tools::expand_cpu_sets(texts, &expanded); !s.ok()) return s;
+  if (Status s = tools::expand_cpu_sets(texts, max_requests, &expanded); !s.ok()) return s;
   std::vector<ResolvedSpec> resolved(expanded.size());
   for (std::size_t i = 0; i < expanded.size(); ++i) {
     if (Status s = resolve_one(broker, admission, expanded[i], &resolved[i]); !s.ok()) return s;

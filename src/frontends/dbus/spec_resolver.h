@@ -21,10 +21,13 @@ struct ResolvedSpec {
   std::int32_t value = 0;
 };
 
-// Resolves every SPEC of `texts`, all or nothing (`*out` is appended to only on success).
-// EINVAL names the SPEC and what is wrong (syntax, knob, value and its allowed range); ENODEV
-// names the device.
+// Resolves every SPEC of `texts`, all or nothing (`*out` is appended to only on success), into
+// at most `max_requests` requests: E2BIG, naming the limit, for more once cpus[LIST] is
+// expanded (checked before any CPU beyond it is listed: a caller's short list of SPECs cannot
+// make the loop build millions). EINVAL names the SPEC and what is wrong (syntax, knob, value
+// and its allowed range); ENODEV names the device.
 Status resolve_specs(const Broker& broker, const admission::Admission& admission,
-                     const std::vector<std::string>& texts, std::vector<ResolvedSpec>* out);
+                     const std::vector<std::string>& texts, std::size_t max_requests,
+                     std::vector<ResolvedSpec>* out);
 
 }  // namespace perfqos::dbus

@@ -138,7 +138,8 @@ struct FuseHandlers {
     FuseTree& t = tree(req);
     const admission::Requester who = requester(req);
     const Status s = t.executor_.call([&]() -> Status {
-      return t.admission_->may_hold(who, node->name, node->knob_id, RangeEnd::kMin, false);
+      return t.admission_->may_hold(who, node->device->name(), node->knob_id, RangeEnd::kMin,
+                                    false);
     });
     fuse_reply_err(req, s.code());
   }
@@ -229,7 +230,8 @@ struct FuseHandlers {
       } else {
         if (Status r = reserve(nullptr); !r.ok()) return r;
         if (!is_class) {
-          f->handle = std::make_unique<PerfQosHandle>(t.broker_, *f->holder, node->name);
+          f->handle = std::make_unique<PerfQosHandle>(t.broker_, *f->holder, node->device->name(),
+                                                      node->knob_id);
         }
       }
       f->quota_slot = std::move(slot);

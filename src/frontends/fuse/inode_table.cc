@@ -26,40 +26,59 @@ void InodeTable::reset() {
 }
 
 void InodeTable::add_device(const std::shared_ptr<Device>& device) {
+  if (device->kind() != "class" && device->kind() != kModelOnlyKind) {
+    add_perf_nodes(device);
+    return;
+  }
   auto node = std::make_shared<FuseNode>();
   node->name = device->name();
   node->device = device;
-  if (device->kind() == "class" || device->kind() == kModelOnlyKind) {
-    for (std::size_t i = 0; i < std::size(kPmQosClasses); ++i) {
-      if (device->name() != to_string(kPmQosClasses[i])) continue;
-      const std::vector<const Knob*> knobs = device->knobs();
-      if (knobs.size() != 1) return;
-      node->kind = FuseNode::Kind::kClass;
-      node->ino = kFirstClassIno + i;
-      node->parent = kRootIno;
-      node->knob = knobs[0];
-      node->knob_id = knobs[0]->id();
-      node->refuses_negative = kPmQosClasses[i] == PmQosClass::kCpuWakeupLatency;
-    }
-  } else if (const Knob* range = device->knob(KnobId::kRange)) {
-    node->kind = FuseNode::Kind::kPerf;
-    node->ino = next_perf_ino_++;
-    node->parent = kPerfDirIno;
-    node->knob = range;
-    node->knob_id = KnobId::kRange;
+  for (std::size_t i = 0; i < std::size(kPmQosClasses); ++i) {
+    if (device->name() != to_string(kPmQosClasses[i])) continue;
+    const std::vector<const Knob*> knobs = device->knobs();
+    if (knobs.size() != 1) return;
+    node->kind = FuseNode::Kind::kClass;
+    node->ino = kFirstClassIno + i;
+    node->parent = kRootIno;
+    node->knob = knobs[0];
+    node->knob_id = knobs[0]->id();
+    node->refuses_negative = kPmQosClasses[i] == PmQosClass::kCpuWakeupLatency;
   }
   if (node->kind == FuseNode::Kind::kDir) return;  // nothing to show for this device
   std::lock_guard<std::mutex> lock(mutex_);
   nodes_[node->ino] = std::move(node);
 }
 
+void InodeTable::add_perf_nodes(const std::shared_ptr<Device>& device) {
+  const std::vector<const Knob*> knobs = device->knobs();
+  std::vector<std::shared_ptr<FuseNode>> made;
+  for (const Knob* knob : knobs) {
+    if (!is_range_knob(knob->id())) continue;
+    auto node = std::make_shared<FuseNode>();
+    // The ioctls speak one range per node; a named knob's range is over its choices' indices.
+    node->name = knob->id() == KnobId::kRange || knobs.size() == 1
+                     ? device->name()
+                     : device->name() + "." + knob_name(knob->id());
+    node->device = device;
+    node->kind = FuseNode::Kind::kPerf;
+    node->ino = next_perf_ino_++;
+    node->parent = kPerfDirIno;
+    node->knob = knob;
+    node->knob_id = knob->id();
+    made.push_back(std::move(node));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& node : made) nodes_[node->ino] = std::move(node);
+}
+
 void InodeTable::remove_device(const std::shared_ptr<Device>& device) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto it = nodes_.begin(); it != nodes_.end(); ++it) {
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
     if (it->second->device == device) {
       it->second->gone.store(true, std::memory_order_release);
-      nodes_.erase(it);
-      return;
+      it = nodes_.erase(it);
+    } else {
+      ++it;
     }
   }
 }

@@ -35,7 +35,7 @@ struct FuseNode {
   Ino parent = kRootIno;
   std::string name;
   std::shared_ptr<Device> device;  // null for directories
-  const Knob* knob = nullptr;      // the class's knob, or the range knob
+  const Knob* knob = nullptr;      // the class's knob, or the range or named knob
   KnobId knob_id = KnobId::kLatency;
   // A class node whose kernel twin refuses every negative write, -1 included, with EINVAL
   // (/dev/cpu_wakeup_latency); the older class nodes take -1 as the default.
@@ -51,10 +51,12 @@ class InodeTable {
   // Back to the root and perf_qos only: the tree stopped. Loop thread.
   void reset();
 
-  // A node for `device` if the tree shows it: a PM QoS class (with its one knob) or a device
-  // with a range knob; others are ignored.
+  // The nodes of `device` if the tree shows it: a PM QoS class (with its one knob), or a perf
+  // node for each range knob, the frequency or performance range as perf_qos/DEVICE and a named
+  // knob (a range over its choices' indices) as perf_qos/DEVICE.KNOB (policy0.epp), or as
+  // perf_qos/DEVICE when it is the device's only knob (platform_profile). Others are ignored.
   void add_device(const std::shared_ptr<Device>& device);
-  // Marks the device's node gone and drops it; open files keep their node.
+  // Marks the device's nodes gone and drops them; open files keep their node.
   void remove_device(const std::shared_ptr<Device>& device);
 
   // Null when no node has that number (any more).
@@ -64,6 +66,8 @@ class InodeTable {
   std::vector<std::pair<std::string, std::shared_ptr<FuseNode>>> children(Ino dir) const;
 
  private:
+  void add_perf_nodes(const std::shared_ptr<Device>& device);
+
   mutable std::mutex mutex_;
   std::map<Ino, std::shared_ptr<FuseNode>> nodes_;  // guarded by mutex_
   Ino next_perf_ino_ = 16;                          // loop thread only

@@ -3,7 +3,9 @@
 
 Every subcommand talks to the bus of $DBUS_SYSTEM_BUS_ADDRESS and prints what it saw, one fact
 per line, for the C++ test to check:
-  hold [--sleep] [--reason R] [--app A] SPEC...  "cookie N" (then sleeps, or releases: "released")
+  hold [--sleep] [--reason R] [--app A] [--show FILE] SPEC...  "cookie N" (then sleeps, or
+                          releases: "released"); with --show, "holds N" and "FILE: TEXT" for each
+                          FILE while held and "after FILE: TEXT" once released
   cross-release SPEC      a second connection tries the first one's cookie: "other: ERROR"
   many NAMES PER          NAMES connections hold PER requests each: "holds N", then "after N"
   signal SPEC             "signal DEVICE KNOB MIN MAX", the EffectiveChanged a hold caused
@@ -47,6 +49,11 @@ def error_text(e):
     return f'{name}: {e.message}'
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
 def holds(conn):
     v = conn.call_sync(NAME, PATH, 'org.freedesktop.DBus.Properties', 'Get',
                        GLib.Variant('(ss)', (IFACE, 'Holds')), GLib.VariantType('(v)'),
@@ -74,7 +81,7 @@ def main(argv):
     cmd = argv[1]
     conn = connect()
     if cmd == 'hold':
-        sleep, reason, app, specs = False, 'test', 'bus_client', []
+        sleep, reason, app, specs, show = False, 'test', 'bus_client', [], []
         rest = argv[2:]
         while rest:
             a = rest.pop(0)
@@ -84,6 +91,8 @@ def main(argv):
                 reason = rest.pop(0)
             elif a == '--app':
                 app = rest.pop(0)
+            elif a == '--show':
+                show.append(rest.pop(0))
             else:
                 specs.append(a)
         (cookie,) = call(conn, 'Hold', '(asss)', (specs, reason, app), '(u)')
@@ -91,8 +100,14 @@ def main(argv):
         if sleep:
             while True:
                 time.sleep(3600)
+        if show:
+            print(f'holds {len(holds(conn))}')
+        for f in show:
+            print(f'{f}: {read_text(f)}')
         call(conn, 'Release', '(u)', (cookie,))
         print('released')
+        for f in show:
+            print(f'after {f}: {read_text(f)}')
     elif cmd == 'cross-release':
         (cookie,) = call(conn, 'Hold', '(asss)', ([argv[2]], 'mine', 'a'), '(u)')
         other = connect()

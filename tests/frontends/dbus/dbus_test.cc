@@ -5,7 +5,10 @@
 // /usr/bin/python3, the one python3-gi is for.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "backends/sysfs_tree.h"
 #include "perfqos/client.h"
@@ -174,6 +177,49 @@ TEST_F(DbusTest, MalformedCallsGetTheRightErrorAndChangeNothing) {
   const CommandRun e = run_command(client("raw GetEffective '(ss)' '[\"policy0\",\"epp\"]'"));
   EXPECT_TRUE(contains(e.out, "ok (0, 3)")) << e.out;
   EXPECT_EQ(::kill(daemon->pid(), 0), 0) << daemon->log();
+}
+
+// cpus[LIST] (issue #17): one request per listed CPU, placed and released as one hold.
+TEST_F(DbusTest, ACpuSetHoldPlacesARequestOnEachCpuAndReleaseDropsThemAll) {
+  tree.add_cpu(0, "0", std::nullopt);
+  tree.add_cpu(1, "0", std::nullopt);
+  start();
+  const std::string cpu0 = tree.host("/sys/devices/system/cpu/cpu0/power/pm_qos_resume_latency_us");
+  const std::string cpu1 = tree.host("/sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us");
+  const CommandRun r = run_command(
+      client("hold --show " + cpu0 + " --show " + cpu1 + " 'cpus[0-1].resume_latency=25'"));
+  EXPECT_EQ(r.status, 0) << r.out << daemon->log();
+  EXPECT_TRUE(contains(r.out, "holds 1\n")) << r.out;  // one hold, two requests
+  EXPECT_TRUE(contains(r.out, cpu0 + ": 25\n" + cpu1 + ": 25\nreleased\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "after " + cpu0 + ": 0\nafter " + cpu1 + ": 0\n")) << r.out;
+}
+
+// The 256-SPEC limit counts requests after expansion, and is checked before a list is listed:
+// 256 SPECs of cpus[0-8191] would otherwise be two million strings on the daemon's loop.
+TEST_F(DbusTest, ACpuSetPastTheRequestLimitIsRefusedAtOnceNamingIt) {
+  tree.add_cpu(0, "0", std::nullopt);
+  tree.add_cpu(1, "0", std::nullopt);
+  start();
+  const auto hold_of = [](const std::string& spec, int n) {
+    std::string specs;
+    for (int i = 0; i < n; ++i) specs += (i == 0 ? "\"" : ",\"") + spec + "\"";
+    return "raw Hold '(asss)' '[[" + specs + "],\"r\",\"a\"]'";
+  };
+  for (const auto& [spec, n] : {std::pair{"cpus[0-8191].resume_latency=0", 256},
+                                std::pair{"cpus[0-1].resume_latency=0", 129},
+                                std::pair{"cpus[0-300].resume_latency=0", 1}}) {
+    const auto began = std::chrono::steady_clock::now();
+    const CommandRun r = run_command(client(hold_of(spec, n)));
+    const auto took = std::chrono::steady_clock::now() - began;
+    EXPECT_EQ(r.status, 1) << spec << ": " << r.out;
+    EXPECT_TRUE(contains(r.out, "org.perfqos.Error.LimitsExceeded")) << spec << ": " << r.out;
+    EXPECT_TRUE(contains(r.out, "more than 256 requests in all")) << spec << ": " << r.out;
+    EXPECT_LT(took, std::chrono::seconds(5)) << spec;
+  }
+  EXPECT_EQ(tree.read_file("/sys/devices/system/cpu/cpu0/power/pm_qos_resume_latency_us"), "0");
+  EXPECT_EQ(tree.read_file("/sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us"), "0");
+  const CommandRun after = run_command(client("hold 'cpus[0-1].resume_latency=5'"));
+  EXPECT_TRUE(contains(after.out, "released")) << after.out;
 }
 
 TEST_F(DbusTest, AThousandHoldsFromAHundredNamesAllGoWithTheirNames) {

@@ -3,8 +3,10 @@
 // perfqosd holds checked through the C client library at the programs' sync points (probe.h).
 //
 // Skipped, with the reason, where /dev/fuse is missing or mounting fails for lack of privilege.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -12,7 +14,9 @@
 #include <fstream>
 #include <memory>
 
+#include "backends/sysfs_tree.h"
 #include "perfqos/client.h"
+#include "perfqos/perf_qos_ioctl.h"
 #include "support/daemon_process.h"
 #include "support/fuse_mount_dir.h"
 
@@ -122,9 +126,14 @@ class FuseTreeTest : public ::testing::Test {
   }
 
   void start_daemon() {
-    daemon_ = std::make_unique<DaemonProcess>(
-        std::vector<std::string>{"--mount", mount_, "--test-perf-device", "gpu:normal:100:900",
-                                 "--test-perf-device", "nic:kbps:0:100000"});
+    std::vector<std::string> args{"--mount",
+                                  mount_,
+                                  "--test-perf-device",
+                                  "gpu:normal:100:900",
+                                  "--test-perf-device",
+                                  "nic:kbps:0:100000"};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    daemon_ = std::make_unique<DaemonProcess>(std::move(args));
   }
 
   std::string node(const char* name) const { return mount_ + "/" + name; }
@@ -152,6 +161,7 @@ class FuseTreeTest : public ::testing::Test {
     return e;
   }
 
+  std::vector<std::string> extra_args_;  // set before SetUp() by a derived fixture
   FuseMountDir mount_dir_;
   std::string mount_;
   std::unique_ptr<DaemonProcess> daemon_;
@@ -363,6 +373,91 @@ TEST_F(FuseTreeTest, DeviceThatVanishesAnswersEnodevToItsOpenFiles) {
   EXPECT_TRUE(eventually([&] { return active("gpu") == 0; }));
   p.go();
   EXPECT_EQ(p.wait(), 0);
+}
+
+// --- named knobs and clamps
+// ------------------------------------------------------------------------
+
+// EPP, the platform profile and a slice's uclamp on a generated tree: each a perf node.
+class FuseNamedKnobsTest : public FuseTreeTest {
+ protected:
+  void SetUp() override {
+    const std::string policy = "/sys/devices/system/cpu/cpufreq/policy0";
+    tree_.add_cpu_latency_node();
+    tree_.add_cpufreq_policy(0, 400000, 3000000, {0});
+    tree_.write_file(policy + "/energy_performance_available_preferences",
+                     "default performance balance_performance balance_power power");
+    tree_.write_file(kEpp, "balance_power");
+    tree_.write_file("/sys/firmware/acpi/platform_profile", "balanced");
+    tree_.write_file("/sys/firmware/acpi/platform_profile_choices",
+                     "low-power balanced performance");
+    tree_.write_file("/sys/fs/cgroup/batch.slice/cpu.uclamp.min", "0.00");
+    tree_.write_file(kUclampMax, "max");
+    extra_args_ = {"--sysfs-root", tree_.dir()};
+    FuseTreeTest::SetUp();
+  }
+  // ioctl(fd, cmd, &arg) with arg.value = value: 0 or errno.
+  static int ioctl_value(int fd, unsigned long cmd, int value, perf_qos_ioctl_arg* out = nullptr) {
+    perf_qos_ioctl_arg arg{};
+    arg.value = value;
+    const int r = ::ioctl(fd, cmd, &arg);
+    if (out != nullptr) *out = arg;
+    return r == 0 ? 0 : errno;
+  }
+  perfqos_effective read(const char* device, const char* knob) {
+    perfqos_effective e{};
+    EXPECT_EQ(perfqos_read(client_, device, knob, &e), 0) << perfqos_last_error(client_);
+    return e;
+  }
+
+  static constexpr char kEpp[] =
+      "/sys/devices/system/cpu/cpufreq/policy0/energy_performance_preference";
+  static constexpr char kUclampMax[] = "/sys/fs/cgroup/batch.slice/cpu.uclamp.max";
+  testing::SysfsTree tree_;
+};
+
+TEST_F(FuseNamedKnobsTest, EppAndThePlatformProfileAreRangesOverTheirChoices) {
+  for (const char* name : {"policy0", "policy0.epp", "platform_profile", "uclamp:batch.slice"}) {
+    struct stat st;
+    EXPECT_EQ(::stat(node((std::string("perf_qos/") + name).c_str()).c_str(), &st), 0) << name;
+  }
+  const int epp = ::open(node("perf_qos/policy0.epp").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(epp, 0) << std::strerror(errno);
+  perf_qos_ioctl_arg arg{};
+  ASSERT_EQ(ioctl_value(epp, PERF_QOS_IOC_GET_LIMITS, 0, &arg), 0);
+  EXPECT_EQ(arg.limit_min, 0);                                   // power
+  EXPECT_EQ(arg.limit_max, 3);                                   // performance
+  EXPECT_EQ(ioctl_value(epp, PERF_QOS_IOC_SET_MIN, 4), EINVAL);  // past the last choice
+  ASSERT_EQ(ioctl_value(epp, PERF_QOS_IOC_SET_MIN, 2), 0);       // at least balance_performance
+  EXPECT_EQ(read("policy0", "epp.min").min, 2);
+  EXPECT_EQ(tree_.read_file(kEpp), "balance_performance");
+  EXPECT_EQ(read("policy0", "range").min, 400000);  // the frequency range is another node's
+  ASSERT_EQ(ioctl_value(epp, PERF_QOS_IOC_GET_EFFECTIVE_MIN, 0, &arg), 0);
+  EXPECT_EQ(arg.value, 2);
+
+  const int profile = ::open(node("perf_qos/platform_profile").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(profile, 0) << std::strerror(errno);
+  ASSERT_EQ(ioctl_value(profile, PERF_QOS_IOC_SET_MAX, 0), 0);  // at most low-power
+  EXPECT_EQ(read("platform_profile", "profile.max").max, 0);
+  EXPECT_EQ(tree_.read_file("/sys/firmware/acpi/platform_profile"), "low-power");
+  ::close(profile);
+  EXPECT_TRUE(eventually(
+      [&] { return tree_.read_file("/sys/firmware/acpi/platform_profile") == "balanced"; }));
+  ::close(epp);
+  EXPECT_TRUE(eventually([&] { return tree_.read_file(kEpp) == "balance_power"; }));
+}
+
+TEST_F(FuseNamedKnobsTest, ASlicesUclampIsARangeInUnitNormal) {
+  const int fd = ::open(node("perf_qos/uclamp:batch.slice").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  perf_qos_ioctl_arg arg{};
+  ASSERT_EQ(ioctl_value(fd, PERF_QOS_IOC_GET_UNIT, 0, &arg), 0);
+  EXPECT_EQ(arg.unit, PERF_QOS_UNIT_NORMAL);
+  ASSERT_EQ(ioctl_value(fd, PERF_QOS_IOC_SET_MAX, 512), 0);
+  EXPECT_EQ(read("uclamp:batch.slice", "range").max, 512);
+  EXPECT_EQ(tree_.read_file(kUclampMax), "50.00");
+  ::close(fd);
+  EXPECT_TRUE(eventually([&] { return tree_.read_file(kUclampMax) == "max"; }));
 }
 
 // --- permissions
