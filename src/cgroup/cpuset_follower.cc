@@ -128,10 +128,14 @@ void CpusetFollower::on_timer() {
   std::vector<std::uint64_t> ids;
   ids.reserve(follows_.size());
   for (const auto& [id, f] : follows_) ids.push_back(id);
+  // Each cgroup is read once a round, however many follow it.
+  std::map<std::string, std::vector<int>> read;
   for (std::uint64_t id : ids) {
     auto it = follows_.find(id);
     if (it == follows_.end()) continue;
-    std::vector<int> cpus = cpus_of(it->second.cgroup);
+    auto [at, fresh] = read.try_emplace(it->second.cgroup);
+    if (fresh) at->second = cpus_of(it->second.cgroup);
+    const std::vector<int>& cpus = at->second;
     if (cpus == it->second.cpus) continue;
     it->second.cpus = cpus;
     const Listener listener = it->second.listener;  // it may be erased by the call

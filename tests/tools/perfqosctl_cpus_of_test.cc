@@ -140,7 +140,20 @@ TEST_F(CpusOfTest, BadRequestsAreRefusedNamingTheFieldAndChangeNothing) {
                                  0x4, &id, nullptr),
             -EINVAL);
   EXPECT_EQ(perfqos_update(c, 0x80000001u, 5, nullptr), -ENOENT);
+  // A flood of them on one connection stops at 64 (each is a cgroup read every second).
+  int rc = 0;
+  int made = 0;
+  while (made < 100 && (rc = perfqos_add_cpus_of(c, "/pq-cpus-of-bad", "resume_latency", 9,
+                                                 nullptr, nullptr, &id, nullptr)) == 0) {
+    ++made;
+  }
+  EXPECT_EQ(made, 64);
+  EXPECT_EQ(rc, -EDQUOT);
+  EXPECT_TRUE(contains(perfqos_last_error(c), "at most 64")) << perfqos_last_error(c);
+  EXPECT_EQ(cpus_at("9"), "1,2");
+  EXPECT_EQ(perfqos_remove(c, id, nullptr), 0);  // the last one made
   perfqos_close(c);
+  EXPECT_TRUE(eventually([&] { return count_at("0") == 64; })) << cpus_at("9");
   EXPECT_EQ(count_at("0"), 64);
 }
 

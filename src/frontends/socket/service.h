@@ -78,6 +78,9 @@ class Client {
 // The bit that marks the request id of a CPU-set request (ADD with cpus_of): the holder's own
 // ids count up from 1 and never reach it.
 inline constexpr std::uint32_t kCpuSetIdBit = 0x80000000u;
+// CPU-set requests one connection may hold at once (EDQUOT beyond): each costs a cgroup read a
+// second besides the requests it places, which quotas.max_requests_per_holder bounds.
+inline constexpr std::size_t kMaxCpuSetsPerConnection = 64;
 
 class Service {
  public:

@@ -44,6 +44,11 @@ p::AddReply Service::add_cpu_set(const Call& call, const p::AddRequest& add) {
     }
   }
   Client& client = call.client;
+  if (s.ok() && client.cpu_sets_.size() >= kMaxCpuSetsPerConnection) {
+    // Each is a cgroup read every second: bounded apart from the requests it places.
+    s = Status::Error(EDQUOT, "cpus_of: at most " + std::to_string(kMaxCpuSetsPerConnection) +
+                                  " requests on cgroups' CPUs per connection");
+  }
   if (s.ok() && client.last_cpu_set_ + 1 >= kCpuSetIdBit) {
     s = Status::Error(EDQUOT, "cpus_of: this connection made 2^31 CPU-set requests");
   }
