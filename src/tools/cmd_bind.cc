@@ -12,14 +12,20 @@ int cmd_bind(const Options& o, const std::string& cgroup, const std::vector<std:
   if (int rc = connect(o, &c)) return rc;
   std::vector<ResolvedSpec> specs;
   if (int rc = resolve_specs(c, texts, &specs)) return rc;
+  std::vector<std::uint32_t> bound;
   for (const ResolvedSpec& r : specs) {
     std::uint32_t id = 0;
     const client::Status s =
         o.transient ? c.bind_transient(cgroup, r.spec.device, r.knob, r.value, o.note, &id)
-                    : c.bind(cgroup, r.spec.device, r.knob, r.value, &id);
-    if (!s.ok()) return fail(s.message());
-    std::printf("%u\n", id);
+                    : c.bind(cgroup, r.spec.device, r.knob, r.value, o.note, &id);
+    if (!s.ok()) {
+      // All or nothing, as `hold`: the SPECs bound before this one are given back.
+      for (std::uint32_t done : bound) (void)c.unbind(done);
+      return fail(s.message());
+    }
+    bound.push_back(id);
   }
+  for (std::uint32_t id : bound) std::printf("%u\n", id);
   return 0;
 }
 
