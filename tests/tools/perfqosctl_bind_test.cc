@@ -2,6 +2,7 @@
 // cgroup empties; --reason and --app-id go with any binding; several SPECs are bound all or
 // none.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <string>
@@ -70,6 +71,32 @@ TEST(PerfqosctlBind, AnyBindingCarriesAReasonAndAnAppId) {
   EXPECT_TRUE(eventually([&] { return effective(d.socket()) == 2000000000; })) << d.log();
   r = run_perfqosctl(d.socket(), "bindings");
   EXPECT_NE(r.out.find("nightly build"), std::string::npos) << r.out;
+}
+
+// The config's [[bind]] reason and app_id go with its request, and a reload that changes only
+// them changes them on the request in force (it is not placed again).
+TEST(PerfqosctlBind, ConfigBindingsCarryTheirNotesThroughAReload) {
+  TestCgroup group("/pq-test-ctlbind-config-" + std::to_string(::getpid()));
+  if (!group.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  const std::string bind =
+      "[[bind]]\ncgroup = \"" + group.path() + "\"\ndevice = \"cpu_dma_latency\"\nvalue = 45\n";
+  const testing::ConfigFile config(bind + "reason = \"games\"\napp_id = \"org.example.G\"\n");
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  group.spawn_sleeper();
+  ASSERT_TRUE(eventually([&] { return effective(d.socket()) == 45; })) << d.log();
+  auto r = run_perfqosctl(d.socket(), "status --json");
+  EXPECT_NE(r.out.find("\"app_id\":\"org.example.G\",\"reason\":\"games\""), std::string::npos)
+      << r.out;
+  config.rewrite(bind + "reason = \"benchmarks\"\n");
+  ASSERT_EQ(::kill(d.pid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] {
+    return run_perfqosctl(d.socket(), "bindings").out.find("benchmarks") != std::string::npos;
+  })) << d.log();
+  r = run_perfqosctl(d.socket(), "status --json");
+  EXPECT_NE(r.out.find("\"app_id\":\"\",\"reason\":\"benchmarks\""), std::string::npos) << r.out;
+  EXPECT_EQ(effective(d.socket()), 45);
+  group.kill_all();
 }
 
 TEST(PerfqosctlBind, SeveralSpecsAreBoundAllOrNone) {
