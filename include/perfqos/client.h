@@ -409,6 +409,17 @@ PERFQOS_EXPORT int perfqos_bind(struct perfqos_client* client, const char* cgrou
                                 const char* device, const char* knob, int32_t value,
                                 uint32_t* binding_id, struct perfqos_change* change);
 
+/* Since PERFQOS_0.4. As perfqos_bind, with why the binding is held (reason) and by which
+ * application (app_id), checked as perfqos_add_noted's (either may be NULL or ""). The notes
+ * are shown by perfqos_bindings() and, while the cgroup is populated, by perfqos_status_noted()
+ * for its request. Needs a daemon speaking protocol version 2 when reason or app_id is not
+ * empty: -EPROTONOSUPPORT from an older one (the first such call on a connection agrees on the
+ * version with a HELLO). Other errors as perfqos_bind's. */
+PERFQOS_EXPORT int perfqos_bind_noted(struct perfqos_client* client, const char* cgroup,
+                                      const char* device, const char* knob, int32_t value,
+                                      const char* reason, const char* app_id, uint32_t* binding_id,
+                                      struct perfqos_change* change);
+
 /* Since PERFQOS_0.3. As perfqos_bind, but transient, and with why it is held (reason) and by
  * which application (app_id), checked as perfqos_add_noted's (either may be NULL or ""): the
  * binding is removed for good, as by perfqos_unbind, when the cgroup empties after having been

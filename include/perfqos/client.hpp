@@ -275,6 +275,13 @@ class Client {
     return check(perfqos_bind(get(), cgroup.c_str(), device.c_str(), knob.c_str(), value,
                               binding_id, change));
   }
+  // As bind(), with a note (perfqos_bind_noted); an empty note sends none.
+  Status bind(const std::string& cgroup, const std::string& device, const std::string& knob,
+              std::int32_t value, const Note& note, std::uint32_t* binding_id,
+              perfqos_change* change = nullptr) {
+    return check(perfqos_bind_noted(get(), cgroup.c_str(), device.c_str(), knob.c_str(), value,
+                                    note.reason.c_str(), note.app_id.c_str(), binding_id, change));
+  }
   // perfqos_bind_transient: bound until the cgroup empties after being populated, or goes.
   Status bind_transient(const std::string& cgroup, const std::string& device,
                         const std::string& knob, std::int32_t value, const Note& note,

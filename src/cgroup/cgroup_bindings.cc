@@ -230,6 +230,12 @@ void CgroupBindings::set_config_bindings(const std::vector<BindingConfig>& confi
         if (t.device == b.target.device && t.knob == b.target.knob && t.end == b.target.end) {
           kept[i] = keep = true;
           b.origin = configs[i].origin;
+          b.reason = configs[i].reason;  // a reload may change the notes of a request in force
+          b.app_id = configs[i].app_id;
+          if (b.holder) {
+            for (const HeldRequest* r : b.holder->requests())
+              b.holder->annotate(r->id(), b.reason, b.app_id);
+          }
         }
       }
     }
@@ -257,6 +263,8 @@ void CgroupBindings::set_config_bindings(const std::vector<BindingConfig>& confi
     b->value = c.value;
     b->origin = c.origin;
     b->cpus_of = c.cpus_of;
+    b->reason = c.reason;
+    b->app_id = c.app_id;
     const std::uint32_t bid = b->id;
     CgroupState now = CgroupState::kMissing;
     b->watch_id = watcher_->watch(

@@ -573,18 +573,61 @@ int perfqos_cgroup_data(perfqos_client* client, const char* device, perfqos_cgro
   });
 }
 
+namespace {
+
+// BIND with notes (protocol version 2), transient or not (version 3). A bind without either
+// is sent to any daemon.
+Status bind_noted(perfqos_client* client, const char* cgroup, const char* device, const char* knob,
+                  int32_t value, const char* reason, const char* app_id, bool transient,
+                  uint32_t* binding_id, perfqos_change* change) {
+  if (cgroup == nullptr || device == nullptr) return invalid("cgroup or device is NULL");
+  auto address = perfqos::clientlib::knob_address(knob);
+  protocol::BindRequest bind{cgroup, device, address.knob, address.end, value};
+  bind.reason = or_empty(reason);
+  bind.app_id = or_empty(app_id);
+  bind.transient = transient;
+  if (auto why = protocol::check_note("reason", bind.reason, protocol::kMaxReason)) {
+    return invalid(*why);
+  }
+  if (auto why = protocol::check_note("app_id", bind.app_id, protocol::kMaxAppId)) {
+    return invalid(*why);
+  }
+  const int needs = transient ? 3 : !bind.reason.empty() || !bind.app_id.empty() ? 2 : 1;
+  if (needs > 1) {
+    if (Status s = negotiate(client); !s.ok()) return s;
+    if (client->connection.version() < needs) {
+      return Status::Error(EPROTONOSUPPORT,
+                           "this perfqosd speaks protocol version " +
+                               std::to_string(client->connection.version()) +
+                               (transient ? ", which has no transient bindings (version 3)"
+                                          : ", which carries no reason or application id of a "
+                                            "binding (version 2)"));
+    }
+  }
+  protocol::BindReply reply;
+  Status s = call(client, bind, &reply);
+  if (!s.ok()) return s;
+  if (binding_id != nullptr) *binding_id = reply.binding_id;
+  set_change(reply.change, change);
+  return Status::Ok();
+}
+
+}  // namespace
+
 int perfqos_bind(perfqos_client* client, const char* cgroup, const char* device, const char* knob,
                  int32_t value, uint32_t* binding_id, perfqos_change* change) {
   return run(client, [&] {
-    if (cgroup == nullptr || device == nullptr) return invalid("cgroup or device is NULL");
-    auto address = perfqos::clientlib::knob_address(knob);
-    protocol::BindReply reply;
-    Status s = call(client, protocol::BindRequest{cgroup, device, address.knob, address.end, value},
-                    &reply);
-    if (!s.ok()) return s;
-    if (binding_id != nullptr) *binding_id = reply.binding_id;
-    set_change(reply.change, change);
-    return Status::Ok();
+    return bind_noted(client, cgroup, device, knob, value, nullptr, nullptr, false, binding_id,
+                      change);
+  });
+}
+
+int perfqos_bind_noted(perfqos_client* client, const char* cgroup, const char* device,
+                       const char* knob, int32_t value, const char* reason, const char* app_id,
+                       uint32_t* binding_id, perfqos_change* change) {
+  return run(client, [&] {
+    return bind_noted(client, cgroup, device, knob, value, reason, app_id, false, binding_id,
+                      change);
   });
 }
 
@@ -666,30 +709,8 @@ int perfqos_bind_transient(perfqos_client* client, const char* cgroup, const cha
                            const char* knob, int32_t value, const char* reason, const char* app_id,
                            uint32_t* binding_id, perfqos_change* change) {
   return run(client, [&] {
-    if (cgroup == nullptr || device == nullptr) return invalid("cgroup or device is NULL");
-    auto address = perfqos::clientlib::knob_address(knob);
-    protocol::BindRequest bind{cgroup, device, address.knob, address.end, value};
-    bind.reason = or_empty(reason);
-    bind.app_id = or_empty(app_id);
-    bind.transient = true;
-    if (auto why = protocol::check_note("reason", bind.reason, protocol::kMaxReason)) {
-      return invalid(*why);
-    }
-    if (auto why = protocol::check_note("app_id", bind.app_id, protocol::kMaxAppId)) {
-      return invalid(*why);
-    }
-    if (Status s = negotiate(client); !s.ok()) return s;
-    if (client->connection.version() < 3) {
-      return Status::Error(EPROTONOSUPPORT, "this perfqosd speaks protocol version " +
-                                                std::to_string(client->connection.version()) +
-                                                ", which has no transient bindings (version 3)");
-    }
-    protocol::BindReply reply;
-    Status s = call(client, bind, &reply);
-    if (!s.ok()) return s;
-    if (binding_id != nullptr) *binding_id = reply.binding_id;
-    set_change(reply.change, change);
-    return Status::Ok();
+    return bind_noted(client, cgroup, device, knob, value, reason, app_id, true, binding_id,
+                      change);
   });
 }
 

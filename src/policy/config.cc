@@ -18,6 +18,8 @@
 #include "model/device_specs.h"
 #include "model/knob.h"
 #include "policy/toml_guard.h"
+#include "protocol/field_rules.h"
+#include "protocol/limits.h"
 #include "tools/request_spec.h"
 #include "util/inet_address.h"
 
@@ -140,6 +142,17 @@ class FileParser {
     }
     if (!n->is_string()) return error(line_of(*n), section + "." + key, "must be a string");
     *out = n->as_string()->get();
+    return Status::Ok();
+  }
+
+  // An optional reason or application id, under the rules a client's are checked by.
+  Status note_of(const toml::table& t, const std::string& section, const char* key,
+                 std::size_t max_bytes, std::string* out) {
+    if (Status s = string_of(t, section, key, out, false); !s.ok()) return s;
+    if (auto why = protocol::check_note(section + "." + key, *out, max_bytes)) {
+      return Status::Error(EINVAL,
+                           file_ + ":" + std::to_string(line_of(*t.get(key))) + ": " + *why);
+    }
     return Status::Ok();
   }
 
@@ -405,8 +418,11 @@ class FileParser {
 
   Status bind(const toml::table& t) {
     const std::string sec = "bind";
-    if (Status s = only_keys(t, sec, {"cgroup", "device", "knob", "value", "cpus_of"}); !s.ok())
+    if (Status s = only_keys(t, sec, {"cgroup", "device", "knob", "value", "cpus_of", "reason",
+                                     "app_id"});
+        !s.ok()) {
       return s;
+    }
     BindingConfig b;
     b.origin = file_ + ":" + std::to_string(line_of(t));
     if (Status s = string_of(t, sec, "cgroup", &b.cgroup, true); !s.ok()) return s;
@@ -436,6 +452,8 @@ class FileParser {
     if (!t.contains("value")) return error(line_of(t), sec + ".value", "missing: an integer");
     if (Status s = int_of(t, sec, "value", -1, INT32_MAX, &v); !s.ok()) return s;
     b.value = static_cast<std::int32_t>(*v);
+    if (Status s = note_of(t, sec, "reason", protocol::kMaxReason, &b.reason); !s.ok()) return s;
+    if (Status s = note_of(t, sec, "app_id", protocol::kMaxAppId, &b.app_id); !s.ok()) return s;
     config_->bindings.push_back(std::move(b));
     return Status::Ok();
   }

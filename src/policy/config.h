@@ -55,6 +55,8 @@ struct BindingConfig {
   std::string device;
   std::string knob;  // "" = the device's only knob
   std::int32_t value = -1;
+  std::string reason;  // why it is held, as BIND's (at most 127 bytes of printable UTF-8)
+  std::string app_id;  // which application holds it (at most 63 bytes); "" = not said
   std::string origin;  // "file:line"
   // "" or a cgroup: the request is placed on each of its CPUs (device "cpus", knob
   // resume_latency or flags) while `cgroup` is populated, following its cpuset.

@@ -188,14 +188,12 @@ int main(int argc, char** argv) {
   auto* bind = app.add_subcommand("bind", "Hold requests while a cgroup (v2) is populated");
   bind->add_option("CGROUP", cgroup, "cgroup path relative to the cgroup2 mount")->required();
   bind->add_option("SPEC", specs, "DEVICE=VALUE or DEVICE.KNOB=VALUE")->required();
-  auto* transient = bind->add_flag(
+  bind->add_flag(
       "--transient", o.transient,
       "Remove the binding for good when the cgroup empties after having been populated, or is "
       "removed (a container's cgroup); needs a perfqosd speaking protocol version 3");
-  bind->add_option("--reason", o.note.reason, "With --transient: why the requests are held")
-      ->needs(transient);
-  bind->add_option("--app-id", o.note.app_id, "With --transient: which application holds them")
-      ->needs(transient);
+  bind->add_option("--reason", o.note.reason, "Why the requests are held");
+  bind->add_option("--app-id", o.note.app_id, "Which application holds them");
   add_cpus_of_option(bind);
   std::uint32_t binding = 0;
   auto* bindings = app.add_subcommand(

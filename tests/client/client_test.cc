@@ -433,6 +433,38 @@ TEST(Client, BindTransientNeedsVersion3) {
   }
 }
 
+// A noted BIND needs version 2: the library agrees on it first and sends the notes, not
+// transient; a daemon of version 1 is refused (nothing sent).
+TEST(Client, BindNotedNeedsVersion2) {
+  for (std::uint8_t daemon_version : {std::uint8_t{2}, std::uint8_t{1}}) {
+    SCOPED_TRACE(int(daemon_version));
+    Connected c;
+    std::thread server([&] {
+      std::uint32_t tag = 0;
+      EXPECT_EQ(c.server.receive_as<HelloRequest>(&tag).max_version, kVersion);
+      c.server.send(Frame{tag, HelloReply{{}, daemon_version, kMaxFrameSize, "perfqosd test"}});
+      if (daemon_version < 2) return;
+      auto bind = c.server.receive_as<BindRequest>(&tag);
+      const BindRequest expected{"/batch.slice", "cpu_dma_latency", "", End::kNone, 25,
+                                 "nightly build", "org.example.Ci"};
+      EXPECT_EQ(bind, expected);
+      c.server.send(Frame{tag, BindReply{{}, 4, Change{true, Effective::Single(25)}}, 2});
+    });
+    std::uint32_t id = 0;
+    const int rc = perfqos_bind_noted(c.client, "/batch.slice", "cpu_dma_latency", nullptr, 25,
+                                      "nightly build", "org.example.Ci", &id, nullptr);
+    server.join();
+    if (daemon_version == 2) {
+      EXPECT_EQ(rc, 0) << perfqos_last_error(c.client);
+      EXPECT_EQ(id, 4u);
+    } else {
+      EXPECT_EQ(rc, -EPROTONOSUPPORT);
+      EXPECT_NE(std::string(perfqos_last_error(c.client)).find("version 2"), std::string::npos)
+          << perfqos_last_error(c.client);
+    }
+  }
+}
+
 TEST(Client, NullArgumentsAreEinval) {
   EXPECT_EQ(perfqos_rescan(nullptr, nullptr, nullptr), -EINVAL);
   EXPECT_EQ(perfqos_connect(nullptr, 0, nullptr), -EINVAL);

@@ -48,6 +48,8 @@ cap = 300
 cgroup = "/games.slice"
 device = "cpu_dma_latency"
 value = 20
+reason = "games want low latency"
+app_id = "org.example.Games"
 )",
                           "main.toml", &c);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -71,6 +73,8 @@ value = 20
   ASSERT_EQ(c.bindings.size(), 1u);
   EXPECT_EQ(c.bindings[0].value, 20);
   EXPECT_EQ(c.bindings[0].origin, "main.toml:34");
+  EXPECT_EQ(c.bindings[0].reason, "games want low latency");
+  EXPECT_EQ(c.bindings[0].app_id, "org.example.Games");
 }
 
 struct BadCase {
@@ -137,6 +141,14 @@ TEST(Config, EveryErrorNamesFileLineKeyAndAllowedValues) {
        "f.toml:4: bind.knob: unknown knob \"range\""},
       {"[[bind]]\ncgroup = \"/a\"\ndevice = \"x\"\nvalue = -2\n",
        "f.toml:4: bind.value: -2 out of range: allowed -1..2147483647"},
+      {"[[bind]]\ncgroup = \"/a\"\ndevice = \"x\"\nvalue = 1\nreason = \"a\\u0007b\"\n",
+       "f.toml:5: bind.reason: contains control character 0x07 at byte 1 (allowed: at most 127 "
+       "bytes of printable UTF-8)"},
+      {"[[bind]]\ncgroup = \"/a\"\ndevice = \"x\"\nvalue = 1\napp_id = "
+       "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n",
+       "f.toml:5: bind.app_id: longer than 63 bytes (64) (allowed: at most 63 bytes"},
+      {"[[bind]]\ncgroup = \"/a\"\ndevice = \"x\"\nvalue = 1\nreason = 5\n",
+       "f.toml:5: bind.reason: must be a string"},
       {"[[profile]]\nname = \"Turbo Mode\"\n",
        "f.toml:2: profile.name: \"Turbo Mode\": allowed 1..32 of a-z, 0-9, _ and -"},
       {"[[profile]]\nrequests = []\n", "f.toml:1: profile.name: missing"},

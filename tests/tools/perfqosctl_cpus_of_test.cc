@@ -91,7 +91,7 @@ TEST_F(CpusOfTest, HoldFollowsTheCgroupsCpusAndDropsThemTogether) {
   // The set changes (a CPU manager, a resize): CPUs that join get it, those that leave lose it.
   set_cpus("/pq-cpus-of", "10-13,60");
   EXPECT_TRUE(eventually([&] { return cpus_at("20") == "10,11,12,13,60"; })) << cpus_at("20");
-  EXPECT_EQ(tree_.read_file(cpu_file(8)), "0");
+  EXPECT_TRUE(eventually([&] { return tree_.read_file(cpu_file(8)) == "0"; }));
 
   // It aggregates with everyone else's requests on the same CPUs (MIN), not over them.
   CtlRun other = run_perfqosctl(daemon.socket(),
@@ -102,8 +102,8 @@ TEST_F(CpusOfTest, HoldFollowsTheCgroupsCpusAndDropsThemTogether) {
   EXPECT_TRUE(eventually([&] { return tree_.read_file(cpu_file(12)) == "20"; }));
 
   hold.kill(SIGKILL);  // the holder dies: every CPU's request goes, the knobs go back
-  EXPECT_TRUE(eventually([&] { return cpus_at("20").empty(); })) << cpus_at("20");
-  EXPECT_EQ(count_at("0"), 64) << cpus_at("0");
+  // (A generated file is rewritten in place, so wait for every one to read back 0.)
+  EXPECT_TRUE(eventually([&] { return count_at("0") == 64; })) << cpus_at("20");
 }
 
 TEST_F(CpusOfTest, BadRequestsAreRefusedNamingTheFieldAndChangeNothing) {
@@ -127,7 +127,7 @@ TEST_F(CpusOfTest, BadRequestsAreRefusedNamingTheFieldAndChangeNothing) {
   refused("hold --cpus-of relative cpus.resume_latency=20", "must be an absolute cgroup v2 path");
   refused("hold --cpus-of /pq-cpus-of-empty cpus.resume_latency=20", "has no CPUs");
   refused("hold --cpus-of /pq-cpus-of-bad cpus.resume_latency=-5", "resume_latency");
-  EXPECT_EQ(count_at("0"), 64);
+  EXPECT_EQ(count_at("0"), 64);  // nothing was ever written
 
   // The daemon itself refuses what the CLI would not send.
   perfqos_client* c = nullptr;

@@ -631,6 +631,34 @@ TEST_F(PerfqosctlTest, ExplainShowsWhoSetsTheValueAndWhatARequestWouldDo) {
   ::waitpid(holder, nullptr, 0);
 }
 
+// A timed request shows the time it has left.
+TEST_F(PerfqosctlTest, ExplainSaysWhenATimedSetterExpires) {
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    ::setenv("PERFQOS_SOCKET", daemon.socket().c_str(), 1);
+    ::execl(PERFQOSCTL_PATH, PERFQOSCTL_PATH, "hold", "-q", "--for", "30s", "network_latency=300",
+            nullptr);
+    ::_exit(127);
+  }
+  ASSERT_TRUE(eventually([&] { return effective(daemon.socket(), "network_latency") == 300; }));
+  CtlRun r = run_perfqosctl(daemon.socket(), "explain network_latency");
+  EXPECT_EQ(r.status, 0) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      r.out, m,
+      std::regex("  300 us: connection request 1 of pid " + std::to_string(holder) +
+                 " \\(perfqosctl\\), uid 0[^\n]*, expires in "
+                 "([0-9]+) ms\n")))
+      << r.out;
+  const int left = std::stoi(m[1]);
+  EXPECT_GT(left, 20000) << r.out;  // of the 30 s, a few went by
+  EXPECT_LE(left, 30000) << r.out;
+  r = run_perfqosctl(daemon.socket(), "--json explain network_latency");
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\"remaining_ms\":[1-9][0-9]{4},"))) << r.out;
+  ::kill(holder, SIGTERM);
+  ::waitpid(holder, nullptr, 0);
+}
+
 TEST_F(PerfqosctlTest, ExplainErrorsNameTheDeviceKnobAndRange) {
   CtlRun r = run_perfqosctl(daemon.socket(), "explain network_latncy");
   EXPECT_EQ(r.status, 1) << r.out;
@@ -708,6 +736,32 @@ TEST_F(PerfqosctlPolicyTest, ExplainQuotesTheCallersGrantAndTheVerdict) {
   // Explaining counted no refusal in the caller's per-cgroup data.
   r = run_perfqosctl(daemon.socket(), "status --json");
   EXPECT_FALSE(contains(r.out, "\"refused\":1")) << r.out;
+}
+
+// The caps and floors of the caller's cgroup ([[cgroup]]) are a line of the bounds, and a value
+// past them is refused with the limit named.
+TEST(PerfqosctlExplainLimits, ExplainShowsTheCgroupCapAndFloorAndJudgesByThem) {
+  // "/*" matches every cgroup, "/" too: wherever the test runs, its perfqosctl is in one.
+  ConfigPath config(
+      "[[grant]]\nusers = [65534]\ndevice = \"network_latency\"\nmin = 100\nmax = 800\n"
+      "[[cgroup]]\npath = \"/*\"\ndevice = \"network_latency\"\nfloor = 150\ncap = 600\n");
+  DaemonProcess daemon({"--config", config.path});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  CtlRun r = run_perfqosctl(daemon.socket(), "explain network_latency 700", kAsNobody);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("\n  cgroup /[^\n]*: floor 150 us, cap 600 us, " + config.path + ":6\n")))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "a request of 700 us refused: ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "above the cap 600 of cgroup ")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "explain network_latency 120", kAsNobody);
+  EXPECT_TRUE(contains(r.out, "below the floor 150 of cgroup ")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "explain network_latency 400", kAsNobody);
+  EXPECT_TRUE(contains(r.out, "a request of 400 us would set it to 400 us\n")) << r.out;
+  r = run_perfqosctl(daemon.socket(), "--json explain network_latency", kAsNobody);
+  EXPECT_TRUE(contains(
+      r.out, "\"cgroup_limit\":{\"floor\":150,\"cap\":600,\"origin\":\"" + config.path + ":6\"}"))
+      << r.out;
 }
 
 // Bindings of the config and of `bind`, listed by `bindings` and `status` while their cgroup is

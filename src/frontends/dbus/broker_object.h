@@ -11,6 +11,12 @@
 //   GetEffective(s device, s knob) -> (i min, i max)   knob "" for a device's only knob
 //   ListDevices() -> a(ssa(ssiiiias))  (name, kind, [(knob, unit, effective min, effective max,
 //       allowed min, allowed max, words of a named knob)])
+//   Explain(s device, s knob, s value) -> (s explained, s unit, ii effective, ii valid,
+//       u setters_total, a(sisuussssu) setters, b unrestricted, a(ssiis) grants,
+//       (sbibis) cgroup_limit, s verdict_error, s verdict_message, b would_change, ii would_be)
+//       perfqosctl explain for the caller (broker_explain.cc): who sets device.knob, what bounds
+//       the caller's requests and, value "" aside, what a Hold of VALUE would answer and do.
+//       Built by admission::explain, as the socket's EXPLAIN.
 //   property Holds a(uasssuu)   (cookie, specs, reason, application id, uid, pid), emits change;
 //                               a profile hold shows the profile's requests placed
 //   signal EffectiveChanged(s device, s knob, i min, i max)   once per effective change
@@ -43,6 +49,8 @@ inline constexpr char kBrokerInterface[] = "org.perfqos.Broker1";
 // SPECs per Hold, and bytes per SPEC.
 inline constexpr std::size_t kMaxSpecsPerHold = 256;
 inline constexpr std::size_t kMaxSpecBytes = 256;
+// Setters listed by Explain; setters_total counts them all.
+inline constexpr std::size_t kMaxExplainSetters = 64;
 
 class BrokerObject {
  public:
@@ -78,6 +86,7 @@ class BrokerObject {
   static int on_release(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_get_effective(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_list_devices(sd_bus_message* m, void* self, sd_bus_error* error);
+  static int on_explain(sd_bus_message* m, void* self, sd_bus_error* error);
   static int get_holds(sd_bus* bus, const char* path, const char* interface, const char* property,
                        sd_bus_message* reply, void* self, sd_bus_error* error);
 

@@ -50,14 +50,17 @@ Status resolve_one(const Broker& broker, const admission::Admission& admission,
     return Status::Error(ENODEV, "'" + text + "': no device '" + target.device + "'");
   const std::string what = target.device + "." + knob_request_name(target.knob, target.end);
   std::int32_t value = 0;
-  if (Status v = tools::parse_knob_value(values_of(*knob), spec.value, what, &value); !v.ok()) {
-    return v;
-  }
+  if (Status v = resolve_value(*knob, what, spec.value, &value); !v.ok()) return v;
   *out = ResolvedSpec{text, std::move(target), value};
   return Status::Ok();
 }
 
 }  // namespace
+
+Status resolve_value(const Knob& knob, const std::string& what, const std::string& text,
+                     std::int32_t* value) {
+  return tools::parse_knob_value(values_of(knob), text, what, value);
+}
 
 Status resolve_specs(const Broker& broker, const admission::Admission& admission,
                      const std::vector<std::string>& texts, std::size_t max_requests,

@@ -30,4 +30,10 @@ Status resolve_specs(const Broker& broker, const admission::Admission& admission
                      const std::vector<std::string>& texts, std::size_t max_requests,
                      std::vector<ResolvedSpec>* out);
 
+// `text`, a SPEC's VALUE (a number, with or without a unit, or a word of a named knob), as a
+// value of `knob`; EINVAL names `what` ("policy0.min") and the allowed values. `*value` is set
+// only on success.
+Status resolve_value(const Knob& knob, const std::string& what, const std::string& text,
+                     std::int32_t* value);
+
 }  // namespace perfqos::dbus

@@ -6,6 +6,7 @@
 #include <optional>
 #include <variant>
 
+#include "admission/explanation.h"
 #include "frontends/socket/service.h"
 #include "frontends/socket/wire_types.h"
 #include "model/value_text.h"
@@ -336,30 +337,17 @@ namespace perfqos::daemon {
 
 p::ExplainReply Service::answer(const Call& call, const p::ExplainRequest& x) {
   p::ExplainReply reply;
-  const std::optional<RangeEnd> end = range_end_of(x.end);
-  RequestTarget target;
-  Status s = admission_->resolve(x.device, x.knob, end, &target);
-  // Without a value a range may be named without an end: both ends are explained (the
-  // bounds are those of its min end).
-  bool both_ends = false;
-  if (s.code() == EINVAL && !x.has_value && !end &&
-      admission_->resolve(x.device, x.knob, RangeEnd::kMin, &target).ok() &&
-      target.knob == KnobId::kRange) {
-    s = Status::Ok();
-    both_ends = true;
-  }
-  admission::Judgement j;
-  if (s.ok()) {
-    s = admission_->judge(call.requester(), call.client.holder_->size(), target,
-                          x.has_value ? std::optional<std::int32_t>(x.value) : std::nullopt, &j);
-  }
-  std::shared_ptr<Device> device;
-  if (s.ok()) s = find_device("explain", target.device, &device);
-  const Knob* knob = device ? device->knob(target.knob) : nullptr;
-  if (s.ok() && knob == nullptr) s = Status::Error(ENODEV, "no device '" + x.device + "'");
+  admission::Explanation e;
+  const Status s = admission::explain(
+      *admission_, broker_, call.requester(), call.client.holder_->size(), x.device, x.knob,
+      range_end_of(x.end), x.has_value ? std::optional<std::int32_t>(x.value) : std::nullopt, &e);
   reply.status = reply_status(s);
   if (!s.ok()) return reply;
 
+  const RequestTarget& target = e.target;
+  const Knob* knob = e.knob;
+  const admission::Judgement& j = e.judgement;
+  const bool both_ends = e.both_ends;
   const bool range = knob->is_range();
   reply.device = target.device;
   reply.knob = knob_name(target.knob);
@@ -391,12 +379,10 @@ p::ExplainReply Service::answer(const Call& call, const p::ExplainRequest& x) {
   reply.limit.has_cap = j.limit.cap.has_value();
   reply.limit.cap = j.limit.cap.value_or(0);
   reply.limit_origin = cut(j.limit.origin, p::kMaxOrigin);
+  reply.setters_total = static_cast<std::uint32_t>(j.setters.size());
   for (const HeldRequest* r : j.setters) {
-    if (range && !both_ends && r->end() != target.end) continue;
-    ++reply.setters_total;
-    if (reply.setters.size() < p::kMaxExplainSetters) {
-      reply.setters.push_back(wire::holder_entry(*r, call.now));
-    }
+    if (reply.setters.size() == p::kMaxExplainSetters) break;
+    reply.setters.push_back(wire::holder_entry(*r, call.now));
   }
   reply.has_value = x.has_value;
   if (x.has_value) {

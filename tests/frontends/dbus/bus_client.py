@@ -9,6 +9,12 @@ per line, for the C++ test to check:
   cross-release SPEC      a second connection tries the first one's cookie: "other: ERROR"
   many NAMES PER          NAMES connections hold PER requests each: "holds N", then "after N"
   signal SPEC             "signal DEVICE KNOB MIN MAX", the EffectiveChanged a hold caused
+  explain DEVICE KNOB VALUE   Explain's answer, a fact a line: "knob K unit U effective MIN MAX
+                          valid LO HI", "setters N", "setter END VALUE KIND pid P uid U comm C
+                          reason R app A remaining MS" each, "unrestricted B", "grant DEVICE KNOB
+                          MIN MAX ORIGIN" each, "limit CGROUP floor F cap C ORIGIN" (if any),
+                          then "verdict none", "verdict admitted change B would_be MIN MAX" or
+                          "verdict refused ERROR: MESSAGE"
   raw METHOD SIGNATURE JSON   any call with any arguments: "ok REPLY" or "error NAME: MESSAGE"
   introspect XML          "same" when the daemon's Introspect of org.perfqos.Broker1 has the
                           members, argument types and access of the shipped XML; else each
@@ -153,6 +159,29 @@ def main(argv):
         loop.run()
         for s in seen[:1]:
             print('signal ' + ' '.join(str(x) for x in s))
+    elif cmd == 'explain':
+        (knob, unit, eff_min, eff_max, valid_min, valid_max, total, setters, unrestricted,
+         grants, limit, error, message, would_change, be_min, be_max) = call(
+            conn, 'Explain', '(sss)', argv[2:5], '(ssiiiiua(sisuussssu)ba(ssiis)(sbibis)ssbii)')
+        print(f'knob {knob} unit {unit} effective {eff_min} {eff_max} '
+              f'valid {valid_min} {valid_max}')
+        print(f'setters {total}')
+        for end, value, kind, pid, uid, comm, _cgroup, reason, app, remaining in setters:
+            print(f'setter {end or "-"} {value} {kind} pid {pid} uid {uid} comm {comm} '
+                  f'reason {reason} app {app} remaining {remaining}')
+        print(f'unrestricted {unrestricted}')
+        for device, gknob, gmin, gmax, origin in grants:
+            print(f'grant {device} {gknob} {gmin} {gmax} {origin}')
+        cgroup, has_floor, floor, has_cap, cap, origin = limit
+        if has_floor or has_cap:
+            print(f'limit {cgroup} floor {floor if has_floor else "-"} '
+                  f'cap {cap if has_cap else "-"} {origin}')
+        if not argv[4]:
+            print('verdict none')
+        elif error:
+            print(f'verdict refused {error}: {message}')
+        else:
+            print(f'verdict admitted change {would_change} would_be {be_min} {be_max}')
     elif cmd == 'raw':
         method, signature, args = argv[2], argv[3], json.loads(argv[4])
         params = GLib.Variant(signature, tuple(args)) if signature else None
@@ -167,7 +196,8 @@ def main(argv):
         diff = sorted(shipped ^ served)
         print('same' if not diff else '\n'.join('differs: ' + str(d) for d in diff))
     else:
-        print('usage: bus_client.py hold|cross-release|many|signal|raw ...', file=sys.stderr)
+        print('usage: bus_client.py hold|cross-release|many|signal|explain|raw|introspect ...',
+              file=sys.stderr)
         return 64
     return 0
 

@@ -164,6 +164,12 @@ TEST_F(DbusTest, MalformedCallsGetTheRightErrorAndChangeNothing) {
       {"Release", "(u)", "[424242]", "NoSuchHold"},
       {"GetEffective", "(ss)", R"(["nodev",""])", "NoSuchDevice"},
       {"GetEffective", "(ss)", R"(["policy0","nope"])", "InvalidArgs"},
+      {"Explain", "(sss)", R"(["nodev","",""])", "NoSuchDevice"},
+      {"Explain", "(sss)", R"(["policy0","nope",""])", "InvalidArgs"},
+      {"Explain", "(sss)", R"(["cpu_dma_latency","","-7"])", "InvalidArgs"},
+      {"Explain", "(sss)", R"(["policy0","epp.min","turbo"])", "InvalidArgs"},
+      // A value is judged on one end of a range.
+      {"Explain", "(sss)", R"(["policy0","range","1GHz"])", "InvalidArgs"},
       {"NoSuchMethod", "", "[]", "org.freedesktop.DBus.Error.UnknownMethod"},
   };
   for (const Case& c : cases) {
@@ -220,6 +226,40 @@ TEST_F(DbusTest, ACpuSetPastTheRequestLimitIsRefusedAtOnceNamingIt) {
   EXPECT_EQ(tree.read_file("/sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us"), "0");
   const CommandRun after = run_command(client("hold 'cpus[0-1].resume_latency=5'"));
   EXPECT_TRUE(contains(after.out, "released")) << after.out;
+}
+
+TEST_F(DbusTest, ExplainNamesTheSettersAndJudgesAValueAsAHoldOfTheCallerWould) {
+  start("[[grant]]\nusers = [65534]\ndevice = \"cpu_dma_latency\"\nmin = 50\nmax = 1000\n");
+  Background holder(
+      client("hold --sleep --reason recording --app org.example.Rec cpu_dma_latency=60"));
+  ASSERT_TRUE(contains(holder.line(), "cookie ")) << daemon->log();
+  // Root: the held request with its notes, no policy bound, 20 us admitted and lowering it.
+  CommandRun r = run_command(client("explain cpu_dma_latency '' 20us"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "knob latency unit us effective 60 60")) << r.out;
+  EXPECT_TRUE(contains(r.out, "setters 1\nsetter - 60 connection pid ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "reason recording app org.example.Rec remaining 0")) << r.out;
+  EXPECT_TRUE(contains(r.out, "unrestricted True")) << r.out;
+  EXPECT_TRUE(contains(r.out, "verdict admitted change True would_be 20 20")) << r.out;
+  // Nobody: its grant, and the refusal a Hold of 20 would get.
+  r = run_command(kAsNobody + client("explain cpu_dma_latency '' 20"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "reason recording app org.example.Rec")) << r.out;
+  EXPECT_TRUE(contains(r.out, "unrestricted False")) << r.out;
+  EXPECT_TRUE(contains(r.out, "grant cpu_dma_latency * 50 1000 ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "verdict refused org.perfqos.Error.AccessDenied: ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "uid 65534")) << r.out;
+  r = run_command(kAsNobody + client("explain cpu_dma_latency '' 1ms"));
+  EXPECT_TRUE(contains(r.out, "verdict admitted change False would_be 60 60")) << r.out;
+  r = run_command(kAsNobody + client("explain policy0 epp.min performance"));
+  EXPECT_TRUE(contains(r.out, "knob epp.min unit choice")) << r.out;
+  EXPECT_TRUE(contains(r.out, "verdict refused org.perfqos.Error.AccessDenied: ")) << r.out;
+  // No value: no verdict; a range without an end explains both.
+  r = run_command(client("explain policy0 range ''"));
+  EXPECT_TRUE(contains(r.out, "knob range unit kHz effective 400000 3000000")) << r.out;
+  EXPECT_TRUE(contains(r.out, "setters 0\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "verdict none")) << r.out;
+  EXPECT_EQ(effective(daemon->socket(), "cpu_dma_latency"), 60);  // nothing was placed
 }
 
 TEST_F(DbusTest, AThousandHoldsFromAHundredNamesAllGoWithTheirNames) {
