@@ -198,72 +198,74 @@ Status run_daemon(const DaemonOptions& options) {
   std::optional<dbus::DbusFrontEnd> bus;
   if (options.dbus) {
     bus.emplace(loop, broker, admission, &connection_quota, log,
-                dbus::DbusFrontEndOptions{options.version, [&config]() -> const auto& {
-                                            return config.profiles();
-                                          }});
-    if (Status s = bus->start(); !s.ok()) {
-      bus.reset();
-      if (options.dbus_required) return s;
-      log.info(s.message() + ": serving without D-Bus");
-    }
+                dbus::DbusFrontEndOptions{options.version,
+                                          [&config]() -> const auto& { return config.profiles();
   }
-  config.set_on_profiles([&bus] {
-    if (bus) bus->profiles_changed();
-  });
+  , config.cpusets()
+});
+if (Status s = bus->start(); !s.ok()) {
+  bus.reset();
+  if (options.dbus_required) return s;
+  log.info(s.message() + ": serving without D-Bus");
+}
+}  // namespace perfqos::daemon
+config.set_on_profiles([&bus] {
+  if (bus) bus->profiles_changed();
+});
 
-  // sd_notify(3): STATUS= lines, and WATCHDOG=1 from this loop when the unit asks for it.
-  SystemdNotifier notifier;
-  const auto serving = [&] {
-    return "serving " + options.socket_path + " with " + std::to_string(broker.registry().size()) +
-           " devices";
-  };
-  if (Status s = notifier.start_watchdog(loop); !s.ok()) return s;
-  (void)loop.watch(signal_fd.get(), EPOLLIN, [&](std::uint32_t) {
-    signalfd_siginfo info{};
-    while (::read(signal_fd.get(), &info, sizeof info) == sizeof info) {
-      if (info.ssi_signo == SIGHUP) {
-        log.info("received SIGHUP: reloading " + options.config_path);
-        notifier.status("reloading " + options.config_path);
-        notifier.status(config.reload().ok() ? serving() : serving() + "; reload failed, see log");
-        continue;
-      }
-      log.info(std::string("received ") + ::strsignal(static_cast<int>(info.ssi_signo)) +
-               ": stopping");
-      loop.stop();
+// sd_notify(3): STATUS= lines, and WATCHDOG=1 from this loop when the unit asks for it.
+SystemdNotifier notifier;
+const auto serving = [&] {
+  return "serving " + options.socket_path + " with " + std::to_string(broker.registry().size()) +
+         " devices";
+};
+if (Status s = notifier.start_watchdog(loop); !s.ok()) return s;
+(void)loop.watch(signal_fd.get(), EPOLLIN, [&](std::uint32_t) {
+  signalfd_siginfo info{};
+  while (::read(signal_fd.get(), &info, sizeof info) == sizeof info) {
+    if (info.ssi_signo == SIGHUP) {
+      log.info("received SIGHUP: reloading " + options.config_path);
+      notifier.status("reloading " + options.config_path);
+      notifier.status(config.reload().ok() ? serving() : serving() + "; reload failed, see log");
+      continue;
     }
-  });
-  (void)loop.watch(timer_fd.get(), EPOLLIN, [&](std::uint32_t) {
-    std::uint64_t expirations;
-    (void)!::read(timer_fd.get(), &expirations, sizeof expirations);
-    const std::size_t n = broker.expire(std::chrono::steady_clock::now());
-    if (n > 0) log.debug(std::to_string(n) + " timed requests expired");
-  });
+    log.info(std::string("received ") + ::strsignal(static_cast<int>(info.ssi_signo)) +
+             ": stopping");
+    loop.stop();
+  }
+});
+(void)loop.watch(timer_fd.get(), EPOLLIN, [&](std::uint32_t) {
+  std::uint64_t expirations;
+  (void)!::read(timer_fd.get(), &expirations, sizeof expirations);
+  const std::size_t n = broker.expire(std::chrono::steady_clock::now());
+  if (n > 0) log.debug(std::to_string(n) + " timed requests expired");
+});
 
-  if (Status s = server.start(); !s.ok()) return s;
-  log.info(serving());
-  notifier.ready(serving());
+if (Status s = server.start(); !s.ok()) return s;
+log.info(serving());
+notifier.ready(serving());
 
-  std::optional<Deadline> armed;
-  Status result = loop.run([&] {
-    server.reap();
-    if (bus) bus->prepare();
-    const std::optional<Deadline> next = broker.next_expiry();
-    if (next != armed) {
-      arm(timer_fd.get(), next);
-      armed = next;
-    }
-  });
-  notifier.stopping("stopping: dropping every request, restoring knobs");
-  // No scrape reads the model from here on.
-  if (metrics_server) metrics_server->stop();
-  config.set_on_profiles({});
-  bus.reset();    // D-Bus holds and the power profile in force go
-  fuse.stop();    // its open files' holders go first, on this thread
-  config.stop();  // bound requests go too
-  server.stop();  // the last holders go: backends write the no-constraint values
-  if (Status s = journal->restore(); !s.ok()) log.warning("restoring knobs: " + s.message());
-  log.info("stopped: every request dropped, knobs restored, socket removed");
-  return result;
+std::optional<Deadline> armed;
+Status result = loop.run([&] {
+  server.reap();
+  if (bus) bus->prepare();
+  const std::optional<Deadline> next = broker.next_expiry();
+  if (next != armed) {
+    arm(timer_fd.get(), next);
+    armed = next;
+  }
+});
+notifier.stopping("stopping: dropping every request, restoring knobs");
+// No scrape reads the model from here on.
+if (metrics_server) metrics_server->stop();
+config.set_on_profiles({});
+bus.reset();    // D-Bus holds and the power profile in force go
+fuse.stop();    // its open files' holders go first, on this thread
+config.stop();  // bound requests go too
+server.stop();  // the last holders go: backends write the no-constraint values
+if (Status s = journal->restore(); !s.ok()) log.warning("restoring knobs: " + s.message());
+log.info("stopped: every request dropped, knobs restored, socket removed");
+return result;
 }
 
 }  // namespace perfqos::daemon

@@ -33,6 +33,9 @@ const sd_bus_vtable BrokerObject::kVtable[] = {
     SD_BUS_METHOD_WITH_ARGS(
         "HoldProfile", SD_BUS_ARGS("s", profile, "s", reason, "s", application_id),
         SD_BUS_RESULT("u", cookie), &BrokerObject::on_hold_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS(
+        "HoldCpusOf", SD_BUS_ARGS("s", cgroup, "as", specs, "s", reason, "s", application_id),
+        SD_BUS_RESULT("u", cookie), &BrokerObject::on_hold_cpus_of, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("u", cookie), SD_BUS_NO_RESULT,
                             &BrokerObject::on_release, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetEffective", SD_BUS_ARGS("s", device, "s", knob),
@@ -43,8 +46,8 @@ const sd_bus_vtable BrokerObject::kVtable[] = {
                             &BrokerObject::on_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS(
         "Explain", SD_BUS_ARGS("s", device, "s", knob, "s", value),
-        SD_BUS_RESULT("s", explained, "s", unit, "i", effective_min, "i", effective_max, "i", valid_min,
-                      "i", valid_max, "u", setters_total, "a(sisuussssu)", setters, "b",
+        SD_BUS_RESULT("s", explained, "s", unit, "i", effective_min, "i", effective_max, "i",
+                      valid_min, "i", valid_max, "u", setters_total, "a(sisuussssu)", setters, "b",
                       unrestricted, "a(ssiis)", grants, "(sbibis)", cgroup_limit, "s",
                       verdict_error, "s", verdict_message, "b", would_change, "i", would_be_min,
                       "i", would_be_max),
@@ -112,10 +115,8 @@ void BrokerObject::holds_changed() {
   (void)sd_bus_emit_properties_changed(ctx_.bus, kBrokerPath, kBrokerInterface, "Holds", nullptr);
 }
 
-Status BrokerObject::hold(sd_bus_message* m, std::uint32_t* cookie) {
-  std::vector<std::string> specs;
-  const char* reason = nullptr;
-  const char* app_id = nullptr;
+Status BrokerObject::read_specs(sd_bus_message* m, std::vector<std::string>* out) {
+  std::vector<std::string>& specs = *out;
   if (int r = sd_bus_message_enter_container(m, 'a', "s"); r < 0) {
     return Status::Error(EINVAL, "specs: must be an array of strings");
   }
@@ -132,18 +133,28 @@ Status BrokerObject::hold(sd_bus_message* m, std::uint32_t* cookie) {
     specs.emplace_back(text);
   }
   (void)sd_bus_message_exit_container(m);
+  if (specs.empty())
+    return Status::Error(EINVAL, "specs: at least one SPEC, as DEVICE[.KNOB]=VALUE");
+  return Status::Ok();
+}
+
+Status BrokerObject::hold(sd_bus_message* m, std::uint32_t* cookie) {
+  std::vector<std::string> specs;
+  const char* reason = nullptr;
+  const char* app_id = nullptr;
+  if (Status s = read_specs(m, &specs); !s.ok()) return s;
   if (sd_bus_message_read(m, "ss", &reason, &app_id) < 0) {
     return Status::Error(EINVAL, "arguments: expected (as specs, s reason, s application_id)");
   }
-  if (specs.empty())
-    return Status::Error(EINVAL, "specs: at least one SPEC, as DEVICE[.KNOB]=VALUE");
   if (Status s = check_text("reason", reason, protocol::kMaxReason); !s.ok()) return s;
   if (Status s = check_text("application_id", app_id, protocol::kMaxAppId); !s.ok()) return s;
 
   const BusCaller* caller = nullptr;
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
   std::vector<ResolvedSpec> resolved;
-  if (Status s = resolve_specs(ctx_.broker, ctx_.admission, specs, kMaxSpecsPerHold, &resolved); !s.ok()) return s;
+  if (Status s = resolve_specs(ctx_.broker, ctx_.admission, specs, kMaxSpecsPerHold, &resolved);
+      !s.ok())
+    return s;
   return place(*caller, resolved, false, std::move(specs), reason, app_id, cookie);
 }
 
@@ -184,7 +195,8 @@ Status BrokerObject::hold_profile(sd_bus_message* m, std::uint32_t* cookie) {
 
 Status BrokerObject::place(const BusCaller& caller, const std::vector<ResolvedSpec>& requests,
                            bool open, std::vector<std::string> specs, const std::string& reason,
-                           const std::string& app_id, std::uint32_t* cookie) {
+                           const std::string& app_id, std::uint32_t* cookie,
+                           const std::string& cpus_of) {
   if (auto it = per_owner_.find(caller.name);
       it != per_owner_.end() && it->second >= kMaxHoldsPerName) {
     return Status::Error(
@@ -197,6 +209,10 @@ Status BrokerObject::place(const BusCaller& caller, const std::vector<ResolvedSp
   h.holder = ctx_.broker.make_holder(caller.identity);
   for (const ResolvedSpec& r : requests) {
     RequestOutcome outcome;
+    if (!cpus_of.empty()) {
+      if (Status s = place_cpu_set(caller, r, cpus_of, reason, app_id, h); !s.ok()) return s;
+      continue;
+    }
     Status s = open ? ctx_.admission.place_bound(*h.holder, r.target, r.value, &outcome)
                     : ctx_.admission.add(caller.requester, *h.holder, r.target, r.value,
                                          std::nullopt, &outcome);

@@ -7,6 +7,9 @@
 //   HoldProfile(s profile, s reason, s application_id) -> u cookie
 //       the requests of any profile (profiles.h) as one hold of the caller, as Hold places
 //       SPECs; an open profile needs no grant (may_use_profile). perfqosctl --profile uses it.
+//   HoldCpusOf(s cgroup, as specs, s reason, s application_id) -> u cookie
+//       `cpus.KNOB=VALUE` SPECs on each CPU of the cgroup (its cpuset.cpus.effective, followed
+//       as it changes: perfqosctl --cpus-of), as one hold of the caller (broker_cpus_of.cc)
 //   Release(u cookie)       only the name that got the cookie may release it (NoSuchHold)
 //   GetEffective(s device, s knob) -> (i min, i max)   knob "" for a device's only knob
 //   ListDevices() -> a(ssa(ssiiiias))  (name, kind, [(knob, unit, effective min, effective max,
@@ -37,6 +40,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cgroup/cpus_of_request.h"
 #include "frontends/dbus/bus_context.h"
 #include "frontends/dbus/profiles.h"
 #include "frontends/dbus/spec_resolver.h"
@@ -77,12 +81,14 @@ class BrokerObject {
     uid_t uid = 0;
     pid_t pid = 0;
     std::unique_ptr<Holder> holder;
+    std::vector<std::unique_ptr<daemon::CpusOfRequest>> cpu_sets;  // in `holder`; go first
     daemon::ConnectionQuota::Slot slot;
   };
 
   static const sd_bus_vtable kVtable[];
   static int on_hold(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_hold_profile(sd_bus_message* m, void* self, sd_bus_error* error);
+  static int on_hold_cpus_of(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_release(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_get_effective(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_list_devices(sd_bus_message* m, void* self, sd_bus_error* error);
@@ -92,12 +98,20 @@ class BrokerObject {
 
   Status hold(sd_bus_message* m, std::uint32_t* cookie);
   Status hold_profile(sd_bus_message* m, std::uint32_t* cookie);
+  Status hold_cpus_of(sd_bus_message* m, std::uint32_t* cookie);
+  // Reads the `as specs` argument: 1..kMaxSpecsPerHold SPECs of at most kMaxSpecBytes.
+  static Status read_specs(sd_bus_message* m, std::vector<std::string>* specs);
   // Places `requests` as one new hold of `caller`, all or nothing: through the admission path,
   // or (`open`: an open profile) with the Broker's own checks only. EDQUOT past
-  // kMaxHoldsPerName holds of the caller's name.
+  // kMaxHoldsPerName holds of the caller's name. `cpus_of` not empty: each request is a
+  // CPU-set template (cpu_set_knob) placed on every CPU of that cgroup and following it.
   Status place(const BusCaller& caller, const std::vector<ResolvedSpec>& requests, bool open,
                std::vector<std::string> specs, const std::string& reason, const std::string& app_id,
-               std::uint32_t* cookie);
+               std::uint32_t* cookie, const std::string& cpus_of = {});
+  // One CPU-set template of HoldCpusOf into `h` (broker_cpus_of.cc).
+  Status place_cpu_set(const BusCaller& caller, const ResolvedSpec& request,
+                       const std::string& cpus_of, const std::string& reason,
+                       const std::string& app_id, Hold& h);
   void holds_changed();
   void watch_device(const std::shared_ptr<Device>& device);
   void unwatch_device(const Device& device);

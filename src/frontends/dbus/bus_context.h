@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "admission/admission.h"
+#include "cgroup/cpuset_follower.h"
 #include "frontends/dbus/bus_callers.h"
 #include "model/broker.h"
 #include "policy/connection_quota.h"
@@ -23,6 +24,7 @@ struct BusContext {
   admission::Admission& admission;
   daemon::ConnectionQuota* quota;  // null: holds are not counted per uid
   const daemon::Logger& log;
+  daemon::CpusetFollower* cpusets = nullptr;  // null: no HoldCpusOf (no cgroup2)
   BusCallers callers{};
   sd_bus* bus = nullptr;
 };

@@ -22,6 +22,8 @@ const char* error_name(int code) {
       return "org.perfqos.Error.NoSuchCaller";
     case E2BIG:
       return "org.perfqos.Error.LimitsExceeded";
+    case EOPNOTSUPP:
+      return "org.perfqos.Error.NotSupported";
     default:
       return "org.perfqos.Error.Failed";
   }

@@ -19,7 +19,9 @@ constexpr std::uint64_t kCallTimeoutUsec = 2'000'000;
 DbusFrontEnd::DbusFrontEnd(daemon::EventLoop& loop, Broker& broker, admission::Admission& admission,
                            daemon::ConnectionQuota* quota, const daemon::Logger& log,
                            DbusFrontEndOptions options)
-    : loop_(loop), log_(log), options_(std::move(options)), ctx_{broker, admission, quota, log} {}
+    : loop_(loop), log_(log), options_(std::move(options)), ctx_{broker, admission, quota, log} {
+  ctx_.cpusets = options_.cpusets;
+}
 
 DbusFrontEnd::~DbusFrontEnd() {
   stop();

@@ -37,6 +37,8 @@ struct DbusFrontEndOptions {
   std::string version = "unknown";  // PPD's Version property
   // The config's [[profile]]s in force (ConfigState::profiles); null for none.
   std::function<const std::vector<daemon::ProfileConfig>&()> configured_profiles;
+  // Where HoldCpusOf reads and follows cgroups' CPUs; null: HoldCpusOf answers NotSupported.
+  daemon::CpusetFollower* cpusets = nullptr;
 };
 
 class DbusFrontEnd {

@@ -114,6 +114,12 @@ def main(argv):
         print('released')
         for f in show:
             print(f'after {f}: {read_text(f)}')
+    elif cmd == 'hold-cpus-of':
+        cgroup, specs = argv[2], argv[3:]
+        (cookie,) = call(conn, 'HoldCpusOf', '(sasss)', (cgroup, specs, 'pinned', 'rt'), '(u)')
+        print(f'cookie {cookie}', flush=True)
+        while True:
+            time.sleep(3600)
     elif cmd == 'cross-release':
         (cookie,) = call(conn, 'Hold', '(asss)', ([argv[2]], 'mine', 'a'), '(u)')
         other = connect()

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "backends/sysfs_tree.h"
+#include "cgroup/cgroup_mount.h"
 #include "perfqos/client.h"
 #include "support/daemon_process.h"
 #include "support/effective.h"
@@ -449,6 +450,50 @@ TEST_F(DbusTest, PerfqosctlRunAndHoldTakeAnyProfileOverDbus) {
                        "no profile 'turbo' here: offered are power-saver, balanced, "
                        "performance, recording, lab"))
       << r.out;
+}
+
+// HoldCpusOf (perfqosctl --cpus-of over the bus): one request per CPU of a cgroup, following its
+// cpuset.cpus.effective (generated in the tree where perfqosd reads it), dropped with the name.
+TEST_F(DbusTest, HoldCpusOfFollowsTheCgroupsCpusUntilTheNameGoes) {
+  std::string mount;
+  if (!daemon::find_cgroup2_mount(&mount).ok()) GTEST_SKIP() << "no cgroup2 mount here";
+  for (int n = 0; n < 4; ++n) tree.add_cpu(n, "0", std::nullopt);
+  tree.write_file("/sys/devices/system/cpu/online", "0-3\n");
+  const std::string cpuset = mount + "/pq-dbus-cpus/cpuset.cpus.effective";
+  tree.write_file(cpuset, "1-2\n");
+  start();
+  const auto at = [&](const std::string& value) {
+    std::string cpus;
+    for (int n = 0; n < 4; ++n) {
+      const std::string f =
+          "/sys/devices/system/cpu/cpu" + std::to_string(n) + "/power/pm_qos_resume_latency_us";
+      if (tree.read_file(f) == value) cpus += std::to_string(n);
+    }
+    return cpus;
+  };
+  Background held(client("hold-cpus-of /pq-dbus-cpus cpus.resume_latency=30us"));
+  ASSERT_TRUE(contains(held.line(), "cookie ")) << daemon->log();
+  EXPECT_EQ(at("30"), "12");
+  tree.write_file(cpuset, "3\n");
+  EXPECT_TRUE(eventually([&] { return at("30") == "3"; })) << at("30");
+  EXPECT_TRUE(eventually([&] { return at("0") == "012"; })) << at("0");
+  held.kill(SIGKILL);
+  EXPECT_TRUE(eventually([&] { return at("0") == "0123"; })) << at("0");
+
+  const auto refused = [&](const std::string& args, const std::string& said) {
+    const CommandRun r = run_command(client("raw HoldCpusOf '(sasss)' '" + args + "'"));
+    EXPECT_EQ(r.status, 1) << args << ": " << r.out;
+    EXPECT_TRUE(contains(r.out, said)) << args << ": " << r.out;
+  };
+  refused(R"(["/pq-dbus-cpus", ["cpu_dma_latency=5"], "r", "a"])",
+          "HoldCpusOf takes cpus.KNOB=VALUE SPECs");
+  refused(R"(["/pq-dbus-cpus", ["cpus.latency=5"], "r", "a"])", "resume_latency or flags");
+  refused(R"(["/pq-no-such", ["cpus.resume_latency=5"], "r", "a"])",
+          "org.perfqos.Error.InvalidArgs");
+  refused(R"(["/pq-dbus-cpus", ["cpus.resume_latency=-3"], "r", "a"])",
+          "org.perfqos.Error.InvalidArgs");
+  refused(R"(["relative", ["cpus.resume_latency=5"], "r", "a"])", "absolute cgroup v2 path");
+  EXPECT_EQ(at("0"), "0123");
 }
 
 }  // namespace
