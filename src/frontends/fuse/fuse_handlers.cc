@@ -5,7 +5,9 @@
 
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <linux/fuse.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 #include <cstring>
@@ -24,6 +26,19 @@
 namespace perfqos::daemon {
 
 namespace {
+
+// The open reply, written as the kernel's struct fuse_open_out because libfuse 3.14 has no
+// field for FOPEN_PARALLEL_DIRECT_WRITES (3.15 adds one). Without that flag the kernel holds the
+// node's inode lock across each direct write's whole round trip, so every writer of a class
+// node queues behind the others (issue #15: 64 writers went from 9.5 k to 20 k ops/s with it).
+// Direct I/O because values change under any page cache. Kernels before 6.2 ignore the flag.
+int reply_open(fuse_req_t req, std::uint64_t fh) {
+  fuse_open_out out{};
+  out.fh = fh;
+  out.open_flags = FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES;
+  iovec iov{&out, sizeof out};
+  return fuse_reply_iov(req, &iov, 1);
+}
 
 // Class nodes never change; what is under perf_qos changes with the registry, so the kernel
 // must ask every time.
@@ -243,9 +258,7 @@ struct FuseHandlers {
       return;
     }
     fi->fh = reinterpret_cast<std::uintptr_t>(f);
-    fi->direct_io = 1;  // values change under any page cache
-    fi->keep_cache = 0;
-    if (fuse_reply_open(req, fi) != 0) {
+    if (reply_open(req, fi->fh) != 0) {
       // The opener was interrupted and will never release this file: drop it now.
       (void)t.executor_.call([&]() -> Status {
         t.files_.erase(f);
