@@ -21,8 +21,16 @@ void InodeTable::reset() {
   perf_dir->name = kPerfDirName;
   std::lock_guard<std::mutex> lock(mutex_);
   nodes_.clear();
-  nodes_[kRootIno] = std::move(root);
-  nodes_[kPerfDirIno] = std::move(perf_dir);
+  by_name_.clear();
+  nodes_[kRootIno] = std::move(root);  // the root is nobody's child
+  insert_locked(std::move(perf_dir));
+}
+
+void InodeTable::insert_locked(std::shared_ptr<FuseNode> node) {
+  // A name taken twice (a device named as another's named knob) keeps the first, as the
+  // walk over inode numbers did.
+  by_name_.try_emplace({node->parent, node->name}, node);
+  nodes_[node->ino] = std::move(node);
 }
 
 void InodeTable::add_device(const std::shared_ptr<Device>& device) {
@@ -46,7 +54,7 @@ void InodeTable::add_device(const std::shared_ptr<Device>& device) {
   }
   if (node->kind == FuseNode::Kind::kDir) return;  // nothing to show for this device
   std::lock_guard<std::mutex> lock(mutex_);
-  nodes_[node->ino] = std::move(node);
+  insert_locked(std::move(node));
 }
 
 void InodeTable::add_perf_nodes(const std::shared_ptr<Device>& device) {
@@ -68,7 +76,7 @@ void InodeTable::add_perf_nodes(const std::shared_ptr<Device>& device) {
     made.push_back(std::move(node));
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& node : made) nodes_[node->ino] = std::move(node);
+  for (auto& node : made) insert_locked(std::move(node));
 }
 
 void InodeTable::remove_device(const std::shared_ptr<Device>& device) {
@@ -76,6 +84,11 @@ void InodeTable::remove_device(const std::shared_ptr<Device>& device) {
   for (auto it = nodes_.begin(); it != nodes_.end();) {
     if (it->second->device == device) {
       it->second->gone.store(true, std::memory_order_release);
+      if (auto named =
+              by_name_.find(std::pair<Ino, std::string>(it->second->parent, it->second->name));
+          named != by_name_.end() && named->second == it->second) {
+        by_name_.erase(named);
+      }
       it = nodes_.erase(it);
     } else {
       ++it;
@@ -91,21 +104,19 @@ std::shared_ptr<FuseNode> InodeTable::find(Ino ino) const {
 
 std::shared_ptr<FuseNode> InodeTable::find_child(Ino parent, const std::string& name) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [ino, node] : nodes_) {
-    if (ino != kRootIno && node->parent == parent && node->name == name) return node;
-  }
-  return nullptr;
+  auto it = by_name_.find(std::pair<Ino, std::string>(parent, name));
+  return it == by_name_.end() ? nullptr : it->second;
 }
 
 std::vector<std::pair<std::string, std::shared_ptr<FuseNode>>> InodeTable::children(Ino dir) const {
   std::vector<std::pair<std::string, std::shared_ptr<FuseNode>>> out;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& [ino, node] : nodes_) {
-      if (ino != kRootIno && node->parent == dir) out.emplace_back(node->name, node);
+    for (auto it = by_name_.lower_bound(std::pair<Ino, std::string>(dir, ""));
+         it != by_name_.end() && it->first.first == dir; ++it) {
+      out.emplace_back(it->first.second, it->second);
     }
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 

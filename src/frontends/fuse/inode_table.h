@@ -67,10 +67,15 @@ class InodeTable {
 
  private:
   void add_perf_nodes(const std::shared_ptr<Device>& device);
+  // Publishes `node` in both indexes. REQUIRES: mutex_ held.
+  void insert_locked(std::shared_ptr<FuseNode> node);
 
   mutable std::mutex mutex_;
   std::map<Ino, std::shared_ptr<FuseNode>> nodes_;  // guarded by mutex_
-  Ino next_perf_ino_ = 16;                          // loop thread only
+  // (parent, name) -> node, for LOOKUP: every open by path looks its name up, so this must not
+  // cost a walk over 10 k devices (issue #15). Guarded by mutex_; children in name order.
+  std::map<std::pair<Ino, std::string>, std::shared_ptr<FuseNode>, std::less<>> by_name_;
+  Ino next_perf_ino_ = 16;  // loop thread only
 };
 
 }  // namespace perfqos::daemon
