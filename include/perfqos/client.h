@@ -422,6 +422,18 @@ PERFQOS_EXPORT int perfqos_bind_transient(struct perfqos_client* client, const c
                                           const char* reason, const char* app_id,
                                           uint32_t* binding_id, struct perfqos_change* change);
 
+/* Since PERFQOS_0.4. As perfqos_bind_transient, for a container runtime's hook binding a
+ * container's requests (perfqos-oci-hook): perfqosd judges the request by its config's
+ * [[container]] policy (perfqosd.toml(5)), not by the caller's grants; the caller must be root,
+ * and root's "anything" does not apply. -EACCES when the policy does not allow it (the message
+ * names device.knob=value and the [[container]] lines that would allow it), or for a caller that
+ * is not root. Needs a daemon speaking protocol version 4: -EPROTONOSUPPORT from an older one.
+ * Other errors as perfqos_bind_transient's. */
+PERFQOS_EXPORT int perfqos_bind_container(struct perfqos_client* client, const char* cgroup,
+                                          const char* device, const char* knob, int32_t value,
+                                          const char* reason, const char* app_id,
+                                          uint32_t* binding_id, struct perfqos_change* change);
+
 /* Removes a binding. -ENOENT when there is none with that id. */
 PERFQOS_EXPORT int perfqos_unbind(struct perfqos_client* client, uint32_t binding_id,
                                   struct perfqos_change* change);

@@ -273,6 +273,14 @@ class Client {
                                         note.reason.c_str(), note.app_id.c_str(), binding_id,
                                         change));
   }
+  // perfqos_bind_container: as bind_transient, judged by the [[container]] policy (root only).
+  Status bind_container(const std::string& cgroup, const std::string& device,
+                        const std::string& knob, std::int32_t value, const Note& note,
+                        std::uint32_t* binding_id, perfqos_change* change = nullptr) {
+    return check(perfqos_bind_container(get(), cgroup.c_str(), device.c_str(), knob.c_str(), value,
+                                        note.reason.c_str(), note.app_id.c_str(), binding_id,
+                                        change));
+  }
   Status unbind(std::uint32_t binding_id, perfqos_change* change = nullptr) {
     return check(perfqos_unbind(get(), binding_id, change));
   }

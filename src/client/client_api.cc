@@ -97,6 +97,41 @@ Status negotiate(perfqos_client* c) {
   return Status::Ok();
 }
 
+// A transient BIND with its notes (perfqos_bind_transient), marked as a container runtime
+// hook's when `container` (perfqos_bind_container): each needs the version that brought it.
+Status bind_noted(perfqos_client* client, const char* cgroup, const char* device, const char* knob,
+                  int32_t value, const char* reason, const char* app_id, bool container,
+                  uint32_t* binding_id, perfqos_change* change) {
+  if (cgroup == nullptr || device == nullptr) return invalid("cgroup or device is NULL");
+  auto address = perfqos::clientlib::knob_address(knob);
+  protocol::BindRequest bind{cgroup, device, address.knob, address.end, value};
+  bind.reason = or_empty(reason);
+  bind.app_id = or_empty(app_id);
+  bind.transient = true;
+  bind.container = container;
+  if (auto why = protocol::check_note("reason", bind.reason, protocol::kMaxReason)) {
+    return invalid(*why);
+  }
+  if (auto why = protocol::check_note("app_id", bind.app_id, protocol::kMaxAppId)) {
+    return invalid(*why);
+  }
+  if (Status s = negotiate(client); !s.ok()) return s;
+  const int needs = container ? 4 : 3;
+  if (client->connection.version() < needs) {
+    return Status::Error(
+        EPROTONOSUPPORT,
+        "this perfqosd speaks protocol version " + std::to_string(client->connection.version()) +
+            ", which has no " +
+            (container ? "container bindings (version 4)" : "transient bindings (version 3)"));
+  }
+  protocol::BindReply reply;
+  Status s = call(client, bind, &reply);
+  if (!s.ok()) return s;
+  if (binding_id != nullptr) *binding_id = reply.binding_id;
+  set_change(reply.change, change);
+  return Status::Ok();
+}
+
 // Fetches every page of a paginated list. fetch(offset, &page_items, &total, &next) -> Status.
 template <class Item, class Fetch, class Key>
 Status fetch_all(Fetch fetch, Key key, std::vector<Item>* all) {
@@ -595,31 +630,17 @@ int perfqos_bind_transient(perfqos_client* client, const char* cgroup, const cha
                            const char* knob, int32_t value, const char* reason, const char* app_id,
                            uint32_t* binding_id, perfqos_change* change) {
   return run(client, [&] {
-    if (cgroup == nullptr || device == nullptr) return invalid("cgroup or device is NULL");
-    auto address = perfqos::clientlib::knob_address(knob);
-    protocol::BindRequest bind{cgroup, device, address.knob, address.end, value};
-    bind.reason = or_empty(reason);
-    bind.app_id = or_empty(app_id);
-    bind.transient = true;
-    if (auto why = protocol::check_note("reason", bind.reason, protocol::kMaxReason)) {
-      return invalid(*why);
-    }
-    if (auto why = protocol::check_note("app_id", bind.app_id, protocol::kMaxAppId)) {
-      return invalid(*why);
-    }
-    if (Status s = negotiate(client); !s.ok()) return s;
-    if (client->connection.version() < 3) {
-      return Status::Error(EPROTONOSUPPORT,
-                           "this perfqosd speaks protocol version " +
-                               std::to_string(client->connection.version()) +
-                               ", which has no transient bindings (version 3)");
-    }
-    protocol::BindReply reply;
-    Status s = call(client, bind, &reply);
-    if (!s.ok()) return s;
-    if (binding_id != nullptr) *binding_id = reply.binding_id;
-    set_change(reply.change, change);
-    return Status::Ok();
+    return bind_noted(client, cgroup, device, knob, value, reason, app_id, false, binding_id,
+                      change);
+  });
+}
+
+int perfqos_bind_container(perfqos_client* client, const char* cgroup, const char* device,
+                           const char* knob, int32_t value, const char* reason, const char* app_id,
+                           uint32_t* binding_id, perfqos_change* change) {
+  return run(client, [&] {
+    return bind_noted(client, cgroup, device, knob, value, reason, app_id, true, binding_id,
+                      change);
   });
 }
 

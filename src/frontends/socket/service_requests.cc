@@ -267,7 +267,10 @@ p::BindReply Service::answer(const Call& call, const p::BindRequest& bind) {
   RequestTarget target;
   Status s = bindings_ ? check_notes(bind.reason, bind.app_id) : unavailable("bind");
   if (s.ok()) s = admission_->resolve(bind.device, bind.knob, range_end_of(bind.end), &target);
-  if (s.ok()) s = admission_->admit_binding(call.requester(), target, bind.value);
+  if (s.ok()) {
+    s = bind.container ? admission_->admit_container_binding(call.requester(), target, bind.value)
+                       : admission_->admit_binding(call.requester(), target, bind.value);
+  }
   RequestOutcome out;
   if (s.ok()) {
     s = bindings_->bind(call.who, bind.cgroup, target, bind.value, &reply.binding_id, &out,
