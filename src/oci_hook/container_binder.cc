@@ -111,7 +111,7 @@ std::optional<HookError> ContainerBinder::bind_all(const std::vector<PlannedRequ
     failed = arm_timeout();
     if (failed) break;
     std::uint32_t id = 0;
-    const client::Status s = client_.bind_transient(cgroup, requests[i].spec.device,
+    const client::Status s = client_.bind_container(cgroup, requests[i].spec.device,
                                                     resolved[i].knob, resolved[i].value, note, &id);
     if (s.ok()) {
       bound.push_back(id);

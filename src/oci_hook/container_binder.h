@@ -1,8 +1,9 @@
 // Binds a container's requests to its cgroup, all or nothing: each PlannedRequest is resolved
 // against the daemon's description of its device (the SPEC value read with tools/value_input,
-// as perfqosctl reads it), then bound transient (perfqos_bind_transient) so that it ends when
-// the container's cgroup empties or is removed. When one fails, the ones bound before it are
-// unbound and the error says which annotation failed and why.
+// as perfqosctl reads it), then bound as a container's (perfqos_bind_container): transient, so
+// that it ends when the container's cgroup empties or is removed, and judged by the daemon's
+// [[container]] policy rather than by the hook's being root. When one fails, the ones bound before
+// it are unbound and the error says which annotation failed and why.
 //
 // Every call is bounded by the Deadline (the client's timeout is set to what is left of it).
 //

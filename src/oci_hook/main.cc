@@ -175,7 +175,7 @@ Exit status: 0 on success or when there is nothing to do; on failure one line on
   0 (fail-open, the default: the container starts without its requests), or with --fail-closed
   1  the state JSON or an annotation is malformed or unsupported
   2  perfqosd is down or did not answer within --timeout
-  3  perfqosd refused a request (policy, range, no such device, quota)
+  3  perfqosd refused a request (its [[container]] policy, range, no such device, quota)
   4  the container's process or its cgroup v2 cgroup was not found
   64 a bad command line (always, fail-open or not)
 )";

@@ -18,11 +18,13 @@
 #include "perfqos/client.h"
 #include "support/cgroup_fixture.h"
 #include "support/daemon_process.h"
+#include "support/run_as.h"
 #include "oci_hook/run_hook.h"
 
 namespace perfqos {
 namespace {
 
+using testing::ConfigFile;
 using testing::DaemonProcess;
 using testing::eventually;
 using testing::HookRun;
@@ -176,6 +178,35 @@ TEST_F(OciHook, ARefusedRequestUnbindsTheOthers) {
   EXPECT_NE(r.err.find("perfqos.io/request.b"), std::string::npos) << r.err;
   EXPECT_TRUE(bindings(socket()).empty());
   EXPECT_EQ(effective(socket(), "cpu_dma_latency"), kLatencyDefault);
+}
+
+// The daemon's [[container]] policy judges what the hook relays, though the hook is root: an
+// annotation outside it is refused (exit 3), and nothing of the container's stays bound.
+TEST(OciHookPolicy, AnAnnotationOutsideTheContainerPolicyIsRefusedAndBindsNothing) {
+  TestCgroup group(unique("/pq-test-ocihookpolicy-"));
+  if (!group.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  const ConfigFile config(
+      "[[container]]\ndevice = \"cpu_dma_latency\"\nknob = \"latency\"\nmin = 20\nmax = 100\n"
+      "[[container]]\ndevice = \"network_latency\"\n");
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  const pid_t pid = group.spawn_sleeper();
+  const HookRun r = run_hook({"--socket", d.socket(), "--fail-closed"},
+                             state(pid, R"("perfqos.io/request.a":"network_latency=1ms",)"
+                                        R"("perfqos.io/request.b":"cpu_dma_latency=5")"));
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("annotation perfqos.io/request.b: cpu_dma_latency.latency=5: outside "
+                       "what containers may ask"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("[[container]]"), std::string::npos) << r.err;
+  EXPECT_TRUE(bindings(d.socket()).empty());
+  EXPECT_EQ(effective(d.socket(), "network_latency"), kLatencyDefault);
+  // Inside it: bound.
+  const HookRun ok = run_hook({"--socket", d.socket(), "--fail-closed"},
+                              state(pid, R"("perfqos.io/request.b":"cpu_dma_latency=20")"));
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(effective(d.socket(), "cpu_dma_latency"), 20);
 }
 
 TEST_F(OciHook, AProcessThatIsGoneExitsFour) {
