@@ -31,12 +31,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "admission/profiles.h"
+#include "admission/spec_resolver.h"
 #include "frontends/dbus/bus_context.h"
-#include "frontends/dbus/profiles.h"
-#include "frontends/dbus/spec_resolver.h"
 #include "model/broker.h"
 
 namespace perfqos::dbus {
+
+// The daemon's profiles and SPECs (admission/profiles.h), which this front end serves.
+using admission::Profile;
+using admission::ResolvedSpec;
 
 inline constexpr char kBrokerPath[] = "/org/perfqos/Broker1";
 inline constexpr char kBrokerInterface[] = "org.perfqos.Broker1";

@@ -37,10 +37,14 @@
 #include <string>
 #include <vector>
 
+#include "admission/profiles.h"
 #include "frontends/dbus/bus_context.h"
-#include "frontends/dbus/profiles.h"
 
 namespace perfqos::dbus {
+
+// The daemon's profiles and SPECs (admission/profiles.h), which this front end serves.
+using admission::Profile;
+using admission::ResolvedSpec;
 
 inline constexpr char kPpdName[] = "net.hadess.PowerProfiles";
 inline constexpr char kPpdPath[] = "/net/hadess/PowerProfiles";

@@ -1,4 +1,4 @@
-#include "frontends/dbus/spec_resolver.h"
+#include "admission/spec_resolver.h"
 
 #include <cerrno>
 
@@ -6,7 +6,7 @@
 #include "tools/request_spec.h"
 #include "tools/value_input.h"
 
-namespace perfqos::dbus {
+namespace perfqos::admission {
 
 namespace {
 
@@ -29,8 +29,8 @@ tools::KnobValues values_of(const Knob& knob) {
   return v;
 }
 
-Status resolve_one(const Broker& broker, const admission::Admission& admission,
-                   const std::string& text, ResolvedSpec* out) {
+Status resolve_one(const Broker& broker, const Admission& admission, const std::string& text,
+                   ResolvedSpec* out) {
   tools::RequestSpec spec;
   if (Status s = tools::parse_request_spec(text, &spec); !s.ok()) return s;
   RequestTarget target;
@@ -59,7 +59,7 @@ Status resolve_one(const Broker& broker, const admission::Admission& admission,
 
 }  // namespace
 
-Status resolve_specs(const Broker& broker, const admission::Admission& admission,
+Status resolve_specs(const Broker& broker, const Admission& admission,
                      const std::vector<std::string>& texts, std::vector<ResolvedSpec>* out) {
   std::vector<std::string> expanded;
   if (Status s = tools::expand_cpu_sets(texts, &expanded); !s.ok()) return s;
@@ -72,4 +72,4 @@ Status resolve_specs(const Broker& broker, const admission::Admission& admission
   return Status::Ok();
 }
 
-}  // namespace perfqos::dbus
+}  // namespace perfqos::admission
