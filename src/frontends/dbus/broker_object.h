@@ -5,8 +5,9 @@
 //       perfqosctl SPECs, all placed or none, as one holder owned by the caller's unique name:
 //       when the name goes (exit, crash, kill -9, a closed connection) the hold goes.
 //   HoldProfile(s profile, s reason, s application_id) -> u cookie
-//       the requests of any profile (profiles.h) as one hold of the caller, as Hold places
-//       SPECs; an open profile needs no grant (may_use_profile). perfqosctl --profile uses it.
+//       the requests of any profile (admission/profiles.h) as one hold of the caller, as Hold
+//       places SPECs; an open profile needs no grant (may_use_profile). perfqosctl --profile
+//       uses it.
 //   Release(u cookie)       only the name that got the cookie may release it (NoSuchHold)
 //   GetEffective(s device, s knob) -> (i min, i max)   knob "" for a device's only knob
 //   ListDevices() -> a(ssa(ssiiiias))  (name, kind, [(knob, unit, effective min, effective max,

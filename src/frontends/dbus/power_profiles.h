@@ -1,5 +1,6 @@
-// PowerProfiles: power-profiles-daemon's D-Bus API, served from perfqos' profiles (profiles.h),
-// so that GNOME and KDE quick settings, powerprofilesctl and GameMode work unmodified.
+// PowerProfiles: power-profiles-daemon's D-Bus API, served from perfqos' profiles
+// (admission/profiles.h), so that GNOME and KDE quick settings, powerprofilesctl and GameMode
+// work unmodified.
 //
 // The same object under both of PPD's names: net.hadess.PowerProfiles at
 // /net/hadess/PowerProfiles (PPD <= 0.20, Debian 12's powerprofilesctl) and

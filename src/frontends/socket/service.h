@@ -13,6 +13,9 @@
 // EUSERS), subscribed connections per uid and in all (SUBSCRIBE gets EDQUOT;
 // subscription_quota.h).
 //
+// PROFILE resolves a profile (the built-ins and the config's, set_profiles) to its requests on the
+// devices registered now; it places nothing.
+//
 // Notifications: every knob of every registered device is watched; a change goes, as a
 // Notification frame, to each client subscribed to that device (or to all devices).
 //
@@ -31,6 +34,7 @@
 #include "cgroup/cgroup_bindings.h"
 #include "cgroup/cgroup_data_tracker.h"
 #include "model/broker.h"
+#include "policy/config.h"
 #include "policy/connection_quota.h"
 #include "policy/policy_store.h"
 #include "policy/subscription_quota.h"
@@ -94,6 +98,10 @@ class Service {
   // policy above. REQUIRES: it outlives the service.
   void set_connection_quota(ConnectionQuota* quota) { quota_ = quota; }
   void set_bindings(CgroupBindings* bindings) { bindings_ = bindings; }
+  // The config's [[profile]]s, which PROFILE resolves with the built-in ones
+  // (admission/profiles.h); without a source, the built-ins alone. It is called on each PROFILE.
+  using ProfileSource = std::function<const std::vector<ProfileConfig>&()>;
+  void set_profiles(ProfileSource profiles) { profiles_ = std::move(profiles); }
   // Without it, CGROUP_DATA answers an empty list (and the service's own admission, when it is
   // the one in use, counts nothing).
   void set_cgroup_data(CgroupDataTracker* cgroup_data) {
@@ -149,6 +157,7 @@ class Service {
   protocol::RescanReply answer(const Call& call, const protocol::RescanRequest& r);
   protocol::ExplainReply answer(const Call& call, const protocol::ExplainRequest& r);
   protocol::BindingsReply answer(const Call& call, const protocol::BindingsRequest& r);
+  protocol::ProfileReply answer(const Call& call, const protocol::ProfileRequest& r);
   // Replies and notifications are not requests: decode() lets none through, so this answers
   // only a caller's bug.
   template <class M>
@@ -169,6 +178,7 @@ class Service {
   SubscriptionQuota subscription_quota_{&default_policy_};
   CgroupBindings* bindings_ = nullptr;
   CgroupDataTracker* cgroup_data_ = nullptr;
+  ProfileSource profiles_;
   std::unique_ptr<admission::Admission> own_admission_;  // over *policy_, with cgroup_data_
   admission::Admission* admission_ = nullptr;            // own_admission_ unless wired
   std::uint64_t registry_listener_ = 0;
