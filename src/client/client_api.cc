@@ -644,6 +644,27 @@ int perfqos_bind_container(perfqos_client* client, const char* cgroup, const cha
   });
 }
 
+int perfqos_profile(perfqos_client* client, const char* name, perfqos_profile_request** requests,
+                    size_t* count, size_t* absent) {
+  return run(client, [&] {
+    if (name == nullptr || requests == nullptr || count == nullptr) {
+      return invalid("name, requests or count is NULL");
+    }
+    *requests = nullptr;
+    *count = 0;
+    if (Status s = negotiate(client); !s.ok()) return s;
+    if (client->connection.version() < 4) {
+      return Status::Error(EPROTONOSUPPORT, "profile: this perfqosd speaks protocol version " +
+                                                std::to_string(client->connection.version()) +
+                                                "; PROFILE needs version 4");
+    }
+    protocol::ProfileReply reply;
+    if (Status s = call(client, protocol::ProfileRequest{name}, &reply); !s.ok()) return s;
+    if (absent != nullptr) *absent = reply.absent;
+    return to_c_array(reply.requests, requests, count);
+  });
+}
+
 int perfqos_unbind(perfqos_client* client, uint32_t binding_id, perfqos_change* change) {
   return run(client, [&] {
     protocol::UnbindReply reply;
