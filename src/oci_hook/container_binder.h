@@ -31,6 +31,12 @@ class ContainerBinder {
   // fallback when the container's cgroup has no cpuset.cpus.effective.
   std::optional<HookError> daemon_cpus(std::vector<int>* out);
 
+  // The requests of profile `name` as perfqosd resolves them (perfqos_profile), each with its
+  // value read already; the source names the profile annotation. `*absent` gets how many were
+  // skipped for a device that is not there.
+  std::optional<HookError> profile_requests(const std::string& name,
+                                            std::vector<PlannedRequest>* out, std::size_t* absent);
+
   // Binds every request of `requests` to `cgroup` with `note`; on success `*ids` holds the
   // binding ids in order. On failure nothing stays bound (as far as the daemon answers).
   std::optional<HookError> bind_all(const std::vector<PlannedRequest>& requests,

@@ -20,7 +20,8 @@
 //                                in any file: default_container_rules()
 //   [[bind]]                     a cgroup-bound request: cgroup (absolute v2 path), device,
 //                                knob (default: the device's only knob), value
-//   [[profile]]                  a named set of requests (the D-Bus front end's profiles):
+//   [[profile]]                  a named set of requests (the D-Bus front end's profiles, the
+//                                socket's PROFILE for perfqos-oci-hook):
 //                                name ([a-z0-9_-], 1..32), requests (perfqosctl SPECs, at
 //                                most 64), holders ("anyone": every local user may hold it;
 //                                "granted", the default: each request needs a grant)
