@@ -377,6 +377,9 @@ class Harness {
   Shadow shadows_[kConnections];
 };
 
+// Profile names (protocol version 4, PROFILE): built in, unknown, empty, not a name.
+const char* const kProfiles[] = {"balanced", "performance", "power-saver", "nosuch", "", "a b"};
+
 // Reasons and application ids (protocol version 2): fine, empty, control characters, broken
 // UTF-8, C1 controls, at the limits.
 const std::string kNotes[] = {"",
@@ -423,7 +426,7 @@ std::optional<p::Message> structured(Bytes& in, const std::vector<std::uint32_t>
   const std::int32_t value = pick(kValues, in.next());
   const std::uint32_t id = ids.empty() || e >= 0xf0 ? e : ids[e % ids.size()];
   const std::uint16_t small = static_cast<std::uint16_t>(e % 5);
-  switch (op % 18) {
+  switch (op % 19) {
     case 0: {
       p::HelloRequest hello;
       hello.max_version = static_cast<std::uint8_t>(e % 4);
@@ -462,6 +465,8 @@ std::optional<p::Message> structured(Bytes& in, const std::vector<std::uint32_t>
       return p::ExplainRequest{device, knob, end, (e & 0x40) != 0, value};
     case 16:
       return p::BindingsRequest{static_cast<std::uint32_t>(e % 4), small};
+    case 17:
+      return p::ProfileRequest{pick(kProfiles, e)};
     default:
       return std::nullopt;
   }

@@ -232,6 +232,14 @@ struct perfqos_binding_info {
   char app_id[PERFQOS_MAX_APP_ID + 1];
 };
 
+/* Since PERFQOS_0.4: one request of a profile, as perfqos_profile() resolves it. */
+struct perfqos_profile_request {
+  char device[64];
+  char knob[32];        /* as perfqos_bind takes it, end included: "min", "epp.max" */
+  enum perfqos_end end; /* the end that knob names; NONE for a one-valued knob */
+  int32_t value;        /* in the knob's unit; a named knob's word as its index */
+};
+
 /* One effective-value change of a subscribed device. */
 struct perfqos_event {
   char device[64];
@@ -451,6 +459,7 @@ PERFQOS_EXPORT int perfqos_add_cpus_of(struct perfqos_client* client, const char
 
 /* Flags of perfqos_bind_cpus_of. */
 #define PERFQOS_BIND_TRANSIENT 0x1u /* as perfqos_bind_transient */
+#define PERFQOS_BIND_CONTAINER 0x2u /* as perfqos_bind_container (implies TRANSIENT) */
 
 /* Since PERFQOS_0.4. As perfqos_bind (or perfqos_bind_transient with PERFQOS_BIND_TRANSIENT),
  * for a request scoped to the CPUs of the cgroup cpus_of (as perfqos_add_cpus_of's): while
@@ -461,6 +470,31 @@ PERFQOS_EXPORT int perfqos_bind_cpus_of(struct perfqos_client* client, const cha
                                         const char* cpus_of, const char* knob, int32_t value,
                                         const char* reason, const char* app_id, unsigned flags,
                                         uint32_t* binding_id, struct perfqos_change* change);
+
+/* Since PERFQOS_0.4. As perfqos_bind_transient, for a container runtime's hook binding a
+ * container's requests (perfqos-oci-hook): perfqosd judges the request by its config's
+ * [[container]] policy (perfqosd.toml(5)), not by the caller's grants; the caller must be root,
+ * and root's "anything" does not apply. -EACCES when the policy does not allow it (the message
+ * names device.knob=value and the [[container]] lines that would allow it), or for a caller that
+ * is not root. Needs a daemon speaking protocol version 4: -EPROTONOSUPPORT from an older one.
+ * Other errors as perfqos_bind_transient's. */
+PERFQOS_EXPORT int perfqos_bind_container(struct perfqos_client* client, const char* cgroup,
+                                          const char* device, const char* knob, int32_t value,
+                                          const char* reason, const char* app_id,
+                                          uint32_t* binding_id, struct perfqos_change* change);
+
+/* Since PERFQOS_0.4. The requests of the profile `name` (the built-in power-saver, balanced and
+ * performance, or the config's [[profile]]s: perfqosd.toml(5)) on the devices perfqosd serves
+ * now: *requests becomes an array of *count entries (free with perfqos_free; NULL and 0 for a
+ * profile with none), in the profile's order; *absent (if not NULL) receives how many of its
+ * requests were skipped because their device is not there. Places nothing: the caller places
+ * them (perfqos-oci-hook binds them with perfqos_bind_container). -ENOENT when there is no such
+ * profile (the message names those there are); -EINVAL for a request a present device does not
+ * take; -EPROTONOSUPPORT from a daemon older than protocol version 4. On error *requests is
+ * NULL and *count 0. */
+PERFQOS_EXPORT int perfqos_profile(struct perfqos_client* client, const char* name,
+                                   struct perfqos_profile_request** requests, size_t* count,
+                                   size_t* absent);
 
 /* Removes a binding. -ENOENT when there is none with that id. */
 PERFQOS_EXPORT int perfqos_unbind(struct perfqos_client* client, uint32_t binding_id,

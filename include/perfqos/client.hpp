@@ -298,6 +298,24 @@ class Client {
                                       note.reason.c_str(), note.app_id.c_str(), flags, binding_id,
                                       change));
   }
+  // perfqos_profile: the requests of a profile on the devices served now (protocol version 4).
+  Status profile(const std::string& name, std::vector<perfqos_profile_request>* requests,
+                 std::size_t* absent = nullptr) {
+    perfqos_profile_request* array = nullptr;
+    size_t n = 0;
+    int rc = perfqos_profile(get(), name.c_str(), &array, &n, absent);
+    if (rc == 0) requests->assign(array, array + n);
+    perfqos_free(array);
+    return check(rc);
+  }
+  // perfqos_bind_container: as bind_transient, judged by the [[container]] policy (root only).
+  Status bind_container(const std::string& cgroup, const std::string& device,
+                        const std::string& knob, std::int32_t value, const Note& note,
+                        std::uint32_t* binding_id, perfqos_change* change = nullptr) {
+    return check(perfqos_bind_container(get(), cgroup.c_str(), device.c_str(), knob.c_str(), value,
+                                        note.reason.c_str(), note.app_id.c_str(), binding_id,
+                                        change));
+  }
   Status unbind(std::uint32_t binding_id, perfqos_change* change = nullptr) {
     return check(perfqos_unbind(get(), binding_id, change));
   }

@@ -199,6 +199,24 @@ Status Admission::admit_binding(const Requester& who, const RequestTarget& targe
                  authorize(who, *policy, target.device, target.knob, target.end, value, true));
 }
 
+Status Admission::admit_container_binding(const Requester& who, const RequestTarget& target,
+                                          std::int32_t value) {
+  const char* knob_name = knob_request_name(target.knob, target.end);
+  Status s =
+      who.uid == 0
+          ? policy_.current()->authorize_container(target.device, knob_name, value)
+          : Status::Error(EACCES, target.device + "." + knob_name + "=" + std::to_string(value) +
+                                      ": container bindings are for root's runtime hook: "
+                                      "uid " +
+                                      std::to_string(who.uid) + " may not ask for one");
+  if (counter_ != nullptr) counter_->record(target.device, who.cgroup, s.ok());
+  if (!s.ok()) {
+    log_.info("pid " + std::to_string(who.pid) + (who.comm.empty() ? "" : " (" + who.comm + ")") +
+              " refused a container binding: " + s.message());
+  }
+  return counted(front_end_of(who.vouched_by), std::move(s));
+}
+
 Status Admission::judge(const Requester& who, std::size_t held, const RequestTarget& target,
                         std::optional<std::int32_t> value, Judgement* out) const {
   const std::shared_ptr<Device> device = broker_.registry().find(target.device);

@@ -14,7 +14,8 @@
 //   ENODEV   no such device
 //   EINVAL   the device has no such knob, or the knob and the range end contradict each other
 //            (the message names device.knob and the knobs the device has)
-//   EACCES   the policy refuses the caller (the message names the grant that would be needed)
+//   EACCES   the policy refuses the caller (the message names the grant that would be needed,
+//            or the [[container]] entry for a container's binding)
 //   EDQUOT   over quotas.max_requests_per_holder
 //   ENOENT   the holder has no request with that id
 // A refused call changes nothing but the refusal counters: the caller's per-cgroup data (policy
@@ -134,6 +135,12 @@ class Admission {
   // The policy check of a cgroup-bound request `who` asks to place; counted like an add. The
   // bindings' own rules (which cgroups, how many) are CgroupBindings'.
   Status admit_binding(const Requester& who, const RequestTarget& target, std::int32_t value);
+  // The policy check of a cgroup-bound request a container runtime's hook asks for a container
+  // (BIND with `container` set): judged by the container rules alone ([[container]],
+  // policy/container_policy.h), whoever relays it; root's "anything" does not apply. Only root
+  // may relay (the hook runs as root): anyone else gets EACCES. Counted like an add.
+  Status admit_container_binding(const Requester& who, const RequestTarget& target,
+                                 std::int32_t value);
 
   // Places the request of a cgroup binding when its cgroup fills. Its policy check was made
   // when it was bound (admit_binding, or the administrator's config for [[bind]]); what is

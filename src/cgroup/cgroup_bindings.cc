@@ -59,11 +59,14 @@ Status CgroupBindings::activate_cpus_of(Binding& b, RequestOutcome* out) {
   }
   Holder& holder = *b.holder;
   const std::optional<admission::Requester>* binder = &b.binder;
-  auto place = [this, &holder, binder](const RequestTarget& target, std::int32_t value,
-                                       RequestOutcome* placed) {
+  const bool container = b.container;
+  auto place = [this, &holder, binder, container](const RequestTarget& target, std::int32_t value,
+                                                  RequestOutcome* placed) {
     // A client's binding is judged on every CPU it takes; the config's is the administrator's.
     if (binder->has_value()) {
-      if (Status s = admission_.admit_binding(**binder, target, value); !s.ok()) return s;
+      const Status s = container ? admission_.admit_container_binding(**binder, target, value)
+                                 : admission_.admit_binding(**binder, target, value);
+      if (!s.ok()) return s;
     }
     return admission_.place_bound(holder, target, value, placed);
   };
@@ -108,7 +111,8 @@ void CgroupBindings::on_state(std::uint32_t id, CgroupState state) {
 Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgroup,
                             const RequestTarget& target, std::int32_t value, std::uint32_t* id,
                             RequestOutcome* out, const std::string& reason,
-                            const std::string& app_id, bool transient, const std::string& cpus_of) {
+                            const std::string& app_id, bool transient, const std::string& cpus_of,
+                            bool container) {
   if (watcher_ == nullptr) {
     return Status::Error(EOPNOTSUPP, "bind: no cgroup2 file system is mounted on this system");
   }
@@ -139,7 +143,8 @@ Status CgroupBindings::bind(const HolderIdentity& binder, const std::string& cgr
   b->app_id = app_id;
   b->transient = transient;
   b->cpus_of = cpus_of;
-  if (!cpus_of.empty() && binder.uid != 0) {
+  b->container = container;
+  if (!cpus_of.empty() && (binder.uid != 0 || container)) {
     b->binder = admission::Requester::of(binder, admission::Vouch::kPeerCred);
   }
   const std::uint32_t bid = b->id;

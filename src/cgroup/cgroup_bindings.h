@@ -67,6 +67,7 @@ class CgroupBindings {
     std::unique_ptr<Holder> holder;
     std::unique_ptr<CpusOfRequest> spread;       // cpus_of: its requests, in `holder`; goes first
     std::optional<admission::Requester> binder;  // a client's cpus_of: judges CPUs that join
+    bool container = false;  // a runtime hook's: CPUs that join are judged by [[container]]
     UidTally::Slot counted;                      // a client binding's place in the quotas' counts
   };
 
@@ -90,11 +91,12 @@ class CgroupBindings {
   // `cpus_of` (version 4): the request (target device "cpus", see cpu_set_knob) is placed on
   // each CPU of that cgroup while `cgroup` is populated, and follows its CPUs; the caller has
   // judged the CPUs it has now (admit_binding on each), CPUs that join are judged as they join.
-  // EOPNOTSUPP without set_cpusets().
+  // EOPNOTSUPP without set_cpusets(). `container`: a runtime hook's binding (judged by the
+  // [[container]] policy, and so are the CPUs that join a cpus_of one).
   Status bind(const HolderIdentity& binder, const std::string& cgroup, const RequestTarget& target,
               std::int32_t value, std::uint32_t* id, RequestOutcome* out,
               const std::string& reason = {}, const std::string& app_id = {},
-              bool transient = false, const std::string& cpus_of = {});
+              bool transient = false, const std::string& cpus_of = {}, bool container = false);
   // ENOENT: no such binding; EPERM: not root and not the binder, or a binding of the config.
   Status unbind(std::uint32_t id, uid_t who, RequestOutcome* out);
 

@@ -165,6 +165,14 @@ void to_c(const protocol::BindingEntry& in, perfqos_binding_info* out) {
   copy(out->app_id, in.app_id);
 }
 
+void to_c(const protocol::ProfileEntry& in, perfqos_profile_request* out) {
+  std::memset(out, 0, sizeof *out);
+  copy(out->device, in.device);
+  copy(out->knob, in.knob);
+  out->end = static_cast<perfqos_end>(in.end);
+  out->value = in.value;
+}
+
 void to_c(const protocol::Notification& in, std::uint32_t dropped, perfqos_event* out) {
   std::memset(out, 0, sizeof *out);
   copy(out->device, in.device);

@@ -22,6 +22,7 @@ void to_c(const protocol::HolderEntry& in, perfqos_holder_note_info* out);
 void to_c(const protocol::CgroupDataEntry& in, perfqos_cgroup_info* out);
 void to_c(const protocol::ExplainReply& in, perfqos_explain_info* out);
 void to_c(const protocol::BindingEntry& in, perfqos_binding_info* out);
+void to_c(const protocol::ProfileEntry& in, perfqos_profile_request* out);
 void to_c(const protocol::Notification& in, std::uint32_t dropped, perfqos_event* out);
 void to_c(const protocol::Notification& in, perfqos_event_cause* out);
 

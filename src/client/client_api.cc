@@ -575,33 +575,39 @@ int perfqos_cgroup_data(perfqos_client* client, const char* device, perfqos_cgro
 
 namespace {
 
-// BIND with notes (protocol version 2), transient or not (version 3). A bind without either
-// is sent to any daemon.
+// BIND with notes (protocol version 2), transient or not (version 3), marked as a container
+// runtime hook's when `container` (perfqos_bind_container, version 4, always transient). A
+// bind without any of them is sent to any daemon.
 Status bind_noted(perfqos_client* client, const char* cgroup, const char* device, const char* knob,
                   int32_t value, const char* reason, const char* app_id, bool transient,
-                  uint32_t* binding_id, perfqos_change* change) {
+                  uint32_t* binding_id, perfqos_change* change, bool container = false) {
   if (cgroup == nullptr || device == nullptr) return invalid("cgroup or device is NULL");
   auto address = perfqos::clientlib::knob_address(knob);
   protocol::BindRequest bind{cgroup, device, address.knob, address.end, value};
   bind.reason = or_empty(reason);
   bind.app_id = or_empty(app_id);
-  bind.transient = transient;
+  bind.transient = transient || container;
+  bind.container = container;
   if (auto why = protocol::check_note("reason", bind.reason, protocol::kMaxReason)) {
     return invalid(*why);
   }
   if (auto why = protocol::check_note("app_id", bind.app_id, protocol::kMaxAppId)) {
     return invalid(*why);
   }
-  const int needs = transient ? 3 : !bind.reason.empty() || !bind.app_id.empty() ? 2 : 1;
+  const int needs = container   ? 4
+                    : transient ? 3
+                    : !bind.reason.empty() || !bind.app_id.empty() ? 2
+                                                                   : 1;
   if (needs > 1) {
     if (Status s = negotiate(client); !s.ok()) return s;
     if (client->connection.version() < needs) {
       return Status::Error(EPROTONOSUPPORT,
                            "this perfqosd speaks protocol version " +
                                std::to_string(client->connection.version()) +
-                               (transient ? ", which has no transient bindings (version 3)"
-                                          : ", which carries no reason or application id of a "
-                                            "binding (version 2)"));
+                               (container   ? ", which has no container bindings (version 4)"
+                                : transient ? ", which has no transient bindings (version 3)"
+                                            : ", which carries no reason or application id of a "
+                                              "binding (version 2)"));
     }
   }
   protocol::BindReply reply;
@@ -685,14 +691,15 @@ int perfqos_bind_cpus_of(perfqos_client* client, const char* cgroup, const char*
     if (cgroup == nullptr || cpus_of == nullptr || knob == nullptr) {
       return invalid("cgroup, cpus_of or knob is NULL");
     }
-    if ((flags & ~PERFQOS_BIND_TRANSIENT) != 0) {
+    if ((flags & ~(PERFQOS_BIND_TRANSIENT | PERFQOS_BIND_CONTAINER)) != 0) {
       return invalid("flags " + std::to_string(flags) +
-                     ": allowed PERFQOS_BIND_TRANSIENT (0x1) or 0");
+                     ": allowed PERFQOS_BIND_TRANSIENT (0x1), PERFQOS_BIND_CONTAINER (0x2)");
     }
     protocol::BindRequest bind{cgroup, "cpus", knob, protocol::End::kNone, value};
     bind.reason = or_empty(reason);
     bind.app_id = or_empty(app_id);
-    bind.transient = (flags & PERFQOS_BIND_TRANSIENT) != 0;
+    bind.container = (flags & PERFQOS_BIND_CONTAINER) != 0;
+    bind.transient = (flags & PERFQOS_BIND_TRANSIENT) != 0 || bind.container;
     bind.cpus_of = cpus_of;
     if (Status s = check_notes(bind.reason, bind.app_id); !s.ok()) return s;
     if (Status s = need_cpu_sets(client); !s.ok()) return s;
@@ -711,6 +718,36 @@ int perfqos_bind_transient(perfqos_client* client, const char* cgroup, const cha
   return run(client, [&] {
     return bind_noted(client, cgroup, device, knob, value, reason, app_id, true, binding_id,
                       change);
+  });
+}
+
+int perfqos_bind_container(perfqos_client* client, const char* cgroup, const char* device,
+                           const char* knob, int32_t value, const char* reason, const char* app_id,
+                           uint32_t* binding_id, perfqos_change* change) {
+  return run(client, [&] {
+    return bind_noted(client, cgroup, device, knob, value, reason, app_id, true, binding_id,
+                      change, true);
+  });
+}
+
+int perfqos_profile(perfqos_client* client, const char* name, perfqos_profile_request** requests,
+                    size_t* count, size_t* absent) {
+  return run(client, [&] {
+    if (name == nullptr || requests == nullptr || count == nullptr) {
+      return invalid("name, requests or count is NULL");
+    }
+    *requests = nullptr;
+    *count = 0;
+    if (Status s = negotiate(client); !s.ok()) return s;
+    if (client->connection.version() < 4) {
+      return Status::Error(EPROTONOSUPPORT, "profile: this perfqosd speaks protocol version " +
+                                                std::to_string(client->connection.version()) +
+                                                "; PROFILE needs version 4");
+    }
+    protocol::ProfileReply reply;
+    if (Status s = call(client, protocol::ProfileRequest{name}, &reply); !s.ok()) return s;
+    if (absent != nullptr) *absent = reply.absent;
+    return to_c_array(reply.requests, requests, count);
   });
 }
 

@@ -152,6 +152,7 @@ Status run_daemon(const DaemonOptions& options) {
   service.set_bindings(config.bindings());
   service.set_cpusets(config.cpusets());
   service.set_cgroup_data(config.cgroup_data());
+  service.set_profiles([&config]() -> const auto& { return config.profiles(); });
   connection_quota.set_policy(&config.policy());
   // The FUSE device tree, before the socket appears (readiness): its workers hand model work to
   // this thread through the executor.

@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
       if (!options.config_required && !std::filesystem::exists(options.config_path, ec)) {
         std::printf(
             "%s: no such file: the built-in default applies (root may place any "
-            "request, everyone else may only read)\n",
+            "request, everyone else may only read, containers may ask for latency)\n",
             options.config_path.c_str());
       }
       if (!s.ok()) {
@@ -136,9 +136,15 @@ int main(int argc, char** argv) {
                      errors.size(), errors.size() == 1 ? "" : "s");
         return 1;
       }
-      std::printf("%s: ok (%zu files, %zu grants, %zu devices, %zu bindings)\n",
-                  options.config_path.c_str(), config.files.size(), config.grants.size(),
-                  config.devices.size(), config.bindings.size());
+      // Says which container rules apply: the config's, or the built-in ones when it has none.
+      const std::size_t containers =
+          config.containers ? config.containers->size() : perfqos::default_container_rules().size();
+      std::printf(
+          "%s: ok (%zu files, %zu grants, %zu container rules%s, %zu devices, %zu "
+          "bindings)\n",
+          options.config_path.c_str(), config.files.size(), config.grants.size(), containers,
+          config.containers ? "" : " (built-in default)", config.devices.size(),
+          config.bindings.size());
       return 0;
     }
     // [daemon] settings apply where the command line says nothing; a bad config is reported

@@ -62,10 +62,14 @@ Status plan_from_annotations(const std::map<std::string, std::string>& annotatio
     } else if (key == kReasonKey) {
       plan.reason = value;  // checked by libperfqos (length, printable UTF-8)
     } else if (key == kProfileKey) {
-      return Status::Error(EOPNOTSUPP, "annotation " + key + ": \"" + value +
-                                           "\": profiles are not supported yet (they come "
-                                           "with the D-Bus front end); use " +
-                                           kRequestPrefix + "NAME: \"SPEC\"");
+      // The [[profile]] name syntax (perfqosd.toml(5)); which profiles exist is perfqosd's.
+      const bool name_ok =
+          !value.empty() && value.size() <= 32 &&
+          value.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
+      if (!name_ok) {
+        return bad(key, "\"" + value + "\": a profile name is 1..32 of a-z, 0-9, _ and -");
+      }
+      plan.profile = value;
     } else if (starts_with(key, kRequestPrefix)) {
       if (key.size() == std::strlen(kRequestPrefix)) {
         return bad(key, "needs a name after \"request.\" (perfqos.io/request.NAME: \"SPEC\")");

@@ -40,6 +40,30 @@ HookError ContainerBinder::daemon_error(const std::string& what, const client::S
                    what + ": " + s.message()};
 }
 
+std::optional<HookError> ContainerBinder::profile_requests(const std::string& name,
+                                                           std::vector<PlannedRequest>* out,
+                                                           std::size_t* absent) {
+  const std::string what = std::string("annotation ") + kProfileKey + ": \"" + name + "\"";
+  if (auto e = arm_timeout()) return e;
+  std::vector<perfqos_profile_request> requests;
+  if (client::Status s = client_.profile(name, &requests, absent); !s.ok()) {
+    // ENOENT is no missing socket here: perfqosd answered that it has no such profile.
+    if (s.code() == ENOENT) return HookError{Failure::kRefused, what + ": " + s.message()};
+    return daemon_error(what, s);
+  }
+  for (const perfqos_profile_request& r : requests) {
+    PlannedRequest p;
+    p.spec.device = r.device;
+    p.spec.knob = r.knob;
+    p.spec.value = std::to_string(r.value);
+    p.value = r.value;
+    p.source = std::string(kProfileKey) + " (" + name + ": " + p.spec.device + "." + p.spec.knob +
+               "=" + p.spec.value + ")";
+    out->push_back(std::move(p));
+  }
+  return std::nullopt;
+}
+
 std::optional<HookError> ContainerBinder::resolve(const PlannedRequest& r, Resolved* out) {
   const std::string what = "annotation " + r.source;
   if (auto e = arm_timeout()) return e;
@@ -98,7 +122,11 @@ std::optional<HookError> ContainerBinder::bind_all(const std::vector<PlannedRequ
                                                    std::vector<std::uint32_t>* ids) {
   std::vector<Resolved> resolved(requests.size());
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    if (auto e = resolve(requests[i], &resolved[i])) return e;
+    if (requests[i].value) {
+      resolved[i] = Resolved{requests[i].spec.knob, *requests[i].value};
+    } else if (auto e = resolve(requests[i], &resolved[i])) {
+      return e;
+    }
   }
   std::vector<std::uint32_t> bound;
   std::optional<HookError> failed;
@@ -109,8 +137,8 @@ std::optional<HookError> ContainerBinder::bind_all(const std::vector<PlannedRequ
     const client::Status s =
         requests[i].spec.device == "cpus"
             ? client_.bind_cpus_of(cgroup, cgroup, resolved[i].knob, resolved[i].value, note,
-                                   PERFQOS_BIND_TRANSIENT, &id)
-            : client_.bind_transient(cgroup, requests[i].spec.device, resolved[i].knob,
+                                   PERFQOS_BIND_TRANSIENT | PERFQOS_BIND_CONTAINER, &id)
+            : client_.bind_container(cgroup, requests[i].spec.device, resolved[i].knob,
                                      resolved[i].value, note, &id);
     if (s.ok()) {
       bound.push_back(id);

@@ -1,8 +1,9 @@
 // Binds a container's requests to its cgroup, all or nothing: each PlannedRequest is resolved
 // against the daemon's description of its device (the SPEC value read with tools/value_input,
-// as perfqosctl reads it), then bound transient (perfqos_bind_transient) so that it ends when
-// the container's cgroup empties or is removed. When one fails, the ones bound before it are
-// unbound and the error says which annotation failed and why.
+// as perfqosctl reads it), then bound as a container's (perfqos_bind_container): transient, so
+// that it ends when the container's cgroup empties or is removed, and judged by the daemon's
+// [[container]] policy rather than by the hook's being root. When one fails, the ones bound before
+// it are unbound and the error says which annotation failed and why.
 //
 // Every call is bounded by the Deadline (the client's timeout is set to what is left of it).
 //
@@ -25,6 +26,12 @@ class ContainerBinder {
   // REQUIRES: `client` is connected and outlives this object; so does `deadline`.
   ContainerBinder(client::Client& client, const Deadline& deadline)
       : client_(client), deadline_(deadline) {}
+
+  // The requests of profile `name` as perfqosd resolves them (perfqos_profile), each with its
+  // value read already; the source names the profile annotation. `*absent` gets how many were
+  // skipped for a device that is not there.
+  std::optional<HookError> profile_requests(const std::string& name,
+                                            std::vector<PlannedRequest>* out, std::size_t* absent);
 
   // Binds every request of `requests` to `cgroup` with `note`; on success `*ids` holds the
   // binding ids in order. On failure nothing stays bound (as far as the daemon answers). A

@@ -106,7 +106,9 @@ std::optional<HookError> run(const Options& o, const Deadline& deadline) {
     return HookError{Failure::kBadInput, "annotation " + *why};
   }
   note.app_id = app_id_of(state.id);
-  if (plan.requests.empty() && !plan.cpu_resume_latency) return std::nullopt;  // "enable"
+  if (plan.requests.empty() && !plan.cpu_resume_latency && plan.profile.empty()) {
+    return std::nullopt;  // "enable"
+  }
 
   if (Status s = need_pid(state); !s.ok()) return HookError{Failure::kBadInput, s.message()};
   std::string cgroup;
@@ -127,6 +129,16 @@ std::optional<HookError> run(const Options& o, const Deadline& deadline) {
   }
   ContainerBinder binder(c, deadline);
   std::vector<PlannedRequest> requests = plan.requests;
+  if (!plan.profile.empty()) {
+    std::size_t absent = 0;
+    if (auto e = binder.profile_requests(plan.profile, &requests, &absent)) return e;
+    if (absent > 0 && o.verbose) {
+      std::fprintf(stderr,
+                   "perfqos-oci-hook: container %s: note: profile %s: %zu requests skipped: "
+                   "their device is not on this node\n",
+                   state.id.c_str(), plan.profile.c_str(), absent);
+    }
+  }
   if (auto r = cpu_request(plan)) requests.push_back(std::move(*r));
   std::vector<std::uint32_t> ids;
   if (auto e = binder.bind_all(requests, cgroup, note, &ids)) return e;
@@ -141,7 +153,8 @@ constexpr char kFooter[] = R"(
 Annotations (one SPEC per annotation, in perfqosctl's SPEC syntax):
   perfqos.io/request.NAME: "SPEC"   e.g. perfqos.io/request.a: "cpu_dma_latency=25"
   perfqos.io/reason: "TEXT"         why they are held (perfqosctl status shows it)
-  perfqos.io/profile: "NAME"        refused: profiles are not supported yet
+  perfqos.io/profile: "NAME"        a profile's requests (perfqosd's built-in power-saver,
+                                    balanced, performance, or its config's [[profile]]s)
   cpu-c-states.crio.io: "disable" | "enable" | "max_latency:N"
                                     resume_latency 0 / none / N us on each CPU of the container
                                     (its cgroup's cpuset.cpus.effective, followed by perfqosd)
@@ -155,7 +168,7 @@ Exit status: 0 on success or when there is nothing to do; on failure one line on
   0 (fail-open, the default: the container starts without its requests), or with --fail-closed
   1  the state JSON or an annotation is malformed or unsupported
   2  perfqosd is down or did not answer within --timeout
-  3  perfqosd refused a request (policy, range, no such device, quota)
+  3  perfqosd refused a request (its [[container]] policy, range, no such device, quota)
   4  the container's process or its cgroup v2 cgroup was not found
   64 a bad command line (always, fail-open or not)
 )";

@@ -1,5 +1,6 @@
 // The config parser: one FileParser walks every table of a file ([daemon], [quotas],
-// [[device]], [[grant]], [[cgroup]], [[bind]]) and load_config merges conf.d. One file (~490
+// [[device]], [[grant]], [[cgroup]], [[container]], [[bind]], [[profile]]) and load_config
+// merges conf.d. One file (~490
 // lines) because each table's keys, ranges and messages read best beside the others'.
 #include "policy/config.h"
 
@@ -59,13 +60,13 @@ class FileParser {
         s = table_of(node, name, line, [&](const toml::table& t) { return daemon(t); });
       } else if (name == "quotas") {
         s = table_of(node, name, line, [&](const toml::table& t) { return quotas(t); });
-      } else if (name == "device" || name == "grant" || name == "cgroup" || name == "bind" ||
-                 name == "profile") {
+      } else if (name == "device" || name == "grant" || name == "cgroup" || name == "container" ||
+                 name == "bind" || name == "profile") {
         s = tables_of(node, name, line);
       } else {
         s = error(line, name,
                   "unknown key: allowed [daemon], [quotas], [[device]], [[grant]], "
-                  "[[cgroup]], [[bind]], [[profile]]");
+                  "[[cgroup]], [[container]], [[bind]], [[profile]]");
       }
       note(s);
     }
@@ -107,6 +108,7 @@ class FileParser {
       if (name == "device") s = device(t);
       if (name == "grant") s = grant(t);
       if (name == "cgroup") s = cgroup(t);
+      if (name == "container") s = container(t);
       if (name == "bind") s = bind(t);
       if (name == "profile") s = profile(t);
       note(s);
@@ -386,6 +388,33 @@ class FileParser {
                        ": allowed min <= max");
     }
     config_->grants.push_back(std::move(g));
+    return Status::Ok();
+  }
+
+  // As a grant's target and range, without subjects: the container is who asks.
+  Status container(const toml::table& t) {
+    const std::string sec = "container";
+    if (Status s = only_keys(t, sec, {"device", "knob", "min", "max"}); !s.ok()) return s;
+    ContainerRule r;
+    r.origin = file_ + ":" + std::to_string(line_of(t));
+    if (Status s = string_of(t, sec, "device", &r.device, true); !s.ok()) return s;
+    if (r.device.empty()) {
+      return error(line_of(*t.get("device")), sec + ".device",
+                   "empty: a device name or glob such as \"cpu_dma_latency\" or \"cpu[0-9]*\"");
+    }
+    if (Status s = knob_of(t, sec, &r.knob, true); !s.ok()) return s;
+    std::optional<std::int64_t> lo, hi;
+    if (Status s = int_of(t, sec, "min", -1, INT32_MAX, &lo); !s.ok()) return s;
+    if (Status s = int_of(t, sec, "max", -1, INT32_MAX, &hi); !s.ok()) return s;
+    r.min = static_cast<std::int32_t>(lo.value_or(0));
+    r.max = static_cast<std::int32_t>(hi.value_or(INT32_MAX));
+    if (r.min > r.max) {
+      return error(line_of(*t.get(hi ? "max" : "min")), sec + ".max",
+                   "max " + std::to_string(r.max) + " below min " + std::to_string(r.min) +
+                       ": allowed min <= max");
+    }
+    if (!config_->containers) config_->containers.emplace();
+    config_->containers->push_back(std::move(r));
     return Status::Ok();
   }
 

@@ -14,9 +14,14 @@
 //                                "*"), min, max (default the whole int32 range >= 0)
 //   [[cgroup]]                   per-cgroup caps and floors: path (glob), device (glob), knob
 //                                (default "*"), floor and/or cap
+//   [[container]]                what a container may have its runtime's hook bind
+//                                (container_policy.h): device (glob, required), knob
+//                                (default "*"), min, max (default 0..INT32_MAX, >= -1); none
+//                                in any file: default_container_rules()
 //   [[bind]]                     a cgroup-bound request: cgroup (absolute v2 path), device,
 //                                knob (default: the device's only knob), value
-//   [[profile]]                  a named set of requests (the D-Bus front end's profiles):
+//   [[profile]]                  a named set of requests (the D-Bus front end's profiles, the
+//                                socket's PROFILE for perfqos-oci-hook):
 //                                name ([a-z0-9_-], 1..32), requests (perfqosctl SPECs, at
 //                                most 64), holders ("anyone": every local user may hold it;
 //                                "granted", the default: each request needs a grant)
@@ -76,12 +81,16 @@ struct Config {
   std::vector<Grant> grants;
   std::vector<CgroupLimit> cgroup_limits;
   Quotas quotas;
+  // nullopt: no file has a [[container]], and default_container_rules() apply.
+  std::optional<std::vector<ContainerRule>> containers;
   std::vector<BindingConfig> bindings;
   // Later files replace a profile of the same name.
   std::vector<ProfileConfig> profiles;
   std::vector<std::string> files;  // what was read, in order
 
-  Policy policy() const { return Policy(grants, cgroup_limits, quotas); }
+  Policy policy() const {
+    return Policy(grants, cgroup_limits, quotas, containers.value_or(default_container_rules()));
+  }
 };
 
 // Parses one file's text into `config` (adding to what is there). `file` names it in errors.
@@ -95,6 +104,7 @@ Status parse_config(std::string_view text, const std::string& file, Config* conf
 // error only when `required`; without it, the result is the built-in default (no grants, no
 // quotas). Returns the first error; with `errors`, every file is read and every error of all
 // of them appended (perfqosd --check-config). On error `*config` is untouched.
+// [[container]] entries of every file add up; only when none has one do the defaults apply.
 Status load_config(const std::string& path, bool required, Config* config,
                    std::vector<std::string>* errors = nullptr);
 

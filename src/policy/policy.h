@@ -13,6 +13,9 @@
 // Refusals are EACCES; the message names the target, the value, who asked, and the grant that
 // would be needed (or the cgroup limit that was exceeded).
 //
+// What a container's runtime hook binds for the container is judged apart, by the container
+// rules alone (authorize_container(), container_policy.h): root's "anything" does not apply.
+//
 // Quotas (struct Quotas): requests per holder (EDQUOT), connections per uid and in all (EUSERS),
 // queued bytes, subscriptions and bindings per uid and in all; 0 means unlimited. uid 0 is
 // exempt unless `apply_to_root`.
@@ -34,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/container_policy.h"
 #include "util/status.h"
 
 namespace perfqos {
@@ -89,14 +93,25 @@ struct Quotas {
 
 class Policy {
  public:
-  Policy() = default;  // root writes, everyone else reads
-  Policy(std::vector<Grant> grants, std::vector<CgroupLimit> limits, Quotas quotas)
-      : grants_(std::move(grants)), limits_(std::move(limits)), quotas_(quotas) {}
+  // Root writes, everyone else reads, containers ask what default_container_rules() allow.
+  Policy() = default;
+  Policy(std::vector<Grant> grants, std::vector<CgroupLimit> limits, Quotas quotas,
+         std::vector<ContainerRule> containers = default_container_rules())
+      : grants_(std::move(grants)),
+        limits_(std::move(limits)),
+        quotas_(quotas),
+        containers_(std::move(containers)) {}
 
   // Ok when `caller` may place (or change a request to) `value` on device.knob; EACCES
   // otherwise (see the file comment). `knob` as users write it ("latency", "min", ...).
   Status authorize(const Caller& caller, std::string_view device, std::string_view knob,
                    std::int32_t value) const;
+  // Ok when a container may have `value` bound on device.knob for it by its runtime's hook;
+  // EACCES otherwise (container_policy.h). Whoever relays it, the container rules decide.
+  Status authorize_container(std::string_view device, std::string_view knob,
+                             std::int32_t value) const {
+    return perfqos::authorize_container(containers_, device, knob, value);
+  }
   // Ok when some value may be placed on device.knob by `caller` (for access(W_OK) and opens
   // that do not carry a value yet); EACCES otherwise.
   Status authorize_any(const Caller& caller, std::string_view device, std::string_view knob) const;
@@ -118,11 +133,13 @@ class Policy {
   const std::vector<Grant>& grants() const { return grants_; }
   const std::vector<CgroupLimit>& cgroup_limits() const { return limits_; }
   const Quotas& quotas() const { return quotas_; }
+  const std::vector<ContainerRule>& container_rules() const { return containers_; }
 
  private:
   std::vector<Grant> grants_;
   std::vector<CgroupLimit> limits_;
   Quotas quotas_;
+  std::vector<ContainerRule> containers_ = default_container_rules();
 };
 
 // "*" and "range" aware knob match: does pattern `pattern` cover knob `knob`?

@@ -363,6 +363,24 @@ void layout(V& v, M& m) {
   v.list("entries", m.entries, kMaxPageEntries);
 }
 
+template <class V, Of<ProfileRequest> M>
+void layout(V& v, M& m) {
+  v.str("name", m.name, kMaxProfileName, Charset::kName);
+}
+template <class V, Of<ProfileEntry> M>
+void layout(V& v, M& m) {
+  v.str("device", m.device, kMaxDeviceName, Charset::kName);
+  v.str("knob", m.knob, kMaxKnobName, Charset::kName);
+  v.enumeration("end", m.end, kLastEnd);
+  v.i32("value", m.value);
+}
+template <class V, Of<ProfileReply> M>
+void layout(V& v, M& m) {
+  if (!reply_status(v, m.status)) return;
+  v.list("requests", m.requests, kMaxProfileRequests);
+  v.u32("absent", m.absent);
+}
+
 template <class V, Of<Notification> M>
 void layout(V& v, M& m) {
   v.str("device", m.device, kMaxDeviceName, Charset::kName);

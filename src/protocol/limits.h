@@ -48,5 +48,9 @@ inline constexpr std::size_t kMaxCgroupKnobLimits = 2 * kMaxKnobsPerDevice;
 // totals say how many there are); 8 setters with the longest cgroup paths still fit a frame.
 inline constexpr std::size_t kMaxExplainGrants = 16;
 inline constexpr std::size_t kMaxExplainSetters = 8;
+// Version 4, PROFILE: a profile's name (as [[profile]] names it) and how many requests one reply
+// carries (a profile of 64 SPECs expands cpus[LIST]; 256 of the longest entries fit a frame).
+inline constexpr std::size_t kMaxProfileName = 32;
+inline constexpr std::size_t kMaxProfileRequests = 256;
 
 }  // namespace perfqos::protocol

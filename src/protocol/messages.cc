@@ -38,6 +38,9 @@ std::uint8_t min_version(Opcode opcode) {
     case Opcode::kBindings:
     case Opcode::kBindingsReply:
       return 3;
+    case Opcode::kProfile:
+    case Opcode::kProfileReply:
+      return 4;
     default:
       return 1;
   }
@@ -81,6 +84,8 @@ const char* opcode_name(Opcode opcode) {
       return "EXPLAIN";
     case Opcode::kBindings:
       return "BINDINGS";
+    case Opcode::kProfile:
+      return "PROFILE";
     case Opcode::kNotify:
       return "NOTIFY";
     case Opcode::kHelloReply:
@@ -115,6 +120,8 @@ const char* opcode_name(Opcode opcode) {
       return "EXPLAIN reply";
     case Opcode::kBindingsReply:
       return "BINDINGS reply";
+    case Opcode::kProfileReply:
+      return "PROFILE reply";
     case Opcode::kError:
       return "ERROR";
   }

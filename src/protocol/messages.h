@@ -36,7 +36,8 @@ enum class Opcode : std::uint8_t {
   kCgroupData = 0x0e,
   kExplain = 0x0f,   // version 3
   kBindings = 0x10,  // version 3
-  kNotify = 0x40,  // server -> client, unsolicited, tag 0
+  kProfile = 0x11,   // version 4
+  kNotify = 0x40,    // server -> client, unsolicited, tag 0
   kHelloReply = 0x81,
   kListDevicesReply = 0x82,
   kDescribeReply = 0x83,
@@ -53,6 +54,7 @@ enum class Opcode : std::uint8_t {
   kCgroupDataReply = 0x8e,
   kExplainReply = 0x8f,
   kBindingsReply = 0x90,
+  kProfileReply = 0x91,
   kError = 0xff,  // server -> client: the frame with this tag could not be parsed
 };
 
@@ -469,6 +471,30 @@ struct BindingsReply {
   bool operator==(const BindingsReply&) const = default;
 };
 
+// Version 4: a profile's requests (the D-Bus front end's profiles: the built-ins and the config's
+// [[profile]]s), resolved against the devices registered now, for a client that places them
+// itself (perfqos-oci-hook binds them to a container's cgroup). ENOENT names the profiles there
+// are.
+struct ProfileRequest {
+  static constexpr Opcode kOpcode = Opcode::kProfile;
+  std::string name;
+  bool operator==(const ProfileRequest&) const = default;
+};
+struct ProfileEntry {
+  std::string device;
+  std::string knob;      // as users write it, with its end: "latency", "min", "epp.max"
+  End end = End::kNone;  // the end the knob name carries (kNone for one-valued knobs)
+  std::int32_t value = -1;
+  bool operator==(const ProfileEntry&) const = default;
+};
+struct ProfileReply {
+  static constexpr Opcode kOpcode = Opcode::kProfileReply;
+  ReplyStatus status;
+  std::vector<ProfileEntry> requests;  // in the profile's order, cpus[LIST] expanded
+  std::uint32_t absent = 0;            // requests skipped: their device is not registered now
+  bool operator==(const ProfileReply&) const = default;
+};
+
 // ---- server -> client only ----
 
 // What a request did that changed an effective value (version 3, NOTIFY's cause).
@@ -510,8 +536,8 @@ using Message =
                  RemoveReply, ReadRequest, ReadReply, SubscribeRequest, SubscribeReply,
                  UnsubscribeRequest, UnsubscribeReply, StatusRequest, StatusReply, BindRequest,
                  BindReply, UnbindRequest, UnbindReply, RescanRequest, RescanReply,
-                 CgroupDataRequest, CgroupDataReply, ExplainRequest, ExplainReply,
-                 BindingsRequest, BindingsReply, Notification, ErrorReply>;
+                 CgroupDataRequest, CgroupDataReply, ExplainRequest, ExplainReply, BindingsRequest,
+                 BindingsReply, ProfileRequest, ProfileReply, Notification, ErrorReply>;
 
 // One frame: the header's tag plus the message (whose type gives the opcode).
 struct Frame {
@@ -536,7 +562,7 @@ Opcode opcode_of(const Message& message);
 const char* opcode_name(Opcode opcode);
 bool is_known_opcode(std::uint8_t value);
 // The first protocol version that has `opcode` (1 for the original ones, 3 for EXPLAIN and
-// BINDINGS).
+// BINDINGS, 4 for PROFILE).
 std::uint8_t min_version(Opcode opcode);
 // True for the opcodes a client sends (requests); false for replies and notifications.
 bool is_request(Opcode opcode);

@@ -465,6 +465,40 @@ TEST(Client, BindNotedNeedsVersion2) {
   }
 }
 
+// A container's BIND needs version 4: sent at version 4 with the container and transient flags;
+// refused (sending nothing) by a daemon that speaks only version 3.
+TEST(Client, BindContainerNeedsVersion4) {
+  for (std::uint8_t daemon_version : {std::uint8_t{4}, std::uint8_t{3}}) {
+    SCOPED_TRACE(int(daemon_version));
+    Connected c;
+    std::thread server([&] {
+      std::uint32_t tag = 0;
+      EXPECT_EQ(c.server.receive_as<HelloRequest>(&tag).max_version, kVersion);
+      c.server.send(Frame{tag, HelloReply{{}, daemon_version, kMaxFrameSize, "perfqosd test"}});
+      if (daemon_version < 4) return;
+      auto bind = c.server.receive_as<BindRequest>(&tag);
+      BindRequest expected{"/c.scope", "cpu_dma_latency", "",     End::kNone,
+                           25,         "container c",     "oci:c"};
+      expected.transient = true;
+      expected.container = true;
+      EXPECT_EQ(bind, expected);
+      c.server.send(Frame{tag, BindReply{{}, 9, Change{true, Effective::Single(25)}}, 4});
+    });
+    std::uint32_t id = 0;
+    const int rc = perfqos_bind_container(c.client, "/c.scope", "cpu_dma_latency", nullptr, 25,
+                                          "container c", "oci:c", &id, nullptr);
+    server.join();
+    if (daemon_version == 4) {
+      EXPECT_EQ(rc, 0) << perfqos_last_error(c.client);
+      EXPECT_EQ(id, 9u);
+    } else {
+      EXPECT_EQ(rc, -EPROTONOSUPPORT);
+      EXPECT_NE(std::string(perfqos_last_error(c.client)).find("version 4"), std::string::npos)
+          << perfqos_last_error(c.client);
+    }
+  }
+}
+
 TEST(Client, NullArgumentsAreEinval) {
   EXPECT_EQ(perfqos_rescan(nullptr, nullptr, nullptr), -EINVAL);
   EXPECT_EQ(perfqos_connect(nullptr, 0, nullptr), -EINVAL);

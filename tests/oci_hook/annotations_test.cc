@@ -104,13 +104,24 @@ TEST(Annotations, RequestsReasonAndCStatesMakeAPlan) {
   EXPECT_FALSE(cpu_request(plan).has_value());
 }
 
+TEST(Annotations, AProfileIsNamedForPerfqosdToResolve) {
+  HookPlan plan;
+  ASSERT_TRUE(plan_from_annotations({{"perfqos.io/profile", "low-latency_2"}}, &plan).ok());
+  EXPECT_EQ(plan.profile, "low-latency_2");
+  EXPECT_TRUE(plan.requests.empty());
+  ASSERT_TRUE(plan_from_annotations({{"perfqos.io/request.a", "cpu_dma_latency=5"}}, &plan).ok());
+  EXPECT_EQ(plan.profile, "");
+}
+
 TEST(Annotations, MalformedOnesAreRefusedNamingTheAnnotation) {
   const std::pair<std::map<std::string, std::string>, const char*> cases[] = {
       {{{"perfqos.io/request.a", "cpu_dma_latency"}}, "annotation perfqos.io/request.a: "},
       {{{"perfqos.io/request.a", "=5"}}, "expected DEVICE=VALUE"},
       {{{"perfqos.io/request.", "cpu_dma_latency=5"}}, "needs a name"},
       {{{"perfqos.io/requests.a", "cpu_dma_latency=5"}}, "unknown perfqos annotation"},
-      {{{"perfqos.io/profile", "low-latency"}}, "profiles are not supported yet"},
+      {{{"perfqos.io/profile", "Low Latency"}}, "a profile name is 1..32 of a-z, 0-9, _ and -"},
+      {{{"perfqos.io/profile", ""}}, "annotation perfqos.io/profile: \"\": a profile name"},
+      {{{"perfqos.io/profile", std::string(33, 'p')}}, "a profile name is 1..32"},
       {{{"cpu-c-states.crio.io", "off"}}, "must be \"disable\", \"enable\" or"},
       {{{"cpu-c-states.crio.io", "max_latency:"}}, "max_latency:N"},
       {{{"cpu-c-states.crio.io", "max_latency:-1"}}, "max_latency:N"},

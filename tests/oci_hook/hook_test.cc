@@ -18,12 +18,14 @@
 #include "perfqos/client.h"
 #include "support/cgroup_fixture.h"
 #include "support/daemon_process.h"
+#include "support/run_as.h"
 #include "tools/cpu_set_spec.h"
 #include "oci_hook/run_hook.h"
 
 namespace perfqos {
 namespace {
 
+using testing::ConfigFile;
 using testing::DaemonProcess;
 using testing::eventually;
 using testing::HookRun;
@@ -134,7 +136,7 @@ TEST_F(OciHook, MalformedAnnotationsExitOneNamingThemAndBindNothing) {
       {R"("perfqos.io/request.a":"cpu_dma_latency=-5")", "allowed 0..2000000000"},
       {R"("perfqos.io/request.a":"network_latency=5","perfqos.io/request.z":"cpu_dma_latency=x")",
        "perfqos.io/request.z"},
-      {R"("perfqos.io/profile":"game")", "profiles are not supported yet"},
+      {R"("perfqos.io/profile":"Game Mode")", "a profile name is 1..32 of a-z, 0-9, _ and -"},
       {R"("perfqos.io/requst.a":"cpu_dma_latency=5")", "unknown perfqos annotation"},
       {R"("perfqos.io/reason":"a\nb","perfqos.io/request.a":"cpu_dma_latency=5")", "reason"},
       {R"("cpu-c-states.crio.io":"sometimes")", "cpu-c-states.crio.io"},
@@ -177,6 +179,85 @@ TEST_F(OciHook, ARefusedRequestUnbindsTheOthers) {
   EXPECT_NE(r.err.find("perfqos.io/request.b"), std::string::npos) << r.err;
   EXPECT_TRUE(bindings(socket()).empty());
   EXPECT_EQ(effective(socket(), "cpu_dma_latency"), kLatencyDefault);
+}
+
+// The daemon's [[container]] policy judges what the hook relays, though the hook is root: an
+// annotation outside it is refused (exit 3), and nothing of the container's stays bound.
+TEST(OciHookPolicy, AnAnnotationOutsideTheContainerPolicyIsRefusedAndBindsNothing) {
+  TestCgroup group(unique("/pq-test-ocihookpolicy-"));
+  if (!group.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  const ConfigFile config(
+      "[[container]]\ndevice = \"cpu_dma_latency\"\nknob = \"latency\"\nmin = 20\nmax = 100\n"
+      "[[container]]\ndevice = \"network_latency\"\n");
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  const pid_t pid = group.spawn_sleeper();
+  const HookRun r = run_hook({"--socket", d.socket(), "--fail-closed"},
+                             state(pid, R"("perfqos.io/request.a":"network_latency=1ms",)"
+                                        R"("perfqos.io/request.b":"cpu_dma_latency=5")"));
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("annotation perfqos.io/request.b: cpu_dma_latency.latency=5: outside "
+                       "what containers may ask"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("[[container]]"), std::string::npos) << r.err;
+  EXPECT_TRUE(bindings(d.socket()).empty());
+  EXPECT_EQ(effective(d.socket(), "network_latency"), kLatencyDefault);
+  // Inside it: bound.
+  const HookRun ok = run_hook({"--socket", d.socket(), "--fail-closed"},
+                              state(pid, R"("perfqos.io/request.b":"cpu_dma_latency=20")"));
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(effective(d.socket(), "cpu_dma_latency"), 20);
+}
+
+// perfqos.io/profile: perfqosd resolves the profile (PROFILE) and the hook binds its requests
+// like request annotations, judged by the [[container]] policy (here the built-in one), all or
+// nothing with them; an unknown profile is refused naming those there are.
+TEST(OciHookProfile, AProfileBindsItsRequestsWhileTheContainerLives) {
+  TestCgroup group(unique("/pq-test-ocihookprofile-"));
+  if (!group.ok()) GTEST_SKIP() << "cgroup2 is not writable here";
+  const ConfigFile config(
+      "[[profile]]\nname = \"lowlat\"\nrequests = [\"cpu_dma_latency=30\", "
+      "\"network_latency=2ms\"]\n"
+      "[[profile]]\nname = \"greedy\"\nrequests = [\"network_throughput=100\"]\n");
+  DaemonProcess d({"--config", config.path});
+  ASSERT_TRUE(d.ready()) << d.log();
+  const pid_t pid = group.spawn_sleeper();
+  HookRun r = run_hook({"--socket", d.socket(), "--fail-closed", "-v"},
+                       state(pid, R"("perfqos.io/profile":"lowlat",)"
+                                  R"("perfqos.io/request.a":"cpu_dma_latency=40")"));
+  ASSERT_EQ(r.status, 0) << r.err << d.log();
+  EXPECT_NE(r.err.find("3 requests bound"), std::string::npos) << r.err;
+  EXPECT_EQ(effective(d.socket(), "cpu_dma_latency"), 30);
+  EXPECT_EQ(effective(d.socket(), "network_latency"), 2000);
+  EXPECT_EQ(bindings(d.socket()).size(), 3u);
+
+  // The built-in container policy does not cover network_throughput: nothing of it is bound.
+  TestCgroup second(group.path() + "/second");
+  ASSERT_TRUE(second.ok());
+  r = run_hook({"--socket", d.socket(), "--fail-closed"},
+               state(second.spawn_sleeper(), R"("perfqos.io/profile":"greedy")", "c2"));
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("network_throughput.throughput=100: containers may not ask for it"),
+            std::string::npos)
+      << r.err;
+  r = run_hook({"--socket", d.socket(), "--fail-closed"},
+               state(second.spawn_sleeper(), R"("perfqos.io/profile":"nosuch")", "c3"));
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("no profile 'nosuch': profiles are power-saver, balanced, performance, "
+                       "lowlat, greedy"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(bindings(d.socket()).size(), 3u);
+  EXPECT_EQ(effective(d.socket(), "network_throughput"), 0);
+  second.kill_all();
+  second.remove();
+
+  group.kill_all();  // the container exits: its profile goes with it
+  EXPECT_TRUE(eventually([&] {
+    return effective(d.socket(), "cpu_dma_latency") == kLatencyDefault;
+  })) << d.log();
+  EXPECT_TRUE(eventually([&] { return bindings(d.socket()).empty(); }));
 }
 
 TEST_F(OciHook, AProcessThatIsGoneExitsFour) {

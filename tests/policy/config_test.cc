@@ -159,6 +159,23 @@ TEST(Config, EveryErrorNamesFileLineKeyAndAllowedValues) {
       {"[[profile]]\nname = \"p\"\nholders = \"all\"\n",
        "f.toml:3: profile.holders: \"all\": allowed \"anyone\" or \"granted\""},
       {"[[profile]]\nname = \"p\"\npriority = 1\n", "f.toml:3: profile.priority: unknown key"},
+      {"[container]\ndevice = \"x\"\n",
+       "f.toml:1: container: must be an array of tables: [[container]]"},
+      {"[[container]]\nknob = \"latency\"\n", "f.toml:1: container.device: missing"},
+      {"[[container]]\ndevice = \"\"\n", "f.toml:2: container.device: empty"},
+      {"[[container]]\ndevice = 5\n", "f.toml:2: container.device: must be a string"},
+      {"[[container]]\ndevice = \"x\"\nknob = \"speed\"\n",
+       "f.toml:3: container.knob: unknown knob \"speed\": allowed latency, throughput"},
+      {"[[container]]\ndevice = \"x\"\nmin = -2\n",
+       "f.toml:3: container.min: -2 out of range: allowed -1..2147483647"},
+      {"[[container]]\ndevice = \"x\"\nmax = 2147483648\n",
+       "f.toml:3: container.max: 2147483648 out of range: allowed -1..2147483647"},
+      {"[[container]]\ndevice = \"x\"\nmin = \"low\"\n",
+       "f.toml:3: container.min: must be an integer in -1..2147483647"},
+      {"[[container]]\ndevice = \"x\"\nmin = 50\nmax = 10\n",
+       "f.toml:4: container.max: max 10 below min 50: allowed min <= max"},
+      {"[[container]]\ndevice = \"x\"\nusers = [0]\n",
+       "f.toml:3: container.users: unknown key: allowed device, knob, min, max"},
   };
   for (const BadCase& c : cases) {
     Config config;
@@ -168,6 +185,50 @@ TEST(Config, EveryErrorNamesFileLineKeyAndAllowedValues) {
         << "config:\n"
         << c.text << "message: " << s.message() << "\nexpected: " << c.expected;
   }
+}
+
+TEST(Config, ContainerEntriesAddUpAcrossFilesAndReplaceTheDefault) {
+  Config c;
+  EXPECT_FALSE(c.containers.has_value());
+  // No [[container]] anywhere: the built-in rules are the policy's.
+  EXPECT_EQ(c.policy().container_rules().size(), default_container_rules().size());
+  ASSERT_TRUE(parse_config("[[grant]]\nusers = [1]\ndevice = \"x\"\n", "a.toml", &c).ok());
+  EXPECT_FALSE(c.containers.has_value());
+  Status s = parse_config(R"(
+[[container]]
+device = "cpu_dma_latency"
+knob = "latency"
+min = 10
+max = 100
+
+[[container]]
+device = "cpu[0-9]*"
+knob = "resume_latency"
+)",
+                          "b.toml", &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(
+      parse_config("[[container]]\ndevice = \"gpu\"\nmin = -1\nmax = -1\n", "c.toml", &c).ok());
+  ASSERT_TRUE(c.containers.has_value());
+  ASSERT_EQ(c.containers->size(), 3u);
+  const ContainerRule& first = (*c.containers)[0];
+  EXPECT_EQ(first.device, "cpu_dma_latency");
+  EXPECT_EQ(first.knob, "latency");
+  EXPECT_EQ(first.min, 10);
+  EXPECT_EQ(first.max, 100);
+  EXPECT_EQ(first.origin, "b.toml:2");
+  EXPECT_EQ((*c.containers)[1].knob, "resume_latency");
+  EXPECT_EQ((*c.containers)[1].min, 0);
+  EXPECT_EQ((*c.containers)[1].max, INT32_MAX);
+  EXPECT_EQ((*c.containers)[2].knob, "*");
+  EXPECT_EQ((*c.containers)[2].origin, "c.toml:1");
+  // The config's rules replace the built-in ones whole.
+  const Policy p = c.policy();
+  EXPECT_TRUE(p.authorize_container("cpu_dma_latency", "latency", 10).ok());
+  EXPECT_EQ(p.authorize_container("cpu_dma_latency", "latency", 5).code(), EACCES);
+  EXPECT_EQ(p.authorize_container("network_latency", "latency", 1000).code(), EACCES);
+  EXPECT_TRUE(p.authorize_container("gpu", "max", -1).ok());
+  EXPECT_EQ(p.authorize_container("gpu", "max", 0).code(), EACCES);
 }
 
 // Found by fuzz/config_fuzzer (corpus/config/regress-device-name-invalid): a [[device]] name that

@@ -411,6 +411,41 @@ TEST(Codec, ExplainNeedsVersion3) {
   EXPECT_EQ(decode_as_client(reply).code(), EBADMSG);
 }
 
+// PROFILE (0x11, reply 0x91) exists from version 4 on, as EXPLAIN from version 3.
+TEST(Codec, ProfileNeedsVersion4) {
+  const Frame request{7, ProfileRequest{"lowlat"}};
+  Bytes b = encoded(request);
+  EXPECT_EQ(b[1], 0x11);
+  for (std::uint8_t version : {1, 2, 3}) {
+    b[0] = version;
+    Status s = decode_as_server(b);
+    EXPECT_EQ(s.code(), EBADMSG);
+    EXPECT_EQ(s.message(),
+              "PROFILE needs protocol version 4, the frame is version " + std::to_string(version));
+    Frame old = request;
+    old.version = version;
+    Bytes out;
+    EXPECT_EQ(encode(old, &out).code(), EINVAL);
+  }
+  Bytes reply = encoded(Frame{7, ProfileReply{}});
+  EXPECT_EQ(reply[1], 0x91);
+  reply[0] = 3;
+  EXPECT_EQ(decode_as_client(reply).code(), EBADMSG);
+}
+
+TEST(Codec, ProfileRepliesAreBoundedAndTheLargestFitsAFrame) {
+  ProfileReply big;
+  big.requests.assign(kMaxProfileRequests,
+                      ProfileEntry{std::string(kMaxDeviceName, 'd'), std::string(kMaxKnobName, 'k'),
+                                   End::kMax, INT32_MAX});
+  Bytes out;
+  EXPECT_TRUE(encode(Frame{1, big}, &out).ok());
+  big.requests.emplace_back();
+  EXPECT_EQ(encode(Frame{1, big}, &out).code(), EINVAL);
+  EXPECT_EQ(encode(Frame{1, ProfileRequest{std::string(kMaxProfileName + 1, 'p')}}, &out).code(),
+            EINVAL);
+}
+
 // Garbage EXPLAIN frames: every field is checked and named.
 TEST(Codec, GarbageExplainFramesAreRefusedNamingTheField) {
   Bytes payload;

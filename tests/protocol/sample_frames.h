@@ -153,6 +153,12 @@ inline std::vector<Frame> sample_frames() {
                                   "batch jobs", "batchd"},
                      BindingEntry{1, "/audio.slice", "cpu_dma_latency", "latency", End::kNone, 20,
                                   false, 0, "/etc/perfqosd.toml:30", "", ""}}});
+  add(ProfileRequest{"lowlat"});
+  add(ProfileReply{{},
+                   {ProfileEntry{"cpu_dma_latency", "latency", End::kNone, 30},
+                    ProfileEntry{"policy0", "epp.min", End::kMin, 3},
+                    ProfileEntry{"gpu", "max", End::kMax, 600}},
+                   1});
   add(Notification{"gpu", "range", Effective::Range(0, 1024), Effective::Range(600, 1024), true,
                    HolderKind::kFuse, 4242, 1000, "arecord", 3, CauseAction::kRemove,
                    "recording", "org.example.Recorder"});

@@ -67,7 +67,8 @@ Status BrokerObject::hold_cpus_of(sd_bus_message* m, std::uint32_t* cookie) {
     if (Status s = as_first_cpu(ctx_.broker, specs[i], &on_first[i]); !s.ok()) return s;
   }
   std::vector<ResolvedSpec> resolved;
-  if (Status s = resolve_specs(ctx_.broker, ctx_.admission, on_first, kMaxSpecsPerHold, &resolved);
+  if (Status s = admission::resolve_specs(ctx_.broker, ctx_.admission, on_first, kMaxSpecsPerHold,
+                                          &resolved);
       !s.ok()) {
     return s;
   }

@@ -3,8 +3,8 @@
 #include <cerrno>
 #include <optional>
 
+#include "admission/spec_resolver.h"
 #include "frontends/dbus/bus_errors.h"
-#include "frontends/dbus/spec_resolver.h"
 #include "protocol/limits.h"
 
 namespace perfqos::dbus {
@@ -152,7 +152,8 @@ Status BrokerObject::hold(sd_bus_message* m, std::uint32_t* cookie) {
   const BusCaller* caller = nullptr;
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
   std::vector<ResolvedSpec> resolved;
-  if (Status s = resolve_specs(ctx_.broker, ctx_.admission, specs, kMaxSpecsPerHold, &resolved);
+  if (Status s = admission::resolve_specs(ctx_.broker, ctx_.admission, specs, kMaxSpecsPerHold,
+                                          &resolved);
       !s.ok())
     return s;
   return place(*caller, resolved, false, std::move(specs), reason, app_id, cookie);
@@ -170,7 +171,7 @@ Status BrokerObject::hold_profile(sd_bus_message* m, std::uint32_t* cookie) {
   std::optional<Profile> profile;
   std::string offered;
   for (Profile& p : profiles_()) {
-    if (!profile_offered(ctx_.broker, ctx_.admission, p)) continue;
+    if (!admission::profile_offered(ctx_.broker, ctx_.admission, p)) continue;
     offered += (offered.empty() ? "" : ", ") + p.name;
     if (p.name == name) profile = std::move(p);
   }
@@ -180,12 +181,14 @@ Status BrokerObject::hold_profile(sd_bus_message* m, std::uint32_t* cookie) {
   }
   const BusCaller* caller = nullptr;
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
-  if (Status s = may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
+  if (Status s =
+          admission::may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
       !s.ok()) {
     return s;
   }
   std::vector<ResolvedSpec> resolved;
-  if (Status s = resolve_profile(ctx_.broker, ctx_.admission, *profile, &resolved); !s.ok()) {
+  if (Status s = admission::resolve_profile(ctx_.broker, ctx_.admission, *profile, &resolved);
+      !s.ok()) {
     return s;
   }
   std::vector<std::string> specs;

@@ -5,8 +5,9 @@
 //       perfqosctl SPECs, all placed or none, as one holder owned by the caller's unique name:
 //       when the name goes (exit, crash, kill -9, a closed connection) the hold goes.
 //   HoldProfile(s profile, s reason, s application_id) -> u cookie
-//       the requests of any profile (profiles.h) as one hold of the caller, as Hold places
-//       SPECs; an open profile needs no grant (may_use_profile). perfqosctl --profile uses it.
+//       the requests of any profile (admission/profiles.h) as one hold of the caller, as Hold
+//       places SPECs; an open profile needs no grant (may_use_profile). perfqosctl --profile
+//       uses it.
 //   HoldCpusOf(s cgroup, as specs, s reason, s application_id) -> u cookie
 //       `cpus.KNOB=VALUE` SPECs on each CPU of the cgroup (its cpuset.cpus.effective, followed
 //       as it changes: perfqosctl --cpus-of), as one hold of the caller (broker_cpus_of.cc)
@@ -40,13 +41,17 @@
 #include <unordered_map>
 #include <vector>
 
+#include "admission/profiles.h"
+#include "admission/spec_resolver.h"
 #include "cgroup/cpus_of_request.h"
 #include "frontends/dbus/bus_context.h"
-#include "frontends/dbus/profiles.h"
-#include "frontends/dbus/spec_resolver.h"
 #include "model/broker.h"
 
 namespace perfqos::dbus {
+
+// The daemon's profiles and SPECs (admission/profiles.h), which this front end serves.
+using admission::Profile;
+using admission::ResolvedSpec;
 
 inline constexpr char kBrokerPath[] = "/org/perfqos/Broker1";
 inline constexpr char kBrokerInterface[] = "org.perfqos.Broker1";

@@ -3,9 +3,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "admission/profiles.h"
 #include "frontends/dbus/broker_object.h"
 #include "frontends/dbus/power_profiles.h"
-#include "frontends/dbus/profiles.h"
 
 namespace perfqos::dbus {
 
@@ -48,8 +48,8 @@ Status DbusFrontEnd::start() {
   }
   const auto profiles = [this] {
     static const std::vector<daemon::ProfileConfig> none;
-    return profiles_in_force(ctx_.broker,
-                             options_.configured_profiles ? options_.configured_profiles() : none);
+    return admission::profiles_in_force(
+        ctx_.broker, options_.configured_profiles ? options_.configured_profiles() : none);
   };
   broker_object_ = std::make_unique<BrokerObject>(ctx_, profiles);
   if (Status s = broker_object_->start(); !s.ok()) {

@@ -91,7 +91,8 @@ std::optional<Profile> PowerProfiles::offered(const std::string& name) const {
     return std::nullopt;
   }
   for (Profile& p : profiles_()) {
-    if (p.name == name && profile_offered(ctx_.broker, ctx_.admission, p)) return std::move(p);
+    if (p.name == name && admission::profile_offered(ctx_.broker, ctx_.admission, p))
+      return std::move(p);
   }
   return std::nullopt;
 }
@@ -116,7 +117,8 @@ void PowerProfiles::apply(bool force) {
   id.comm = "profile";
   auto holder = ctx_.broker.make_holder(id);
   std::vector<ResolvedSpec> requests;
-  if (Status s = resolve_profile(ctx_.broker, ctx_.admission, *profile, &requests); !s.ok()) {
+  if (Status s = admission::resolve_profile(ctx_.broker, ctx_.admission, *profile, &requests);
+      !s.ok()) {
     ctx_.log.warning(s.message());
   }
   for (const ResolvedSpec& r : requests) {
@@ -172,7 +174,8 @@ Status PowerProfiles::hold(sd_bus_message* m, std::uint32_t* cookie) {
     return Status::Error(
         EDQUOT, "holds: at most " + std::to_string(kMaxHoldsPerName) + " per bus connection");
   }
-  if (Status s = may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
+  if (Status s =
+          admission::may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
       !s.ok()) {
     return s;
   }
@@ -235,7 +238,8 @@ Status PowerProfiles::set_active(sd_bus_message* m, const std::string& name) {
   }
   const BusCaller* caller = nullptr;
   if (Status s = ctx_.callers.of(m, &caller); !s.ok()) return s;
-  if (Status s = may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
+  if (Status s =
+          admission::may_use_profile(ctx_.broker, ctx_.admission, caller->requester, *profile);
       !s.ok()) {
     return s;
   }

@@ -1,5 +1,6 @@
-// PowerProfiles: power-profiles-daemon's D-Bus API, served from perfqos' profiles (profiles.h),
-// so that GNOME and KDE quick settings, powerprofilesctl and GameMode work unmodified.
+// PowerProfiles: power-profiles-daemon's D-Bus API, served from perfqos' profiles
+// (admission/profiles.h), so that GNOME and KDE quick settings, powerprofilesctl and GameMode
+// work unmodified.
 //
 // The same object under both of PPD's names: net.hadess.PowerProfiles at
 // /net/hadess/PowerProfiles (PPD <= 0.20, Debian 12's powerprofilesctl) and
@@ -37,10 +38,14 @@
 #include <string>
 #include <vector>
 
+#include "admission/profiles.h"
 #include "frontends/dbus/bus_context.h"
-#include "frontends/dbus/profiles.h"
 
 namespace perfqos::dbus {
+
+// The daemon's profiles and SPECs (admission/profiles.h), which this front end serves.
+using admission::Profile;
+using admission::ResolvedSpec;
 
 inline constexpr char kPpdName[] = "net.hadess.PowerProfiles";
 inline constexpr char kPpdPath[] = "/net/hadess/PowerProfiles";

@@ -13,6 +13,9 @@
 // EUSERS), subscribed connections per uid and in all (SUBSCRIBE gets EDQUOT;
 // subscription_quota.h).
 //
+// PROFILE resolves a profile (the built-ins and the config's, set_profiles) to its requests on the
+// devices registered now; it places nothing.
+//
 // Notifications: every knob of every registered device is watched; a change goes, as a
 // Notification frame, to each client subscribed to that device (or to all devices).
 //
@@ -32,6 +35,7 @@
 #include "cgroup/cgroup_data_tracker.h"
 #include "cgroup/cpus_of_request.h"
 #include "model/broker.h"
+#include "policy/config.h"
 #include "policy/connection_quota.h"
 #include "policy/policy_store.h"
 #include "policy/subscription_quota.h"
@@ -108,6 +112,10 @@ class Service {
   void set_bindings(CgroupBindings* bindings) { bindings_ = bindings; }
   // Without it, ADD and BIND with cpus_of answer EOPNOTSUPP.
   void set_cpusets(CpusetFollower* cpusets) { cpusets_ = cpusets; }
+  // The config's [[profile]]s, which PROFILE resolves with the built-in ones
+  // (admission/profiles.h); without a source, the built-ins alone. It is called on each PROFILE.
+  using ProfileSource = std::function<const std::vector<ProfileConfig>&()>;
+  void set_profiles(ProfileSource profiles) { profiles_ = std::move(profiles); }
   // Without it, CGROUP_DATA answers an empty list (and the service's own admission, when it is
   // the one in use, counts nothing).
   void set_cgroup_data(CgroupDataTracker* cgroup_data) {
@@ -163,6 +171,7 @@ class Service {
   protocol::RescanReply answer(const Call& call, const protocol::RescanRequest& r);
   protocol::ExplainReply answer(const Call& call, const protocol::ExplainRequest& r);
   protocol::BindingsReply answer(const Call& call, const protocol::BindingsRequest& r);
+  protocol::ProfileReply answer(const Call& call, const protocol::ProfileRequest& r);
   // Replies and notifications are not requests: decode() lets none through, so this answers
   // only a caller's bug.
   template <class M>
@@ -191,6 +200,7 @@ class Service {
   CgroupBindings* bindings_ = nullptr;
   CpusetFollower* cpusets_ = nullptr;
   CgroupDataTracker* cgroup_data_ = nullptr;
+  ProfileSource profiles_;
   std::unique_ptr<admission::Admission> own_admission_;  // over *policy_, with cgroup_data_
   admission::Admission* admission_ = nullptr;            // own_admission_ unless wired
   std::uint64_t registry_listener_ = 0;

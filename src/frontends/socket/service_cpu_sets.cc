@@ -144,9 +144,10 @@ Status Service::admit_cpu_set_binding(const Call& call, const p::BindRequest& bi
   for (int cpu : cpus) {
     RequestTarget target = *knob;
     target.device = admission::cpu_device(cpu);
-    if (Status s = admission_->admit_binding(call.requester(), target, bind.value); !s.ok()) {
-      return s;
-    }
+    const Status s =
+        bind.container ? admission_->admit_container_binding(call.requester(), target, bind.value)
+                       : admission_->admit_binding(call.requester(), target, bind.value);
+    if (!s.ok()) return s;
   }
   return Status::Ok();
 }

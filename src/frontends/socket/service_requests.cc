@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "admission/explanation.h"
+#include "admission/profiles.h"
 #include "frontends/socket/service.h"
 #include "frontends/socket/wire_types.h"
 #include "model/value_text.h"
@@ -274,12 +275,16 @@ p::BindReply Service::answer(const Call& call, const p::BindRequest& bind) {
     s = admit_cpu_set_binding(call, bind, &target);
   } else if (s.ok()) {
     s = admission_->resolve(bind.device, bind.knob, range_end_of(bind.end), &target);
-    if (s.ok()) s = admission_->admit_binding(call.requester(), target, bind.value);
+    if (s.ok()) {
+      s = bind.container
+              ? admission_->admit_container_binding(call.requester(), target, bind.value)
+              : admission_->admit_binding(call.requester(), target, bind.value);
+    }
   }
   RequestOutcome out;
   if (s.ok()) {
     s = bindings_->bind(call.who, bind.cgroup, target, bind.value, &reply.binding_id, &out,
-                        bind.reason, bind.app_id, bind.transient, bind.cpus_of);
+                        bind.reason, bind.app_id, bind.transient, bind.cpus_of, bind.container);
   }
   reply.status = reply_status(s);
   if (s.ok()) reply.change = change_of(out);
@@ -426,6 +431,43 @@ p::BindingsReply Service::answer(const Call&, const p::BindingsRequest& list) {
     }
   }
   close_page(list.offset, std::move(page), &reply.next_offset, &reply.entries);
+  return reply;
+}
+
+p::ProfileReply Service::answer(const Call&, const p::ProfileRequest& r) {
+  p::ProfileReply reply;
+  static const std::vector<ProfileConfig> none;
+  const std::vector<admission::Profile> profiles =
+      admission::profiles_in_force(broker_, profiles_ ? profiles_() : none);
+  const auto profile = std::find_if(profiles.begin(), profiles.end(),
+                                    [&](const admission::Profile& p) { return p.name == r.name; });
+  if (profile == profiles.end()) {
+    std::string names;
+    for (const admission::Profile& p : profiles) names += (names.empty() ? "" : ", ") + p.name;
+    reply.status =
+        reply_status(Status::Error(ENOENT, "no profile '" + r.name + "': profiles are " + names));
+    return reply;
+  }
+  std::vector<admission::ResolvedSpec> resolved;
+  std::size_t absent = 0;
+  Status s = admission::resolve_profile(broker_, *admission_, *profile, &resolved, &absent);
+  if (s.ok() && resolved.size() > p::kMaxProfileRequests) {
+    s = Status::Error(E2BIG, "profile " + r.name + ": " + std::to_string(resolved.size()) +
+                                 " requests, more than the " +
+                                 std::to_string(p::kMaxProfileRequests) +
+                                 " a PROFILE reply carries");
+  }
+  reply.status = reply_status(s);
+  if (!s.ok()) return reply;
+  for (const admission::ResolvedSpec& spec : resolved) {
+    const RequestTarget& t = spec.target;
+    const p::End end = !is_range_knob(t.knob)    ? p::End::kNone
+                       : t.end == RangeEnd::kMin ? p::End::kMin
+                                                 : p::End::kMax;
+    reply.requests.push_back(
+        p::ProfileEntry{t.device, knob_request_name(t.knob, t.end), end, spec.value});
+  }
+  reply.absent = static_cast<std::uint32_t>(absent);
   return reply;
 }
 

@@ -1,4 +1,4 @@
-#include "frontends/dbus/profiles.h"
+#include "admission/profiles.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -6,7 +6,7 @@
 #include "tools/cpu_set_spec.h"
 #include "tools/request_spec.h"
 
-namespace perfqos::dbus {
+namespace perfqos::admission {
 
 namespace {
 
@@ -60,9 +60,8 @@ std::vector<Profile> profiles_in_force(const Broker& broker,
   return profiles;
 }
 
-Status resolve_profile(const Broker& broker, const admission::Admission& admission,
-                       const Profile& profile, std::vector<ResolvedSpec>* out,
-                       std::size_t* absent) {
+Status resolve_profile(const Broker& broker, const Admission& admission, const Profile& profile,
+                       std::vector<ResolvedSpec>* out, std::size_t* absent) {
   std::vector<std::string> expanded;  // cpus[LIST].KNOB=V is one SPEC per CPU, each skipped alone
   if (Status s = tools::expand_cpu_sets(profile.requests, tools::kMaxRequestsPerCommand, &expanded);
       !s.ok()) {
@@ -91,13 +90,13 @@ Status resolve_profile(const Broker& broker, const admission::Admission& admissi
   return s.ok() ? s : Status::Error(s.code(), "profile " + profile.name + ": " + s.message());
 }
 
-Status may_use_profile(const Broker& broker, const admission::Admission& admission,
-                       const admission::Requester& who, const Profile& profile) {
+Status may_use_profile(const Broker& broker, const Admission& admission, const Requester& who,
+                       const Profile& profile) {
   if (profile.anyone || who.uid == 0) return Status::Ok();
   std::vector<ResolvedSpec> requests;
   if (Status s = resolve_profile(broker, admission, profile, &requests); !s.ok()) return s;
   for (const ResolvedSpec& r : requests) {
-    admission::Judgement j;
+    Judgement j;
     if (Status s = admission.judge(who, 0, r.target, r.value, &j); !s.ok()) return s;
     if (!j.verdict.ok()) {
       return Status::Error(j.verdict.code(), "profile " + profile.name + ": '" + r.text +
@@ -107,11 +106,10 @@ Status may_use_profile(const Broker& broker, const admission::Admission& admissi
   return Status::Ok();
 }
 
-bool profile_offered(const Broker& broker, const admission::Admission& admission,
-                     const Profile& profile) {
+bool profile_offered(const Broker& broker, const Admission& admission, const Profile& profile) {
   if (profile.requests.empty()) return true;
   std::vector<ResolvedSpec> resolved;
   return resolve_profile(broker, admission, profile, &resolved).ok() && !resolved.empty();
 }
 
-}  // namespace perfqos::dbus
+}  // namespace perfqos::admission

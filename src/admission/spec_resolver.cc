@@ -1,4 +1,4 @@
-#include "frontends/dbus/spec_resolver.h"
+#include "admission/spec_resolver.h"
 
 #include <cerrno>
 
@@ -6,7 +6,7 @@
 #include "tools/request_spec.h"
 #include "tools/value_input.h"
 
-namespace perfqos::dbus {
+namespace perfqos::admission {
 
 namespace {
 
@@ -29,8 +29,8 @@ tools::KnobValues values_of(const Knob& knob) {
   return v;
 }
 
-Status resolve_one(const Broker& broker, const admission::Admission& admission,
-                   const std::string& text, ResolvedSpec* out) {
+Status resolve_one(const Broker& broker, const Admission& admission, const std::string& text,
+                   ResolvedSpec* out) {
   tools::RequestSpec spec;
   if (Status s = tools::parse_request_spec(text, &spec); !s.ok()) return s;
   RequestTarget target;
@@ -62,7 +62,7 @@ Status resolve_value(const Knob& knob, const std::string& what, const std::strin
   return tools::parse_knob_value(values_of(knob), text, what, value);
 }
 
-Status resolve_specs(const Broker& broker, const admission::Admission& admission,
+Status resolve_specs(const Broker& broker, const Admission& admission,
                      const std::vector<std::string>& texts, std::size_t max_requests,
                      std::vector<ResolvedSpec>* out) {
   std::vector<std::string> expanded;
@@ -76,4 +76,4 @@ Status resolve_specs(const Broker& broker, const admission::Admission& admission
   return Status::Ok();
 }
 
-}  // namespace perfqos::dbus
+}  // namespace perfqos::admission

@@ -1,6 +1,7 @@
 // Requests written as perfqosctl SPECs (DESIGN §6, tools/request_spec.h) and read by the daemon
-// itself: for D-Bus callers (Hold) and for profiles. The same syntax (cpus[LIST].KNOB=V too), the
-// same value words and units as perfqosctl, errors worded as it words them.
+// itself: for D-Bus callers (Hold) and for profiles (profiles.h). The same syntax
+// (cpus[LIST].KNOB=V too), the same value words and units as perfqosctl, errors worded as it words
+// them.
 //
 // Thread safety: the thread that owns the Broker.
 #pragma once
@@ -13,7 +14,7 @@
 #include "model/broker.h"
 #include "util/status.h"
 
-namespace perfqos::dbus {
+namespace perfqos::admission {
 
 struct ResolvedSpec {
   std::string text;  // one SPEC as written (after cpus[LIST] expansion)
@@ -26,7 +27,7 @@ struct ResolvedSpec {
 // expanded (checked before any CPU beyond it is listed: a caller's short list of SPECs cannot
 // make the loop build millions). EINVAL names the SPEC and what is wrong (syntax, knob, value
 // and its allowed range); ENODEV names the device.
-Status resolve_specs(const Broker& broker, const admission::Admission& admission,
+Status resolve_specs(const Broker& broker, const Admission& admission,
                      const std::vector<std::string>& texts, std::size_t max_requests,
                      std::vector<ResolvedSpec>* out);
 
@@ -36,4 +37,4 @@ Status resolve_specs(const Broker& broker, const admission::Admission& admission
 Status resolve_value(const Knob& knob, const std::string& what, const std::string& text,
                      std::int32_t* value);
 
-}  // namespace perfqos::dbus
+}  // namespace perfqos::admission

@@ -1,5 +1,7 @@
-// Profiles: named sets of requests (SPECs) that the D-Bus front end applies as one holder, for
-// power-profiles-daemon's ActiveProfile and profile holds.
+// Profiles: named sets of requests (SPECs). The D-Bus front end applies one as one holder, for
+// power-profiles-daemon's ActiveProfile and profile holds; the socket's PROFILE resolves one for
+// perfqos-oci-hook, which binds its requests to a container's cgroup. No D-Bus here: a build
+// without the D-Bus front end still serves PROFILE.
 //
 // Built in, for the knobs this machine has (platform profile and EPP, see docs/devices.md):
 //   power-saver   every epp capped at "power", every platform profile at low-power (quiet,
@@ -18,11 +20,11 @@
 #include <vector>
 
 #include "admission/admission.h"
-#include "frontends/dbus/spec_resolver.h"
+#include "admission/spec_resolver.h"
 #include "model/broker.h"
 #include "policy/config.h"
 
-namespace perfqos::dbus {
+namespace perfqos::admission {
 
 struct Profile {
   std::string name;
@@ -41,18 +43,16 @@ std::vector<Profile> profiles_in_force(const Broker& broker,
 // The requests of `profile` on devices registered now, appended to `*out`; `*absent` (if not
 // null) counts those skipped. Errors are those of resolve_specs for a present device (a value
 // its knob does not take); nothing is appended then.
-Status resolve_profile(const Broker& broker, const admission::Admission& admission,
-                       const Profile& profile, std::vector<ResolvedSpec>* out,
-                       std::size_t* absent = nullptr);
+Status resolve_profile(const Broker& broker, const Admission& admission, const Profile& profile,
+                       std::vector<ResolvedSpec>* out, std::size_t* absent = nullptr);
 
 // Ok when `who` may hold or select `profile`: the profile is open to anyone, `who` is root, or
 // the policy admits every request of the profile for `who` (Admission::judge, as perfqosctl
 // explain judges). Otherwise the refusal (EACCES, EDQUOT, EINVAL) naming the profile and SPEC.
-Status may_use_profile(const Broker& broker, const admission::Admission& admission,
-                       const admission::Requester& who, const Profile& profile);
+Status may_use_profile(const Broker& broker, const Admission& admission, const Requester& who,
+                       const Profile& profile);
 
 // True when `profile` is offered now (see the file comment).
-bool profile_offered(const Broker& broker, const admission::Admission& admission,
-                     const Profile& profile);
+bool profile_offered(const Broker& broker, const Admission& admission, const Profile& profile);
 
-}  // namespace perfqos::dbus
+}  // namespace perfqos::admission
