@@ -51,9 +51,9 @@ struct BenchDaemonOptions {
   bool mount = false;
   // Appended to the command line. REQUIRES: none of the options set above (--socket,
   // --sysfs-root, --state-dir, --config, --mount, --no-fuse).
-  std::vector<std::string> extra_args;
+  std::vector<std::string> extra_args{};
   // The text of DIR/perfqosd.toml (empty: the built-in policy).
-  std::string config;
+  std::string config{};
 };
 
 class BenchDaemon {

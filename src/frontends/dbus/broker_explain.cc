@@ -116,7 +116,8 @@ int BrokerObject::on_explain(sd_bus_message* m, void* self, sd_bus_error* error)
     const std::shared_ptr<Device> d = o->ctx_.broker.registry().find(target.device);
     const std::string what = target.device + "." + knob_request_name(target.knob, target.end);
     std::int32_t v = 0;
-    if (Status s = resolve_value(*d->knob(target.knob), what, value_text, &v); !s.ok()) {
+    if (Status s = admission::resolve_value(*d->knob(target.knob), what, value_text, &v);
+        !s.ok()) {
       return reply_error(error, s);
     }
     value = v;
