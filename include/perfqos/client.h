@@ -461,11 +461,12 @@ PERFQOS_EXPORT int perfqos_add_cpus_of(struct perfqos_client* client, const char
 #define PERFQOS_BIND_TRANSIENT 0x1u /* as perfqos_bind_transient */
 #define PERFQOS_BIND_CONTAINER 0x2u /* as perfqos_bind_container (implies TRANSIENT) */
 
-/* Since PERFQOS_0.4. As perfqos_bind (or perfqos_bind_transient with PERFQOS_BIND_TRANSIENT),
- * for a request scoped to the CPUs of the cgroup cpus_of (as perfqos_add_cpus_of's): while
- * cgroup is populated, the request is on each CPU cpus_of has, following them. The policy judges
- * the CPUs it has now, and each CPU that joins later. Unknown flags: -EINVAL. Needs protocol
- * version 4: -EPROTONOSUPPORT from an older daemon. */
+/* Since PERFQOS_0.4. As perfqos_bind_noted (perfqos_bind_transient with PERFQOS_BIND_TRANSIENT,
+ * perfqos_bind_container with PERFQOS_BIND_CONTAINER), for a request scoped to the CPUs of the
+ * cgroup cpus_of (as perfqos_add_cpus_of's): while cgroup is populated, the request is on each
+ * CPU cpus_of has, following them. The policy judges the CPUs it has now, and each CPU that
+ * joins later. Unknown flags: -EINVAL. Needs protocol version 4: -EPROTONOSUPPORT from an older
+ * daemon. */
 PERFQOS_EXPORT int perfqos_bind_cpus_of(struct perfqos_client* client, const char* cgroup,
                                         const char* cpus_of, const char* knob, int32_t value,
                                         const char* reason, const char* app_id, unsigned flags,

@@ -576,11 +576,13 @@ int perfqos_cgroup_data(perfqos_client* client, const char* device, perfqos_cgro
 namespace {
 
 // BIND with notes (protocol version 2), transient or not (version 3), marked as a container
-// runtime hook's when `container` (perfqos_bind_container, version 4, always transient). A
-// bind without any of them is sent to any daemon.
+// runtime hook's when `container` (perfqos_bind_container, version 4, always transient), on the
+// CPUs of a cgroup when `cpus_of` is not empty (perfqos_bind_cpus_of, version 4). A bind
+// without any of them is sent to any daemon.
 Status bind_noted(perfqos_client* client, const char* cgroup, const char* device, const char* knob,
                   int32_t value, const char* reason, const char* app_id, bool transient,
-                  uint32_t* binding_id, perfqos_change* change, bool container = false) {
+                  uint32_t* binding_id, perfqos_change* change, bool container = false,
+                  const char* cpus_of = "") {
   if (cgroup == nullptr || device == nullptr) return invalid("cgroup or device is NULL");
   auto address = perfqos::clientlib::knob_address(knob);
   protocol::BindRequest bind{cgroup, device, address.knob, address.end, value};
@@ -588,26 +590,28 @@ Status bind_noted(perfqos_client* client, const char* cgroup, const char* device
   bind.app_id = or_empty(app_id);
   bind.transient = transient || container;
   bind.container = container;
+  bind.cpus_of = cpus_of;
   if (auto why = protocol::check_note("reason", bind.reason, protocol::kMaxReason)) {
     return invalid(*why);
   }
   if (auto why = protocol::check_note("app_id", bind.app_id, protocol::kMaxAppId)) {
     return invalid(*why);
   }
-  const int needs = container   ? 4
-                    : transient ? 3
+  const int needs = container || !bind.cpus_of.empty()             ? 4
+                    : transient                                    ? 3
                     : !bind.reason.empty() || !bind.app_id.empty() ? 2
                                                                    : 1;
   if (needs > 1) {
     if (Status s = negotiate(client); !s.ok()) return s;
     if (client->connection.version() < needs) {
-      return Status::Error(EPROTONOSUPPORT,
-                           "this perfqosd speaks protocol version " +
-                               std::to_string(client->connection.version()) +
-                               (container   ? ", which has no container bindings (version 4)"
-                                : transient ? ", which has no transient bindings (version 3)"
-                                            : ", which carries no reason or application id of a "
-                                              "binding (version 2)"));
+      return Status::Error(
+          EPROTONOSUPPORT,
+          "this perfqosd speaks protocol version " + std::to_string(client->connection.version()) +
+              (!bind.cpus_of.empty() ? ", which has no requests on a cgroup's CPUs (version 4)"
+               : container           ? ", which has no container bindings (version 4)"
+               : transient           ? ", which has no transient bindings (version 3)"
+                                     : ", which carries no reason or application id of a "
+                                       "binding (version 2)"));
     }
   }
   protocol::BindReply reply;
@@ -691,24 +695,14 @@ int perfqos_bind_cpus_of(perfqos_client* client, const char* cgroup, const char*
     if (cgroup == nullptr || cpus_of == nullptr || knob == nullptr) {
       return invalid("cgroup, cpus_of or knob is NULL");
     }
+    if (cpus_of[0] == '\0') return invalid("cpus_of is empty: name the cgroup whose CPUs");
     if ((flags & ~(PERFQOS_BIND_TRANSIENT | PERFQOS_BIND_CONTAINER)) != 0) {
       return invalid("flags " + std::to_string(flags) +
                      ": allowed PERFQOS_BIND_TRANSIENT (0x1), PERFQOS_BIND_CONTAINER (0x2)");
     }
-    protocol::BindRequest bind{cgroup, "cpus", knob, protocol::End::kNone, value};
-    bind.reason = or_empty(reason);
-    bind.app_id = or_empty(app_id);
-    bind.container = (flags & PERFQOS_BIND_CONTAINER) != 0;
-    bind.transient = (flags & PERFQOS_BIND_TRANSIENT) != 0 || bind.container;
-    bind.cpus_of = cpus_of;
-    if (Status s = check_notes(bind.reason, bind.app_id); !s.ok()) return s;
-    if (Status s = need_cpu_sets(client); !s.ok()) return s;
-    protocol::BindReply reply;
-    Status s = call(client, bind, &reply);
-    if (!s.ok()) return s;
-    if (binding_id != nullptr) *binding_id = reply.binding_id;
-    set_change(reply.change, change);
-    return Status::Ok();
+    return bind_noted(client, cgroup, "cpus", knob, value, reason, app_id,
+                      (flags & PERFQOS_BIND_TRANSIENT) != 0, binding_id, change,
+                      (flags & PERFQOS_BIND_CONTAINER) != 0, cpus_of);
   });
 }
 
@@ -725,8 +719,8 @@ int perfqos_bind_container(perfqos_client* client, const char* cgroup, const cha
                            const char* knob, int32_t value, const char* reason, const char* app_id,
                            uint32_t* binding_id, perfqos_change* change) {
   return run(client, [&] {
-    return bind_noted(client, cgroup, device, knob, value, reason, app_id, true, binding_id,
-                      change, true);
+    return bind_noted(client, cgroup, device, knob, value, reason, app_id, true, binding_id, change,
+                      true);
   });
 }
 
