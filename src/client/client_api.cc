@@ -327,12 +327,7 @@ int perfqos_add_noted(perfqos_client* client, const char* device, const char* kn
     add.duration_ms = duration_ms;
     add.reason = or_empty(reason);
     add.app_id = or_empty(app_id);
-    if (auto why = protocol::check_note("reason", add.reason, protocol::kMaxReason)) {
-      return invalid(*why);
-    }
-    if (auto why = protocol::check_note("app_id", add.app_id, protocol::kMaxAppId)) {
-      return invalid(*why);
-    }
+    if (auto why = protocol::check_notes(add.reason, add.app_id)) return invalid(*why);
     if (!add.reason.empty() || !add.app_id.empty()) {
       if (Status s = negotiate(client); !s.ok()) return s;
       if (client->connection.version() < 2) {
@@ -591,12 +586,7 @@ Status bind_noted(perfqos_client* client, const char* cgroup, const char* device
   bind.transient = transient || container;
   bind.container = container;
   bind.cpus_of = cpus_of;
-  if (auto why = protocol::check_note("reason", bind.reason, protocol::kMaxReason)) {
-    return invalid(*why);
-  }
-  if (auto why = protocol::check_note("app_id", bind.app_id, protocol::kMaxAppId)) {
-    return invalid(*why);
-  }
+  if (auto why = protocol::check_notes(bind.reason, bind.app_id)) return invalid(*why);
   const int needs = container || !bind.cpus_of.empty()             ? 4
                     : transient                                    ? 3
                     : !bind.reason.empty() || !bind.app_id.empty() ? 2
@@ -653,16 +643,6 @@ Status need_cpu_sets(perfqos_client* client) {
                                             "(version 4)");
 }
 
-Status check_notes(const std::string& reason, const std::string& app_id) {
-  if (auto why = protocol::check_note("reason", reason, protocol::kMaxReason)) {
-    return Status::Error(EINVAL, *why);
-  }
-  if (auto why = protocol::check_note("app_id", app_id, protocol::kMaxAppId)) {
-    return Status::Error(EINVAL, *why);
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 int perfqos_add_cpus_of(perfqos_client* client, const char* cpus_of, const char* knob,
@@ -677,7 +657,7 @@ int perfqos_add_cpus_of(perfqos_client* client, const char* cpus_of, const char*
     add.reason = or_empty(reason);
     add.app_id = or_empty(app_id);
     add.cpus_of = cpus_of;
-    if (Status s = check_notes(add.reason, add.app_id); !s.ok()) return s;
+    if (auto why = protocol::check_notes(add.reason, add.app_id)) return invalid(*why);
     if (Status s = need_cpu_sets(client); !s.ok()) return s;
     protocol::AddReply reply;
     Status s = call(client, add, &reply);

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "tools/cpu_devices.h"
+
 namespace perfqos::oci {
 namespace {
 
@@ -93,7 +95,7 @@ std::optional<PlannedRequest> cpu_request(const HookPlan& plan) {
   if (!plan.cpu_resume_latency) return std::nullopt;
   PlannedRequest r;
   r.source = kCrioCStatesKey;
-  r.spec.device = "cpus";
+  r.spec.device = tools::kCpusDevice;
   r.spec.knob = "resume_latency";
   r.spec.value = std::to_string(*plan.cpu_resume_latency);
   return r;

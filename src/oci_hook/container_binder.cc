@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "model/knob.h"
+#include "tools/cpu_devices.h"
 #include "tools/value_input.h"
 
 namespace perfqos::oci {
@@ -33,7 +34,8 @@ std::optional<HookError> ContainerBinder::arm_timeout() {
 
 HookError ContainerBinder::daemon_error(const std::string& what, const client::Status& s) const {
   if (s.code() == ETIMEDOUT) {
-    return HookError{Failure::kUnreachable, what + ": perfqosd did not answer within the timeout of " +
+    return HookError{Failure::kUnreachable, what +
+                                                ": perfqosd did not answer within the timeout of " +
                                                 std::to_string(deadline_.budget_ms()) + " ms"};
   }
   return HookError{is_unreachable(s.code()) ? Failure::kUnreachable : Failure::kRefused,
@@ -68,20 +70,15 @@ std::optional<HookError> ContainerBinder::resolve(const PlannedRequest& r, Resol
   const std::string what = "annotation " + r.source;
   if (auto e = arm_timeout()) return e;
   perfqos_device_info d{};
-  if (r.spec.device == "cpus") {
+  if (r.spec.device == tools::kCpusDevice) {
     // The container's CPUs: the value is read as the knob of the first CPU the daemon serves.
     std::vector<perfqos_device_info> devices;
     if (client::Status s = client_.list(&devices); !s.ok()) return daemon_error(what, s);
-    bool found = false;
-    for (std::size_t i = 0; i < devices.size() && !found; ++i) {
-      for (std::size_t k = 0; k < devices[i].knob_count && !found; ++k) {
-        found = std::string(devices[i].kind) == "cpu" && r.spec.knob == devices[i].knobs[k].name;
-      }
-      if (found) d = devices[i];
-    }
-    if (!found) {
+    const perfqos_device_info* cpu = tools::first_cpu_with_knob(devices, r.spec.knob);
+    if (cpu == nullptr) {
       return HookError{Failure::kRefused, what + ": perfqosd serves no CPU " + r.spec.knob};
     }
+    d = *cpu;
   } else if (client::Status s = client_.describe(r.spec.device, &d); !s.ok()) {
     return daemon_error(what, s);
   }
@@ -90,9 +87,9 @@ std::optional<HookError> ContainerBinder::resolve(const PlannedRequest& r, Resol
   RangeEnd end = RangeEnd::kMin;
   if (r.spec.knob.empty()) {
     if (d.knob_count != 1 || d.knobs[0].list_type == PERFQOS_LIST_RANGE) {
-      return HookError{Failure::kBadInput,
-                       what + ": " + r.spec.device + " has several knobs: name one as " +
-                           r.spec.device + ".KNOB=VALUE"};
+      return HookError{Failure::kBadInput, what + ": " + r.spec.device +
+                                               " has several knobs: name one as " + r.spec.device +
+                                               ".KNOB=VALUE"};
     }
     knob = &d.knobs[0];
     id = tools::KnobValues::of(*knob).id;
@@ -107,8 +104,8 @@ std::optional<HookError> ContainerBinder::resolve(const PlannedRequest& r, Resol
     }
   }
   const std::string target = r.spec.device + "." + knob_request_name(id, end);
-  if (Status s = tools::parse_knob_value(tools::KnobValues::of(*knob), r.spec.value, target,
-                                         &out->value);
+  if (Status s =
+          tools::parse_knob_value(tools::KnobValues::of(*knob), r.spec.value, target, &out->value);
       !s.ok()) {
     return HookError{Failure::kBadInput, what + ": " + s.message()};
   }
@@ -135,7 +132,7 @@ std::optional<HookError> ContainerBinder::bind_all(const std::vector<PlannedRequ
     if (failed) break;
     std::uint32_t id = 0;
     const client::Status s =
-        requests[i].spec.device == "cpus"
+        requests[i].spec.device == tools::kCpusDevice
             ? client_.bind_cpus_of(cgroup, cgroup, resolved[i].knob, resolved[i].value, note,
                                    PERFQOS_BIND_TRANSIENT | PERFQOS_BIND_CONTAINER, &id)
             : client_.bind_container(cgroup, requests[i].spec.device, resolved[i].knob,

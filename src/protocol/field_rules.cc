@@ -1,5 +1,7 @@
 #include "protocol/field_rules.h"
 
+#include "protocol/limits.h"
+
 #include <cstdint>
 #include <cstdio>
 
@@ -81,6 +83,11 @@ std::optional<std::string> check_note(std::string_view field, std::string_view v
     i += n;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> check_notes(std::string_view reason, std::string_view app_id) {
+  if (auto why = check_note("reason", reason, kMaxReason)) return why;
+  return check_note("app_id", app_id, kMaxAppId);
 }
 
 }  // namespace perfqos::protocol

@@ -25,5 +25,7 @@ std::optional<std::string> check_string(std::string_view value, std::size_t max_
 // 127 bytes of printable UTF-8)". Both sides check it; the daemon refuses with EINVAL.
 std::optional<std::string> check_note(std::string_view field, std::string_view value,
                                       std::size_t max_bytes);
+// check_note of a request's `reason` (kMaxReason) and `app_id` (kMaxAppId), in that order.
+std::optional<std::string> check_notes(std::string_view reason, std::string_view app_id);
 
 }  // namespace perfqos::protocol

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "tools/commands.h"
+#include "tools/cpu_devices.h"
 
 namespace perfqos::tools {
 
@@ -16,7 +17,7 @@ int cmd_bind(const Options& o, const std::string& cgroup, const std::vector<std:
   for (const ResolvedSpec& r : specs) {
     std::uint32_t id = 0;
     const client::Status s =
-        r.spec.device == "cpus" ? c.bind_cpus_of(cgroup, o.cpus_of, r.knob, r.value, o.note,
+        r.spec.device == kCpusDevice ? c.bind_cpus_of(cgroup, o.cpus_of, r.knob, r.value, o.note,
                                                  o.transient ? PERFQOS_BIND_TRANSIENT : 0u, &id)
         : o.transient ? c.bind_transient(cgroup, r.spec.device, r.knob, r.value, o.note, &id)
                       : c.bind(cgroup, r.spec.device, r.knob, r.value, o.note, &id);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tools/commands.h"
+#include "tools/cpu_devices.h"
 #include "tools/profile_hold.h"
 #include "tools/uclamp_task.h"
 
@@ -28,7 +29,7 @@ int add_specs(const Options& o, Client& c, const std::vector<std::string>& texts
   for (const ResolvedSpec& r : specs) {
     perfqos_change change{};
     client::HeldRequest request;
-    const bool on_cpus_of = r.spec.device == "cpus";
+    const bool on_cpus_of = r.spec.device == kCpusDevice;
     if (on_cpus_of && duration.count() > 0) {
       return fail("--for: requests on the CPUs of --cpus-of " + o.cpus_of + " are untimed");
     }

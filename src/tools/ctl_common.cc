@@ -7,6 +7,7 @@
 
 #include "model/knob.h"
 #include "model/value_text.h"
+#include "tools/cpu_devices.h"
 #include "tools/cpu_set_spec.h"
 #include "tools/suggest.h"
 
@@ -142,7 +143,7 @@ int resolve_specs(Client& c, const std::vector<std::string>& written,
     ResolvedSpec r;
     if (Status s = parse_request_spec(text, &r.spec); !s.ok()) return fail(s.message());
     perfqos_device_info d;
-    if (r.spec.device == "cpus") {
+    if (r.spec.device == kCpusDevice) {
       // The CPUs of a cgroup: the value is read as the knob of the first CPU the daemon has.
       if (cpus_of.empty()) {
         return fail("'" + text +
@@ -155,14 +156,7 @@ int resolve_specs(Client& c, const std::vector<std::string>& written,
       }
       std::vector<perfqos_device_info> devices;
       if (client::Status s = c.list(&devices); !s.ok()) return fail("list: " + s.message());
-      const perfqos_device_info* cpu = nullptr;
-      for (const perfqos_device_info& e : devices) {
-        if (std::string(e.kind) != "cpu") continue;
-        for (std::size_t k = 0; k < e.knob_count && cpu == nullptr; ++k) {
-          if (r.spec.knob == e.knobs[k].name) cpu = &e;
-        }
-        if (cpu != nullptr) break;
-      }
+      const perfqos_device_info* cpu = first_cpu_with_knob(devices, r.spec.knob);
       if (cpu == nullptr) {
         return fail("'" + text + "': perfqosd has no CPU with a " + r.spec.knob + " knob");
       }

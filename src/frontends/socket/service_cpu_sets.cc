@@ -37,11 +37,7 @@ p::AddReply Service::add_cpu_set(const Call& call, const p::AddRequest& add) {
                                   ": a request on a cgroup's CPUs is untimed (0)");
   }
   if (s.ok()) {
-    if (auto why = p::check_note("reason", add.reason, p::kMaxReason)) {
-      s = Status::Error(EINVAL, *why);
-    } else if (auto why_app = p::check_note("app_id", add.app_id, p::kMaxAppId)) {
-      s = Status::Error(EINVAL, *why_app);
-    }
+    if (auto why = p::check_notes(add.reason, add.app_id)) s = Status::Error(EINVAL, *why);
   }
   Client& client = call.client;
   if (s.ok() && client.cpu_sets_.size() >= kMaxCpuSetsPerConnection) {
@@ -144,9 +140,9 @@ Status Service::admit_cpu_set_binding(const Call& call, const p::BindRequest& bi
   for (int cpu : cpus) {
     RequestTarget target = *knob;
     target.device = admission::cpu_device(cpu);
-    const Status s =
-        bind.container ? admission_->admit_container_binding(call.requester(), target, bind.value)
-                       : admission_->admit_binding(call.requester(), target, bind.value);
+    const Status s = bind.container
+                         ? admission_->admit_container_binding(call.requester(), target, bind.value)
+                         : admission_->admit_binding(call.requester(), target, bind.value);
     if (!s.ok()) return s;
   }
   return Status::Ok();

@@ -39,12 +39,7 @@ Status unavailable(std::string_view what) {
 
 // EINVAL naming the field and its limit when a reason or application id may not be kept.
 Status check_notes(const std::string& reason, const std::string& app_id) {
-  if (auto why = p::check_note("reason", reason, p::kMaxReason)) {
-    return Status::Error(EINVAL, *why);
-  }
-  if (auto why = p::check_note("app_id", app_id, p::kMaxAppId)) {
-    return Status::Error(EINVAL, *why);
-  }
+  if (auto why = p::check_notes(reason, app_id)) return Status::Error(EINVAL, *why);
   return Status::Ok();
 }
 
