@@ -20,7 +20,6 @@
 #include "daemon/event_loop.h"
 #include "daemon/instance_lock.h"
 #include "daemon/knob_discovery.h"
-#include "daemon/loop_executor.h"
 #include "daemon/systemd_notifier.h"
 #include "frontends/dbus/dbus_front_end.h"
 #include "frontends/fuse/fuse_tree.h"
@@ -154,8 +153,8 @@ Status run_daemon(const DaemonOptions& options) {
   service.set_cgroup_data(config.cgroup_data());
   service.set_profiles([&config]() -> const auto& { return config.profiles(); });
   connection_quota.set_policy(&config.policy());
-  // The FUSE device tree, before the socket appears (readiness): its workers hand model work to
-  // this thread through the executor.
+  // The FUSE device tree, before the socket appears (readiness): served by this thread, in this
+  // loop.
   // Each started part is stopped, last first, while the loop and the broker still exist.
   std::vector<DaemonPart*> started;
   struct StopParts {
@@ -168,10 +167,8 @@ Status run_daemon(const DaemonOptions& options) {
     if (Status s = part->start(broker, loop, log); !s.ok()) return s;
     started.push_back(part.get());
   }
-  LoopExecutor executor(loop);
-  if (Status s = executor.start(); !s.ok()) return s;
-  FuseTree fuse(broker, executor, log,
-                FuseTreeOptions{options.mount_path, 4, &admission, &connection_quota});
+  FuseTree fuse(broker, loop, log,
+                FuseTreeOptions{options.mount_path, &admission, &connection_quota});
   if (Status s = options.fuse ? fuse.start() : Status::Ok(); !s.ok()) {
     if (options.fuse_required) return s;
     log.warning(s.message() + ": serving without the FUSE device tree");

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "admission/peer_identity.h"
-
 namespace perfqos::daemon {
 
 namespace {
@@ -23,32 +21,41 @@ std::vector<gid_t> supplementary_groups(fuse_req_t req) {
 
 }  // namespace
 
-HolderIdentity fuse_caller_identity(fuse_req_t req) {
+HolderIdentity fuse_caller_identity(fuse_req_t req, CallerCache& callers) {
   const fuse_ctx* ctx = fuse_req_ctx(req);
+  const CallerCache::Caller& caller = callers.get(ctx->pid, CallerCache::Clock::now());
   HolderIdentity id;
   id.kind = HolderKind::kFuse;
   id.pid = ctx->pid;
   id.uid = ctx->uid;
   id.gid = ctx->gid;
-  id.comm = process_comm(ctx->pid);
-  id.cgroup = process_cgroup(ctx->pid);
+  id.comm = caller.comm;
+  id.cgroup = caller.cgroup;
   return id;
 }
 
-admission::Requester fuse_requester(fuse_req_t req, bool with_groups, const FuseOpenFile* file) {
+admission::Requester fuse_requester(fuse_req_t req, bool with_groups, CallerCache& callers,
+                                    const FuseOpenFile* file) {
   const fuse_ctx* ctx = fuse_req_ctx(req);
   admission::Requester who;
   who.pid = ctx->pid;
   who.uid = ctx->uid;
   who.gid = ctx->gid;
   who.vouched_by = admission::Vouch::kFuseContext;
-  if (file != nullptr && file->opener == ctx->pid) {
+  const bool opener = file != nullptr && file->opener == ctx->pid;
+  if (opener && !with_groups) {
     who.cgroup = file->cgroup;
     who.comm = file->comm;
-  } else {
-    who.cgroup = process_cgroup(ctx->pid);
+    return who;
   }
-  if (with_groups) who.groups = supplementary_groups(req);
+  const auto now = CallerCache::Clock::now();
+  const CallerCache::Caller& caller =
+      with_groups
+          ? callers.get_with_groups(ctx->pid, now, [req] { return supplementary_groups(req); })
+          : callers.get(ctx->pid, now);
+  who.cgroup = opener ? file->cgroup : caller.cgroup;
+  who.comm = opener ? file->comm : caller.comm;
+  if (with_groups) who.groups = *caller.groups;
   return who;
 }
 

@@ -1,6 +1,6 @@
-// The FUSE tree's libfuse low-level callbacks (fuse_tree.h says what each node does). They
-// run on the session's worker threads: anything that touches requests hops to the loop
-// thread through the LoopExecutor; reads of effective values are answered here, lock-free.
+// The FUSE tree's libfuse low-level callbacks (fuse_tree.h says what each node does). They run
+// on the daemon's loop thread, inside the EventLoop callback that read the kernel's request, so
+// each decides and answers at once.
 #include "frontends/fuse/fuse_handlers.h"
 
 #include <fcntl.h>
@@ -40,8 +40,8 @@ int reply_open(fuse_req_t req, std::uint64_t fh) {
   return fuse_reply_iov(req, &iov, 1);
 }
 
-// Class nodes never change; what is under perf_qos changes with the registry, so the kernel
-// must ask every time.
+// Class nodes and the perf_qos directory never change; what is under perf_qos changes with the
+// registry, so the kernel must ask every time.
 constexpr double kFixedTimeout = 60.0;
 constexpr double kVolatileTimeout = 0.0;
 
@@ -75,13 +75,14 @@ struct FuseHandlers {
 
   static double timeout(const FuseNode& node) {
     // The root is not cached either, so that a stat() of a dead tree's root fails at once.
-    return node.kind == FuseNode::Kind::kPerf || node.ino == kPerfDirIno || node.ino == kRootIno
-               ? kVolatileTimeout
-               : kFixedTimeout;
+    return node.kind == FuseNode::Kind::kPerf || node.ino == kRootIno ? kVolatileTimeout
+                                                                      : kFixedTimeout;
   }
 
   static admission::Requester requester(fuse_req_t req, const FuseOpenFile* file = nullptr) {
-    return fuse_requester(req, tree(req).admission_->needs_groups(fuse_req_ctx(req)->uid), file);
+    FuseTree& t = tree(req);
+    return fuse_requester(req, t.admission_->needs_groups(fuse_req_ctx(req)->uid), t.callers_,
+                          file);
   }
 
   static void reply_status(fuse_req_t req, const Status& s) {
@@ -149,13 +150,9 @@ struct FuseHandlers {
       fuse_reply_err(req, 0);
       return;
     }
-    // May the caller hold requests here at all: asked on the loop thread, not counted.
-    FuseTree& t = tree(req);
-    const admission::Requester who = requester(req);
-    const Status s = t.executor_.call([&]() -> Status {
-      return t.admission_->may_hold(who, node->device->name(), node->knob_id, RangeEnd::kMin,
-                                    false);
-    });
+    // May the caller hold requests here at all: not counted.
+    const Status s = tree(req).admission_->may_hold(requester(req), node->device->name(),
+                                                    node->knob_id, RangeEnd::kMin, false);
     fuse_reply_err(req, s.code());
   }
 
@@ -204,20 +201,18 @@ struct FuseHandlers {
     auto owned = std::make_unique<FuseOpenFile>();
     owned->node = node;
     FuseOpenFile* f = owned.get();
-    HolderIdentity who = fuse_caller_identity(req);
+    HolderIdentity who = fuse_caller_identity(req, t.callers_);
     owned->opener = who.pid;
     owned->cgroup = who.cgroup;
     owned->comm = who.comm;
     const bool holds_at_open = is_class && writing;
     admission::Requester asker;
-    if (holds_at_open) {
-      asker = fuse_requester(req, t.admission_->needs_groups(who.uid), f);
-    }
-    Status s = t.executor_.call([&]() -> Status {
-      if (node->gone.load(std::memory_order_relaxed)) {
+    if (holds_at_open) asker = requester(req, f);
+    const Status s = [&]() -> Status {
+      if (node->gone) {
         return device_gone(node->name);
       }
-      // Admitted into a local slot: a refused open's file dies on the worker, slot-less.
+      // Admitted into a local slot: a refused open's file dies slot-less.
       ConnectionQuota::Slot slot;
       // The tree's own part of an open: the connection quota, then the holder.
       const auto reserve = [&](Holder** holder) -> Status {
@@ -238,7 +233,7 @@ struct FuseHandlers {
         if (Status r = t.admission_->add_at_open(asker, RequestTarget{node->name, node->knob_id},
                                                  reserve, &out);
             !r.ok()) {
-          f->holder.reset();  // here, on the loop thread
+          f->holder.reset();
           return r;
         }
         f->request = out.id;
@@ -252,35 +247,24 @@ struct FuseHandlers {
       f->quota_slot = std::move(slot);
       t.files_.emplace(f, std::move(owned));
       return Status::Ok();
-    });
+    }();
     if (!s.ok()) {
       reply_status(req, s);
       return;
     }
     fi->fh = reinterpret_cast<std::uintptr_t>(f);
-    if (reply_open(req, fi->fh) != 0) {
-      // The opener was interrupted and will never release this file: drop it now.
-      (void)t.executor_.call([&]() -> Status {
-        t.files_.erase(f);
-        return Status::Ok();
-      });
-    }
+    // The opener was interrupted and will never release this file: drop it now.
+    if (reply_open(req, fi->fh) != 0) t.files_.erase(f);
   }
 
   static void release(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
-    FuseTree& t = tree(req);
-    FuseOpenFile* f = &file(fi);
-    // ESHUTDOWN: stop() drops the file itself.
-    (void)t.executor_.call([&]() -> Status {
-      t.files_.erase(f);  // destroys the holder: its requests go
-      return Status::Ok();
-    });
+    tree(req).files_.erase(&file(fi));  // destroys the holder: its requests go
     fuse_reply_err(req, 0);
   }
 
   static void read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_info* fi) {
     const FuseNode& node = *file(fi).node;
-    if (node.gone.load(std::memory_order_acquire)) {
+    if (node.gone) {
       fuse_reply_err(req, ENODEV);
       return;
     }
@@ -289,7 +273,7 @@ struct FuseHandlers {
       return;
     }
     if (node.kind == FuseNode::Kind::kClass) {
-      const std::uint64_t written = file(fi).written.load(std::memory_order_relaxed);
+      const std::uint64_t written = file(fi).written;
       const auto position = static_cast<std::uint64_t>(off);
       char bytes[sizeof(std::int32_t)];
       const std::size_t n = read_class_node(
@@ -308,7 +292,7 @@ struct FuseHandlers {
     FuseTree& t = tree(req);
     FuseOpenFile* f = &file(fi);
     const FuseNode& node = *f->node;
-    if (node.gone.load(std::memory_order_acquire)) {
+    if (node.gone) {
       fuse_reply_err(req, ENODEV);
       return;
     }
@@ -325,19 +309,14 @@ struct FuseHandlers {
       fuse_reply_err(req, EINVAL);
       return;
     }
-    const admission::Requester who = requester(req, f);
-    Status s = t.executor_.call([&]() -> Status {
-      if (node.gone.load(std::memory_order_relaxed)) {
-        return device_gone(node.name);
-      }
-      if (!f->request) return Status::Error(EBADF, node.name + ": not open for writing");
-      return t.admission_->update(who, *f->holder, *f->request, value, nullptr);
-    });
+    const Status s = f->request ? t.admission_->update(requester(req, f), *f->holder, *f->request,
+                                                       value, nullptr)
+                                : Status::Error(EBADF, node.name + ": not open for writing");
     if (!s.ok()) {
       reply_status(req, s);
       return;
     }
-    f->written.fetch_add(size, std::memory_order_relaxed);
+    f->written += size;
     fuse_reply_write(req, size);
   }
 
@@ -359,7 +338,7 @@ struct FuseHandlers {
       fuse_reply_err(req, ENOTTY);
       return;
     }
-    if (node.gone.load(std::memory_order_acquire)) {
+    if (node.gone) {
       fuse_reply_err(req, ENODEV);
       return;
     }
@@ -372,13 +351,7 @@ struct FuseHandlers {
       case PerfIoctlOp::kSetMin:
       case PerfIoctlOp::kSetMax: {
         const std::int32_t value = perf_ioctl_value(in_buf, in_bufsz);
-        const admission::Requester who = requester(req, f);
-        s = t.executor_.call([&]() -> Status {
-          if (node.gone.load(std::memory_order_relaxed)) {
-            return device_gone(node.name);
-          }
-          return t.admission_->set_perf(who, *f->handle, end, value, nullptr);
-        });
+        s = t.admission_->set_perf(requester(req, f), *f->handle, end, value, nullptr);
         if (!s.ok()) {
           reply_status(req, s);
           return;
@@ -388,12 +361,7 @@ struct FuseHandlers {
       }
       case PerfIoctlOp::kGetMin:
       case PerfIoctlOp::kGetMax:
-        s = t.executor_.call([&]() -> Status {
-          if (node.gone.load(std::memory_order_relaxed)) {
-            return device_gone(node.name);
-          }
-          return f->handle->get(end, &answer.value);
-        });
+        s = f->handle->get(end, &answer.value);
         break;
       case PerfIoctlOp::kGetEffectiveMin:
       case PerfIoctlOp::kGetEffectiveMax: {

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -34,9 +33,13 @@ bool perfqos_mounted_at(const std::string& path) {
 
 }  // namespace
 
-FuseTree::FuseTree(Broker& broker, LoopExecutor& executor, const Logger& log,
-                   FuseTreeOptions options)
-    : broker_(broker), executor_(executor), log_(log), options_(std::move(options)) {
+struct FuseTree::Buffer {
+  fuse_buf buf{};
+  ~Buffer() { std::free(buf.mem); }
+};
+
+FuseTree::FuseTree(Broker& broker, EventLoop& loop, const Logger& log, FuseTreeOptions options)
+    : broker_(broker), loop_(loop), log_(log), options_(std::move(options)) {
   if (options_.admission == nullptr) {
     own_admission_ = std::make_unique<admission::Admission>(broker_, default_policy_, log_);
   }
@@ -95,14 +98,14 @@ Status FuseTree::start() {
   }
   const int fd = fuse_session_fd(session_);
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  stop_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!stop_fd_) {
-    const int err = errno;
+  buf_ = std::make_unique<Buffer>();
+  if (Status s = loop_.watch(fd, EPOLLIN, [this](std::uint32_t) { serve(); }); !s.ok()) {
     fuse_session_unmount(session_);
     fuse_session_destroy(session_);
     session_ = nullptr;
-    return errno_status(err, "eventfd");
+    return s;
   }
+  serving_ = true;
 
   for (const auto& device : broker_.registry().devices()) table_.add_device(device);
   registry_listener_ = broker_.registry().subscribe(
@@ -114,79 +117,38 @@ Status FuseTree::start() {
         }
       });
   subscribed_ = true;
-
-  running_workers_ = std::max(1, options_.threads);
-  for (int i = 0; i < std::max(1, options_.threads); ++i)
-    workers_.emplace_back([this] { worker(); });
-  log_.info("FUSE: serving " + options_.mountpoint + " with " +
-            std::to_string(std::max(1, options_.threads)) + " threads");
+  log_.info("FUSE: serving " + options_.mountpoint);
   return Status::Ok();
 }
 
-void FuseTree::worker() {
-  UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
-  epoll_event fuse_event{};
-  fuse_event.events = EPOLLIN | EPOLLEXCLUSIVE;  // one worker per request, no thundering herd
-  fuse_event.data.fd = fuse_session_fd(session_);
-  epoll_event stop_event{};
-  stop_event.events = EPOLLIN;  // level-triggered and never read: wakes every worker
-  stop_event.data.fd = stop_fd_.get();
-  if (!epoll || ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fuse_event.data.fd, &fuse_event) != 0 ||
-      ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, stop_fd_.get(), &stop_event) != 0) {
-    log_.error(errno_status(errno, "FUSE: worker cannot wait").message());
-    running_workers_.fetch_sub(1);
+void FuseTree::serve() {
+  const int got = fuse_session_receive_buf(session_, &buf_->buf);
+  if (got == -EAGAIN || got == -EINTR) return;  // nothing after all: wait for the next one
+  if (got > 0) {
+    fuse_session_process_buf(session_, &buf_->buf);
     return;
   }
-  fuse_buf buf{};
-  for (;;) {
-    epoll_event ready[2];
-    const int n = ::epoll_wait(epoll.get(), ready, 2, -1);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      log_.error(errno_status(errno, "FUSE: epoll_wait").message());
-      break;
-    }
-    bool stopping = false;
-    for (int i = 0; i < n; ++i) stopping |= ready[i].data.fd == stop_fd_.get();
-    if (stopping) break;
-    const int got = fuse_session_receive_buf(session_, &buf);
-    if (got == -EAGAIN || got == -EINTR) continue;  // another worker took it
-    if (got <= 0) {
-      if (fuse_session_exited(session_)) {
-        if (!lost_.exchange(true)) {
-          log_.warning("FUSE: " + options_.mountpoint + " was unmounted from outside perfqosd");
-          const std::uint64_t one = 1;
-          (void)!::write(stop_fd_.get(), &one, sizeof one);  // the session is over for all
-        }
-        break;
-      }
-      continue;
-    }
-    fuse_session_process_buf(session_, &buf);
+  // 0 or ENODEV: the kernel ended the session; other errors (ENOENT: an interrupted request
+  // the kernel took back) leave it alive.
+  if (fuse_session_exited(session_)) lose_session();
+}
+
+void FuseTree::lose_session() {
+  log_.warning("FUSE: " + options_.mountpoint + " was unmounted from outside perfqosd");
+  loop_.unwatch(fuse_session_fd(session_));
+  serving_ = false;
+  // No release comes for the files still open here, so their requests would stay until exit.
+  if (!files_.empty()) {
+    log_.warning("FUSE: dropping the requests of " + std::to_string(files_.size()) +
+                 " files left open when the session ended");
   }
-  std::free(buf.mem);
-  // The kernel ended the session: no release comes for the files still open here (one whose
-  // last close raced a lazy unmount's end was dropped with it), so their requests would stay
-  // until exit. The last worker out, when no handler can use a file any more, drops them.
-  if (running_workers_.fetch_sub(1) == 1 && lost_.load()) {
-    (void)executor_.call([this]() -> Status {
-      if (!files_.empty()) {
-        log_.warning("FUSE: dropping the requests of " + std::to_string(files_.size()) +
-                     " files left open when the session ended");
-      }
-      files_.clear();
-      return Status::Ok();
-    });
-  }
+  files_.clear();
 }
 
 void FuseTree::stop() {
   if (session_ == nullptr) return;
-  const std::uint64_t one = 1;
-  (void)!::write(stop_fd_.get(), &one, sizeof one);
-  executor_.shutdown();  // a worker waiting for the loop gets its task run, later ones ESHUTDOWN
-  for (std::thread& w : workers_) w.join();
-  workers_.clear();
+  if (serving_) loop_.unwatch(fuse_session_fd(session_));
+  serving_ = false;
   fuse_session_unmount(session_);
   fuse_session_destroy(session_);
   session_ = nullptr;

@@ -17,22 +17,23 @@
 // *caller* of that call (Vouch::kFuseContext: its pid, uid, gid, cgroup, and supplementary
 // groups only when Admission::needs_groups), so a descriptor passed to another process carries
 // no rights; refusals are EACCES, logged and counted in the caller's per-cgroup data by the
-// admission. The worker gathers the caller's identity; the decision is made on the loop thread
-// inside the one executor hop the call makes anyway (access(W_OK) hops for it too, uncounted).
+// admission. What /proc says of a caller is kept briefly per thread id (caller_cache.h).
 //
-// Threads. The libfuse low-level session runs on `threads` worker threads of its own, each
-// waiting in epoll (EPOLLEXCLUSIVE on the non-blocking /dev/fuse descriptor, plus a stop eventfd).
-// Workers never touch the model: whatever changes or inspects requests runs on the daemon's loop
-// thread through the LoopExecutor (the worker blocks, the loop never does). Reads of effective
-// values, limits and units are answered on the worker from the lock-free Knob::effective() /
-// effective_range() of a std::shared_ptr<Device> the node keeps, so readers never wait for the
-// loop.
+// Threads: none of its own. The daemon's loop thread, which owns the model, serves /dev/fuse
+// from the same EventLoop: the kernel's request is read, decided and answered in one callback,
+// with no hand-off between threads (issue #15: the four wake-ups of a worker pool handing work
+// to the loop and back cost ~35 µs each on a 2-CPU VM, 27-32x a raw ping-pong; served here, a
+// SET costs about what the kernel's round trip does). One request per callback, so that the
+// socket, D-Bus and timers interleave with a flood of FUSE calls. Nothing here blocks: /dev/fuse
+// is non-blocking, /proc reads are brief, and no handler waits for another FUSE request (the
+// tree never asks the kernel to invalidate an entry, which could wait for a lookup only this
+// thread would answer).
 //
 // Inode table. Fixed numbers for the root (1), perf_qos (2) and the four classes (3..6); perf
 // devices get numbers from a 64-bit counter that is never reused, so a number an open file or
 // the kernel's cache still refers to can never name another device. The table follows Registry
-// events on the loop thread and is guarded by a mutex for the workers. Entries under perf_qos
-// are never cached by the kernel (timeout 0), so a device that goes disappears at once.
+// events. Entries under perf_qos are never cached by the kernel (timeout 0), so a device that
+// goes disappears at once; the class nodes and perf_qos itself never go and are cached.
 //
 // A device that goes: its node is marked gone and leaves the table; files still open on it keep
 // the node (and the Device object, so lock-free reads stay valid) and answer ENODEV to every
@@ -42,22 +43,19 @@
 // fails with ENOTCONN: a crashed instance) is detached and replaced; a live perfqos mount there
 // (another instance) is EBUSY. stop() (and the destructor) unmounts.
 //
-// Thread safety: construct, start(), stop() and destroy on the loop thread; the FUSE handlers
-// run on the workers as described.
+// Thread safety: confined to the loop thread: construct, start(), stop() and destroy there; the
+// FUSE handlers run there too, in the loop's callback.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "admission/admission.h"
-#include "daemon/loop_executor.h"
+#include "daemon/event_loop.h"
+#include "frontends/fuse/caller_cache.h"
 #include "frontends/fuse/inode_table.h"
 #include "model/broker.h"
 #include "policy/connection_quota.h"
@@ -75,9 +73,8 @@ namespace perfqos::daemon {
 
 struct FuseTreeOptions {
   std::string mountpoint = "/run/perfqos/dev";
-  int threads = 4;
   // What decides writes, SETs and write-opens, and counts them per cgroup (the socket's,
-  // DESIGN §2); used on the loop thread. Null: the tree's own over the default policy (root
+  // DESIGN §2). Null: the tree's own over the default policy (root
   // may do anything, others may only read), counting nothing.
   admission::Admission* admission = nullptr;
   // The connections-per-uid quota (shared with the socket): an open that may hold requests, a
@@ -88,20 +85,19 @@ struct FuseTreeOptions {
 
 class FuseTree {
  public:
-  // REQUIRES: `broker`, `executor` and `log` outlive the tree; `executor` is started.
-  FuseTree(Broker& broker, LoopExecutor& executor, const Logger& log, FuseTreeOptions options);
+  // REQUIRES: `broker`, `loop` and `log` outlive the tree; `loop` is initialized.
+  FuseTree(Broker& broker, EventLoop& loop, const Logger& log, FuseTreeOptions options);
   ~FuseTree();
   FuseTree(const FuseTree&) = delete;
   FuseTree& operator=(const FuseTree&) = delete;
 
-  // Mounts and starts the workers. Errors: EBUSY (a live perfqos mount is there), or what
+  // Mounts and starts serving in the loop. Errors: EBUSY (a live perfqos mount is there), or what
   // creating the mountpoint or mounting failed with (EPERM without privilege, ENOENT without
   // /dev/fuse, ...). On error nothing stays mounted.
   Status start();
 
-  // Stops the workers, shuts the executor down (its callers are the workers: a worker waiting
-  // for the loop gets its task run or ESHUTDOWN), unmounts, and drops every open file's
-  // requests. Open descriptors then fail with ENOTCONN. Idempotent.
+  // Stops serving, unmounts, and drops every open file's requests. Open descriptors then fail
+  // with ENOTCONN. Idempotent.
   void stop();
 
   const std::string& mountpoint() const { return options_.mountpoint; }
@@ -110,10 +106,13 @@ class FuseTree {
   friend struct FuseHandlers;
 
   Status prepare_mountpoint();
-  void worker();
+  // The loop's callback for /dev/fuse: one kernel request, or the end of the session.
+  void serve();
+  // The kernel ended the session (e.g. unmounted by hand): stop watching, drop the open files.
+  void lose_session();
 
   Broker& broker_;
-  LoopExecutor& executor_;
+  EventLoop& loop_;
   const Logger& log_;
   FuseTreeOptions options_;
   PolicyStore default_policy_;                           // of own_admission_
@@ -123,15 +122,12 @@ class FuseTree {
   bool subscribed_ = false;
 
   fuse_session* session_ = nullptr;
-  UniqueFd stop_fd_;
-  std::vector<std::thread> workers_;
-  std::atomic<bool> lost_{false};  // the kernel ended the session (e.g. unmounted by hand)
-  // Workers not yet out of their loop: the last one out of a lost session drops the open files.
-  std::atomic<int> running_workers_{0};
+  bool serving_ = false;  // /dev/fuse is watched by the loop
+  struct Buffer;          // the request being served (a libfuse fuse_buf, sized on first use)
+  std::unique_ptr<Buffer> buf_;
 
-  InodeTable table_;  // follows the registry on the loop thread; read by the workers
-
-  // Loop thread only (and stop() after the workers are joined).
+  InodeTable table_;  // follows the registry
+  CallerCache callers_;
   std::unordered_map<const FuseOpenFile*, std::unique_ptr<FuseOpenFile>> files_;
 };
 

@@ -8,12 +8,11 @@
 namespace perfqos::daemon {
 
 // fuse_tree.h only declares these; the members that hold them need complete types to destroy.
-struct FuseTree::Node {};
-struct FuseTree::OpenFile {};
+struct FuseOpenFile {};
+struct FuseTree::Buffer {};
 
-FuseTree::FuseTree(Broker& broker, LoopExecutor& executor, const Logger& log,
-                   FuseTreeOptions options)
-    : broker_(broker), executor_(executor), log_(log), options_(std::move(options)) {}
+FuseTree::FuseTree(Broker& broker, EventLoop& loop, const Logger& log, FuseTreeOptions options)
+    : broker_(broker), loop_(loop), log_(log), options_(std::move(options)) {}
 
 FuseTree::~FuseTree() = default;
 

@@ -19,14 +19,13 @@ void InodeTable::reset() {
   perf_dir->ino = kPerfDirIno;
   perf_dir->parent = kRootIno;
   perf_dir->name = kPerfDirName;
-  std::lock_guard<std::mutex> lock(mutex_);
   nodes_.clear();
   by_name_.clear();
   nodes_[kRootIno] = std::move(root);  // the root is nobody's child
-  insert_locked(std::move(perf_dir));
+  insert(std::move(perf_dir));
 }
 
-void InodeTable::insert_locked(std::shared_ptr<FuseNode> node) {
+void InodeTable::insert(std::shared_ptr<FuseNode> node) {
   // A name taken twice (a device named as another's named knob) keeps the first, as the
   // walk over inode numbers did.
   by_name_.try_emplace({node->parent, node->name}, node);
@@ -53,8 +52,7 @@ void InodeTable::add_device(const std::shared_ptr<Device>& device) {
     node->refuses_negative = kPmQosClasses[i] == PmQosClass::kCpuWakeupLatency;
   }
   if (node->kind == FuseNode::Kind::kDir) return;  // nothing to show for this device
-  std::lock_guard<std::mutex> lock(mutex_);
-  insert_locked(std::move(node));
+  insert(std::move(node));
 }
 
 void InodeTable::add_perf_nodes(const std::shared_ptr<Device>& device) {
@@ -75,15 +73,13 @@ void InodeTable::add_perf_nodes(const std::shared_ptr<Device>& device) {
     node->knob_id = knob->id();
     made.push_back(std::move(node));
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& node : made) insert_locked(std::move(node));
+  for (auto& node : made) insert(std::move(node));
 }
 
 void InodeTable::remove_device(const std::shared_ptr<Device>& device) {
-  std::lock_guard<std::mutex> lock(mutex_);
   for (auto it = nodes_.begin(); it != nodes_.end();) {
     if (it->second->device == device) {
-      it->second->gone.store(true, std::memory_order_release);
+      it->second->gone = true;
       if (auto named =
               by_name_.find(std::pair<Ino, std::string>(it->second->parent, it->second->name));
           named != by_name_.end() && named->second == it->second) {
@@ -97,25 +93,20 @@ void InodeTable::remove_device(const std::shared_ptr<Device>& device) {
 }
 
 std::shared_ptr<FuseNode> InodeTable::find(Ino ino) const {
-  std::lock_guard<std::mutex> lock(mutex_);
   auto it = nodes_.find(ino);
   return it == nodes_.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<FuseNode> InodeTable::find_child(Ino parent, const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mutex_);
   auto it = by_name_.find(std::pair<Ino, std::string>(parent, name));
   return it == by_name_.end() ? nullptr : it->second;
 }
 
 std::vector<std::pair<std::string, std::shared_ptr<FuseNode>>> InodeTable::children(Ino dir) const {
   std::vector<std::pair<std::string, std::shared_ptr<FuseNode>>> out;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto it = by_name_.lower_bound(std::pair<Ino, std::string>(dir, ""));
-         it != by_name_.end() && it->first.first == dir; ++it) {
-      out.emplace_back(it->first.second, it->second);
-    }
+  for (auto it = by_name_.lower_bound(std::pair<Ino, std::string>(dir, ""));
+       it != by_name_.end() && it->first.first == dir; ++it) {
+    out.emplace_back(it->first.second, it->second);
   }
   return out;
 }

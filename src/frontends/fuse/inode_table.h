@@ -4,16 +4,13 @@
 // numbers from a 64-bit counter that is never reused, so a number an open file or the kernel's
 // cache still holds can never name another device.
 //
-// Thread safety: add_device() and remove_device() on the loop thread (they follow Registry
-// events); find(), find_child() and children() from any thread (the FUSE workers). A mutex
-// guards the table; a node itself is immutable once published, but for `gone`.
+// Thread safety: none; the tree uses it on the loop thread, which follows Registry events and
+// serves FUSE. A node is immutable once published, but for `gone`.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,8 +37,8 @@ struct FuseNode {
   // A class node whose kernel twin refuses every negative write, -1 included, with EINVAL
   // (/dev/cpu_wakeup_latency); the older class nodes take -1 as the default.
   bool refuses_negative = false;
-  // Set on the loop thread when the device leaves the registry; read anywhere.
-  std::atomic<bool> gone{false};
+  // Set when the device leaves the registry.
+  bool gone = false;
 };
 
 class InodeTable {
@@ -67,15 +64,14 @@ class InodeTable {
 
  private:
   void add_perf_nodes(const std::shared_ptr<Device>& device);
-  // Publishes `node` in both indexes. REQUIRES: mutex_ held.
-  void insert_locked(std::shared_ptr<FuseNode> node);
+  // Publishes `node` in both indexes.
+  void insert(std::shared_ptr<FuseNode> node);
 
-  mutable std::mutex mutex_;
-  std::map<Ino, std::shared_ptr<FuseNode>> nodes_;  // guarded by mutex_
+  std::map<Ino, std::shared_ptr<FuseNode>> nodes_;
   // (parent, name) -> node, for LOOKUP: every open by path looks its name up, so this must not
-  // cost a walk over 10 k devices (issue #15). Guarded by mutex_; children in name order.
+  // cost a walk over 10 k devices (issue #15). Children in name order.
   std::map<std::pair<Ino, std::string>, std::shared_ptr<FuseNode>, std::less<>> by_name_;
-  Ino next_perf_ino_ = 16;  // loop thread only
+  Ino next_perf_ino_ = 16;
 };
 
 }  // namespace perfqos::daemon

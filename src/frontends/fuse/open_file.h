@@ -1,13 +1,11 @@
 // FuseOpenFile: one open file description of the FUSE tree, which is one Holder (fuse_tree.h).
 // Its address is the file handle the kernel gives back with every call on it.
 //
-// Thread safety: node, opener, cgroup and comm are set before the handle is published and
-// only read after; `written` is atomic; the rest belongs to the loop thread.
+// Thread safety: none; the loop thread serves FUSE (fuse_tree.h).
 #pragma once
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -25,7 +23,6 @@ struct FuseOpenFile {
   pid_t opener = 0;  // and its cgroup and comm, for the admission of its own calls
   std::string cgroup;
   std::string comm;
-  // The rest belongs to the loop thread.
   ConnectionQuota::Slot quota_slot;  // counts against the opener's uid (FuseTreeOptions)
   std::unique_ptr<Holder> holder;
   std::optional<RequestId> request;       // class node opened for writing
@@ -33,7 +30,7 @@ struct FuseOpenFile {
   // Bytes the kernel moved the file position by for writes. The kernel's class node ignores the
   // position on write, so reads are answered at (position - written): open, write 4 bytes, read
   // gives the value, as on /dev/cpu_dma_latency.
-  std::atomic<std::uint64_t> written{0};
+  std::uint64_t written = 0;
 };
 
 }  // namespace perfqos::daemon
