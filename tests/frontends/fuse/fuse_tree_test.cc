@@ -11,8 +11,11 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <random>
 
 #include "backends/sysfs_tree.h"
 #include "perfqos/client.h"
@@ -477,6 +480,147 @@ TEST_F(FuseTreeTest, UnprivilegedCallersReadButCannotWrite) {
   p.go();
   EXPECT_EQ(p.wait(), 0);
   EXPECT_TRUE(eventually([&] { return active("cpu_dma_latency") == 0; }));
+}
+
+// --- the serving model: one thread, no wake-ups when idle, no caller can wedge it -------------
+
+// The tasks of a process, and the context switches of each (voluntary + involuntary).
+std::map<pid_t, long> context_switches(pid_t pid) {
+  std::map<pid_t, long> out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(dir)) {
+    std::ifstream status(task.path() / "status");
+    long total = 0;
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+        total += std::stol(line.substr(line.find(':') + 1));
+      }
+    }
+    out[std::stoi(task.path().filename())] = total;
+  }
+  return out;
+}
+
+// FUSE is served from the daemon's event loop: no worker threads to hand requests to (every
+// hand-off is a wake-up, ~35 µs when the threads sit on different CPUs).
+TEST_F(FuseTreeTest, TheLoopThreadAloneServesFuse) {
+  Probe p({probe_path("fuse_many_opens"), node("cpu_dma_latency"), "200", "8"});
+  ASSERT_TRUE(p.at("all-open"));
+  EXPECT_EQ(active("cpu_dma_latency"), 200u);
+  const auto tasks = context_switches(daemon_->pid());
+#if defined(__SANITIZE_THREAD__)
+  EXPECT_LE(tasks.size(), 2u);  // TSan adds its own background thread
+#else
+  EXPECT_EQ(tasks.size(), 1u);
+#endif
+  EXPECT_TRUE(tasks.count(daemon_->pid()));
+  p.go();
+  ASSERT_TRUE(p.at("all-closed"));
+  p.go();
+  EXPECT_EQ(p.wait(), 0);
+}
+
+// With nothing asked of it (a client connected, the tree mounted, nodes opened and closed
+// before) the daemon sleeps: no timer, no poll, no context switch.
+TEST_F(FuseTreeTest, AnIdleDaemonMakesNoWakeups) {
+  {
+    Probe p({probe_path("fuse_class_node_probe"), "binary", node("cpu_dma_latency")});
+    for (const char* point : {"opened", "set-100", "closed"}) {
+      ASSERT_TRUE(p.at(point));
+      p.go();
+    }
+    EXPECT_EQ(p.wait(), 0);
+  }
+  ASSERT_TRUE(eventually([&] { return active("cpu_dma_latency") == 0; }));
+  // Let the last reply's wake-up and any deferred work settle, then watch for two seconds.
+  ::usleep(300 * 1000);
+  const pid_t main_thread = daemon_->pid();
+  const long before = context_switches(main_thread)[main_thread];
+  ::sleep(2);
+  const long after = context_switches(main_thread)[main_thread];
+  EXPECT_EQ(after - before, 0) << "the idle daemon woke up " << after - before << " times in 2 s";
+}
+
+// Eight processes hammer the nodes with garbage (random bytes of random sizes on class nodes,
+// random ioctl numbers and sizes on a perf node, opens that are never closed before SIGKILL,
+// one process stopped in the middle) while a socket client keeps updating: every update is
+// answered, and once the flooders are dead nothing of theirs is held.
+TEST_F(FuseTreeTest, FloodAndGarbageFromManyProcessesWedgeNothing) {
+  const std::vector<std::string> nodes{node("cpu_dma_latency"), node("network_latency"),
+                                       node("perf_qos/gpu"), node("cpu_wakeup_latency")};
+  std::vector<pid_t> flooders;
+  for (int i = 0; i < 8; ++i) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      std::mt19937 rng(static_cast<unsigned>(i) * 7919u + 1u);
+      std::vector<int> open_fds;
+      char buf[256];
+      for (;;) {
+        const std::string& path = nodes[rng() % nodes.size()];
+        const int fd = ::open(path.c_str(), (rng() % 4 == 0) ? O_RDONLY : O_RDWR);
+        if (fd < 0) continue;
+        for (int k = 0; k < 4; ++k) {
+          for (char& c : buf) c = static_cast<char>(rng());
+          switch (rng() % 4) {
+            case 0:
+              (void)!::write(fd, buf, 1 + rng() % sizeof buf);
+              break;
+            case 1:
+              (void)!::write(fd, buf, 4);
+              break;
+            case 2: {
+              // Any command number, direction and size up to the buffer; the buffer is valid.
+              const unsigned long cmd =
+                  _IOC(rng() % 4, rng() % 2 ? 'P' : rng() % 256, rng() % 16, rng() % sizeof buf);
+              (void)::ioctl(fd, cmd, buf);
+              break;
+            }
+            default:
+              (void)!::pread(fd, buf, sizeof buf, rng() % 64);
+          }
+        }
+        if (rng() % 3 == 0 && open_fds.size() < 64) {
+          open_fds.push_back(fd);  // left open: SIGKILL closes it
+        } else {
+          ::close(fd);
+        }
+      }
+    }
+    ASSERT_GT(pid, 0);
+    flooders.push_back(pid);
+  }
+  ::kill(flooders[0], SIGSTOP);  // stopped mid-flood: must not hold anyone up
+
+  std::uint32_t id = 0;
+  ASSERT_EQ(perfqos_add(client_, "network_latency", nullptr, 5000, &id, nullptr), 0)
+      << perfqos_last_error(client_);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  for (int i = 0; std::chrono::steady_clock::now() < until; ++i) {
+    ASSERT_EQ(perfqos_update(client_, id, 1000 + i % 1000, nullptr), 0)
+        << perfqos_last_error(client_);
+  }
+  std::uint32_t held = 0;  // the descriptors the flooders left open hold requests
+  for (const char* device : {"cpu_dma_latency", "network_latency", "gpu", "cpu_wakeup_latency"}) {
+    held += active(device);
+  }
+  EXPECT_GT(held, 1u);
+  for (pid_t pid : flooders) ::kill(pid, SIGKILL);
+  for (pid_t pid : flooders) ::waitpid(pid, nullptr, 0);
+  ASSERT_EQ(perfqos_remove(client_, id, nullptr), 0) << perfqos_last_error(client_);
+
+  for (const char* device : {"cpu_dma_latency", "network_latency", "gpu", "cpu_wakeup_latency"}) {
+    EXPECT_TRUE(eventually([&] { return active(device) == 0; })) << device;
+  }
+  EXPECT_EQ(effective("cpu_dma_latency").value, kLatencyDefault);
+  EXPECT_EQ(effective("network_latency").value, kLatencyDefault);
+  // Still serving: a well-behaved program gets its request.
+  Probe p({probe_path("fuse_class_node_probe"), "binary", node("cpu_dma_latency")});
+  for (const char* point : {"opened", "set-100", "closed"}) {
+    ASSERT_TRUE(p.at(point));
+    p.go();
+  }
+  EXPECT_EQ(p.wait(), 0);
 }
 
 // --- life cycle
