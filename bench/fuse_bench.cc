@@ -2,12 +2,18 @@
 //
 //   fuse_bench [--pin] [ROUNDS [BLOCK]]         one caller, every path in rounds
 //   fuse_bench [--pin] --load CLIENTS SECONDS   CLIENTS processes taking and releasing a node
+//   --devices N  (round trips) also a second perfqosd with N more perf devices, for the
+//                "perf open+SET+close, N devices" path (the cost of a tree's size)
 //
 // Starts its own perfqosd (bench_daemon.h: FUSE mounted in a temporary directory, a perf device
 // "gpu", an empty sysfs root, so no real knob is touched), a one-thread do-nothing libfuse
 // server (baselines/floor_fuse.h: the least a FUSE round trip costs) and an echo process for a
 // raw SOCK_SEQPACKET ping-pong. --pin puts this process, and so every process it starts, on
-// CPU 0 (on this VM a wake-up on the other CPU costs ~35 µs, on the same one ~1.5 µs).
+// CPU 0 (on this VM a wake-up on the other CPU costs ~35 µs, on the same one ~1.5 µs); --apart
+// puts the callers on CPU 0 and every server (echo, floor, perfqosd) on CPU 1, the worst case.
+// Unpinned, where the scheduler puts a server is mostly history: a waking task goes back to its
+// previous CPU when that one is idle, so a server started just before the run (the floor, the
+// echo) sits beside the caller and one that moved during its start stays across; run all three.
 //
 // Round trips: every round runs BLOCK calls of each path in turn, so that every path sees the
 // same machine state; a path's ratio is taken per round against the ping-pong's figure of the
@@ -21,6 +27,8 @@
 //   class-node write          4-byte write(2) on cpu_dma_latency, alternating 100/101
 //   class open+write+close    a request taken and released through the class node
 //   perf open+SET+close       the same through perf_qos/gpu
+//   ... N devices             the same on the second perfqosd (--devices N), whose perf_qos
+//                             holds gpu among N others
 //   ioctl GET_EFFECTIVE       a read of the effective value
 //   socket update             perfqos_update() over the daemon's socket
 //
@@ -48,6 +56,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -74,6 +83,23 @@ double median(std::vector<double> v) {
 }
 
 // A child process, killed and reaped on destruction.
+// --apart: the servers (echo, floor, perfqosd) on this CPU, the callers on CPU 0.
+int g_server_cpu = -1;
+
+bool pin_to(pid_t pid, int cpu) {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  CPU_SET(cpu, &cpus);
+  if (::sched_setaffinity(pid, sizeof cpus, &cpus) == 0) return true;
+  std::perror("fuse_bench: sched_setaffinity");
+  return false;
+}
+
+// Under --apart, moves a server to its CPU.
+bool place_server(pid_t pid) {
+  return g_server_cpu < 0 || pin_to(pid, g_server_cpu);
+}
+
 struct Child {
   pid_t pid = -1;
   Child() = default;
@@ -136,11 +162,22 @@ struct Path {
   std::vector<double> round_p50{}, round_p99{};
 };
 
+// A perf open+SET+close on `path`.
+bool perf_take_and_release(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR);
+  perf_qos_ioctl_arg arg{};
+  arg.value = 500;
+  const bool ok = fd >= 0 && ::ioctl(fd, PERF_QOS_IOC_SET_MIN, &arg) == 0;
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
 int round_trips(const perfqos::bench::BenchDaemon& daemon, const std::string& floor_dir, int rounds,
-                int block) {
+                int block, const perfqos::bench::BenchDaemon* many, int many_devices) {
   const std::string mount = daemon.mount();
   Child echo;
   const int ping = start_echo(&echo);
+  if (!place_server(echo.pid)) return 1;
   const int perf = ::open((mount + "/perf_qos/gpu").c_str(), O_RDWR);
   const int node = ::open((mount + "/cpu_dma_latency").c_str(), O_RDWR);
   const int floor = ::open((floor_dir + "/node").c_str(), O_RDWR);
@@ -191,14 +228,12 @@ int round_trips(const perfqos::bench::BenchDaemon& daemon, const std::string& fl
                      return ::write(node, &v, sizeof v) == sizeof v;
                    }});
   paths.push_back({"class open+write+close", [&](int) { return take_and_release(class_node); }});
-  paths.push_back({"perf open+SET+close", [&](int) {
-                     const int fd = ::open(perf_node.c_str(), O_RDWR);
-                     perf_qos_ioctl_arg arg{};
-                     arg.value = 500;
-                     const bool ok = fd >= 0 && ::ioctl(fd, PERF_QOS_IOC_SET_MIN, &arg) == 0;
-                     if (fd >= 0) ::close(fd);
-                     return ok;
-                   }});
+  paths.push_back({"perf open+SET+close", [&](int) { return perf_take_and_release(perf_node); }});
+  const std::string many_node = many ? many->mount() + "/perf_qos/gpu" : "";
+  if (many != nullptr) {
+    paths.push_back({"... " + std::to_string(many_devices) + " devices",
+                     [&](int) { return perf_take_and_release(many_node); }});
+  }
   paths.push_back({"ioctl GET_EFFECTIVE", [&](int) {
                      perf_qos_ioctl_arg arg{};
                      return ::ioctl(perf, PERF_QOS_IOC_GET_EFFECTIVE_MIN, &arg) == 0;
@@ -256,6 +291,22 @@ int round_trips(const perfqos::bench::BenchDaemon& daemon, const std::string& fl
       "p99 <= 3x raw p99: %s (%.2fx)\n",
       rounds, block, worst_p50 <= 1.5 ? "met" : "NOT met", worst_p50,
       worst_p99 <= 3 ? "met" : "NOT met", worst_p99);
+  if (many != nullptr) {
+    // Per round, as the other ratios: N devices against one, same round.
+    const Path* one = nullptr;
+    const Path* big = nullptr;
+    for (const Path& p : paths) {
+      if (p.name == "perf open+SET+close") one = &p;
+      if (p.name.rfind("... ", 0) == 0) big = &p;
+    }
+    std::vector<double> per_round;
+    for (std::size_t r = 0; r < one->round_p50.size(); ++r) {
+      per_round.push_back(big->round_p50[r] / one->round_p50[r]);
+    }
+    const double growth = median(per_round);
+    std::printf("target: open+SET+close at %d devices <= 1.2x one device (p50): %s (%.2fx)\n",
+                many_devices, growth <= 1.2 ? "met" : "NOT met", growth);
+  }
   perfqos_close(client);
   if (kernel >= 0) ::close(kernel);
   ::close(perf);
@@ -362,8 +413,8 @@ int load_runs(const perfqos::bench::BenchDaemon& daemon, const std::string& floo
 
 int usage(const char* self) {
   std::fprintf(stderr,
-               "usage: %s [--pin] [ROUNDS [BLOCK]]\n"
-               "       %s [--pin] --load CLIENTS SECONDS\n",
+               "usage: %s [--pin | --apart] [--devices N] [ROUNDS [BLOCK]]\n"
+               "       %s [--pin | --apart] --load CLIENTS SECONDS\n",
                self, self);
   return 2;
 }
@@ -372,24 +423,35 @@ int usage(const char* self) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  bool pin = false, load_mode = false;
+  bool pin = false, apart = false, load_mode = false;
+  int many_devices = 0;
+  for (auto it = args.begin(); it != args.end();) {
+    if (*it == "--devices" && it + 1 != args.end()) {
+      many_devices = std::atoi((it + 1)->c_str());
+      if (many_devices < 1) return usage(argv[0]);
+      it = args.erase(it, it + 2);
+    } else {
+      ++it;
+    }
+  }
   std::erase_if(args, [&](const std::string& a) {
     if (a == "--pin") return pin = true;
+    if (a == "--apart") return apart = true;
     if (a == "--load") return load_mode = true;
     return false;
   });
   const int first = args.size() > 0 ? std::atoi(args[0].c_str()) : load_mode ? 64 : 20;
   const double second = args.size() > 1 ? std::atof(args[1].c_str()) : load_mode ? 4 : 500;
   if (first < 1 || second <= 0 || args.size() > 2) return usage(argv[0]);
-  if (pin) {
-    cpu_set_t cpus;
-    CPU_ZERO(&cpus);
-    CPU_SET(0, &cpus);
-    if (::sched_setaffinity(0, sizeof cpus, &cpus) != 0) {
-      std::perror("fuse_bench: sched_setaffinity");
+  if (pin && apart) return usage(argv[0]);
+  if (apart) {
+    if (std::thread::hardware_concurrency() < 2) {
+      std::fprintf(stderr, "fuse_bench: --apart needs two CPUs\n");
       return 1;
     }
+    g_server_cpu = 1;
   }
+  if ((pin || apart) && !pin_to(0, 0)) return 1;
   ::signal(SIGPIPE, SIG_IGN);
 
   const perfqos::bench::BenchDaemon daemon(
@@ -400,6 +462,24 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fuse_bench: %s\n", daemon.error().c_str());
     return 1;
   }
+  std::unique_ptr<perfqos::bench::BenchDaemon> many;
+  if (many_devices > 0 && !load_mode) {
+    std::string config;
+    for (int i = 0; i < many_devices; ++i) {
+      config += "[[device]]\nname = \"dev" + std::to_string(i) +
+                "\"\nunit = \"normal\"\nlimit_min = 0\nlimit_max = 1024\n";
+    }
+    many = std::make_unique<perfqos::bench::BenchDaemon>(perfqos::bench::BenchDaemonOptions{
+        .name = "fuse-bench-many",
+        .mount = true,
+        .extra_args = {"--log-level", "warning", "--test-perf-device", "gpu:normal:0:1024"},
+        .config = config});
+    if (!many->ready()) {
+      std::fprintf(stderr, "fuse_bench: %s\n", many->error().c_str());
+      return 1;
+    }
+    if (!place_server(many->pid())) return 1;
+  }
   const std::string floor_dir = daemon.dir() + "/floor";
   int status = 1;
   {
@@ -408,11 +488,16 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "fuse_bench: the floor server cannot mount %s\n", floor_dir.c_str());
       return 1;
     }
+    if (!place_server(floor.pid) || !place_server(daemon.pid())) return 1;
     std::printf("fuse_bench: %s, %u CPUs, %s, load average %s\n\n",
                 load_mode ? "load" : "round trips", std::thread::hardware_concurrency(),
-                pin ? "everything on CPU 0" : "unpinned", perfqos::bench::load_average().c_str());
+                pin     ? "everything on CPU 0"
+                : apart ? "callers on CPU 0, servers on CPU 1"
+                        : "unpinned",
+                perfqos::bench::load_average().c_str());
     status = load_mode ? load_runs(daemon, floor_dir, first, second)
-                       : round_trips(daemon, floor_dir, first, static_cast<int>(second));
+                       : round_trips(daemon, floor_dir, first, static_cast<int>(second), many.get(),
+                                     many_devices);
   }
   ::umount2(floor_dir.c_str(), MNT_DETACH);  // only if the floor server could not
   return status;
