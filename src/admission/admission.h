@@ -21,8 +21,8 @@
 // A refused call changes nothing but the refusal counters: the caller's per-cgroup data (policy
 // decisions) and the tally() of its front end (every decision, with its errno).
 //
-// Thread safety: confined to the thread that owns the Broker (the daemon's loop thread); FUSE
-// workers reach it through the LoopExecutor. needs_groups() may be called from any thread.
+// Thread safety: confined to the thread that owns the Broker (the daemon's loop thread, which
+// serves FUSE too). needs_groups() may be called from any thread.
 #pragma once
 
 #include <sys/types.h>

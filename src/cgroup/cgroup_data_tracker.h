@@ -10,7 +10,7 @@
 // The root cgroup ("/") never goes away and is not watched; requests from callers whose cgroup
 // is unknown ("") have no per-cgroup data.
 //
-// Thread safety: confined to the loop thread (FUSE workers reach it through the LoopExecutor).
+// Thread safety: confined to the loop thread (which serves FUSE too).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// LoopExecutor: runs work handed over by other threads (the FUSE workers) on the daemon's loop
-// thread, the one thread that owns the model (DESIGN §2), and hands the result back.
+// LoopExecutor: runs work handed over by other threads (the metrics HTTP workers) on the
+// daemon's loop thread, the one thread that owns the model (DESIGN §2), and hands the result back.
 //
 //   call(f)   runs `f` (a callable returning Status) on the loop thread and blocks the calling
 //             thread until it has run; returns what `f` returned. Called on the loop thread
@@ -13,7 +13,7 @@
 // Shutdown (no deadlock by construction): shutdown() is called on the loop thread once the loop
 // has stopped (or from its last round). It runs every task posted before it, inline, then
 // refuses later ones: call() returns ESHUTDOWN without running `f`. So a caller blocked in call()
-// always returns, and a FUSE worker that calls after shutdown gets an error it can pass on.
+// always returns, and a worker that calls after shutdown gets an error it can pass on.
 //
 // Thread safety: call() from any thread; start() and shutdown() on the loop thread.
 #pragma once

@@ -12,8 +12,8 @@
 //   check(uid) says what admit(uid) would say now without counting anything: a front end can
 //   shed a connection before it pays for anything else (the socket does, before /proc reads).
 //
-// Thread safety: confined to the daemon's loop thread (FUSE workers reach it through the
-// LoopExecutor). Slots are destroyed on that thread too.
+// Thread safety: confined to the daemon's loop thread (which serves FUSE too). Slots are
+// destroyed on that thread too.
 #pragma once
 
 #include <sys/types.h>
