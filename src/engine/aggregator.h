@@ -1,10 +1,11 @@
 // Aggregator: the one piece that decides the aggregate of a set of requests for every list type.
 // ConstraintList uses one; RangeConstraint uses two (a kMax for floors, a kMin for caps).
 //
-// Requests live in one dense array, so that every active request can be enumerated and detached.
-// For kMin/kMax the array is a binary min-heap on a key (the value for kMin, its negation for
-// kMax), each request knowing its slot: insert, erase and change are O(log n), the top is O(1).
-// For kSum a running 64-bit sum, for kFlags a count per bit: O(1).
+// For kMin/kMax the requests hang off one node per distinct value (value_index.h): insert, erase
+// and change are O(1) while the values involved stay held, O(log d) at worst for d distinct
+// values, and the aggregate is O(1). For kSum and kFlags the requests live in one dense array
+// (each knowing its slot, so that every request can be enumerated and detached), with a running
+// 64-bit sum or a count per bit: O(1).
 //
 // Not synchronized: the owner holds its lock around every call.
 #pragma once
@@ -15,16 +16,17 @@
 
 #include "engine/constraint_list.h"
 #include "engine/request.h"
+#include "engine/value_index.h"
 
 namespace perfqos::detail {
 
 class Aggregator {
  public:
-  explicit Aggregator(ListType type) : type_(type) {}
+  explicit Aggregator(ListType type) : type_(type), values_(type == ListType::kMax) {}
 
   ListType type() const { return type_; }
-  bool empty() const { return entries_.empty(); }
-  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return size() == 0; }
+  std::size_t size() const { return ordered() ? values_.size() : entries_.size(); }
 
   // REQUIRES: request is not in any aggregator; request.value_ holds its value.
   void insert(Request& request);
@@ -33,33 +35,29 @@ class Aggregator {
   void change(Request& request, std::int32_t value);
 
   // The aggregate of the current requests, or `if_empty` when there are none.
-  std::int32_t aggregate(std::int32_t if_empty) const;
+  std::int32_t aggregate(std::int32_t if_empty) const {
+    if (ordered()) return values_.size() == 0 ? if_empty : values_.top();
+    return entries_.empty() ? if_empty : unordered_aggregate();
+  }
 
   // Calls f(Request&) for every request, in no particular order.
   template <typename F>
   void for_each(F&& f) const {
-    for (const Entry& e : entries_) f(*e.request);
+    if (ordered()) {
+      values_.for_each(f);
+    } else {
+      for (Request* r : entries_) f(*r);
+    }
   }
 
  private:
-  struct Entry {
-    std::int64_t key;
-    Request* request;
-  };
   bool ordered() const { return type_ == ListType::kMin || type_ == ListType::kMax; }
-  std::int64_t key_of(std::int32_t value) const {
-    return type_ == ListType::kMax ? -std::int64_t{value} : std::int64_t{value};
-  }
-  void place(std::size_t slot, const Entry& e) {
-    entries_[slot] = e;
-    e.request->slot_ = static_cast<std::uint32_t>(slot);
-  }
-  void sift_up(std::size_t slot);
-  void sift_down(std::size_t slot);
   void account(std::int32_t value, int direction);  // kSum/kFlags bookkeeping
+  std::int32_t unordered_aggregate() const;
 
   ListType type_;
-  std::vector<Entry> entries_;
+  ValueIndex values_;              // kMin, kMax
+  std::vector<Request*> entries_;  // kSum, kFlags
   std::int64_t sum_ = 0;
   std::array<std::uint32_t, 31> bit_counts_{};
   std::int32_t flags_ = 0;

@@ -70,7 +70,7 @@ std::size_t ConstraintList::size() const {
 template <typename Mutate>
 Result ConstraintList::change(Mutate&& mutate) {
   return detail::apply_change<std::int32_t>(
-      state_->mu, state_->notifiers,
+      state_->mu, state_->notifiers, [this] { return effective_.load(std::memory_order_relaxed); },
       [this] { return state_->requests.aggregate(spec_.no_constraint_value); }, mutate,
       [this](std::int32_t v) { effective_.store(v, std::memory_order_release); });
 }

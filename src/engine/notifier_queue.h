@@ -98,16 +98,17 @@ class NotifierQueue {
 
 namespace perfqos::detail {
 
-// The one way an owner changes its requests: under `mu`, compute the aggregate, mutate, compute
-// again; on a change publish it and queue the notification; then, unlocked, deliver if chosen.
+// The one way an owner changes its requests: under `mu`, mutate and compute the aggregate; when
+// it differs from the value last published (`published`, which under `mu` is the aggregate
+// before the change), publish it and queue the notification; then, unlocked, deliver if chosen.
 // Returns Changed or Unchanged.
-template <typename V, typename Aggregate, typename Mutate, typename Publish>
-Result apply_change(std::mutex& mu, NotifierQueue<V>& notifiers, Aggregate&& aggregate,
-                    Mutate&& mutate, Publish&& publish) {
+template <typename V, typename Published, typename Aggregate, typename Mutate, typename Publish>
+Result apply_change(std::mutex& mu, NotifierQueue<V>& notifiers, Published&& published,
+                    Aggregate&& aggregate, Mutate&& mutate, Publish&& publish) {
   bool must_deliver = false;
   {
     std::lock_guard lock(mu);
-    const V old_value = aggregate();
+    const V old_value = published();
     mutate();
     const V new_value = aggregate();
     if (old_value == new_value) return Result::Unchanged();

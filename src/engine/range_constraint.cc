@@ -49,7 +49,9 @@ std::size_t RangeConstraint::size(RangeEnd end) const {
 template <typename Mutate>
 Result RangeConstraint::change(Mutate&& mutate) {
   return detail::apply_change<Range>(
-      state_->mu, state_->notifiers, [this] { return state_->aggregate(limits_); }, mutate,
+      state_->mu, state_->notifiers,
+      [this] { return unpack(effective_.load(std::memory_order_relaxed)); },
+      [this] { return state_->aggregate(limits_); }, mutate,
       [this](Range r) { effective_.store(pack(r), std::memory_order_release); });
 }
 

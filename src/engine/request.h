@@ -40,6 +40,7 @@ class RequestOwner {
   ~RequestOwner() = default;
 };
 class Aggregator;
+class ValueIndex;
 }  // namespace detail
 
 class Request {
@@ -68,10 +69,15 @@ class Request {
   friend class ConstraintList;
   friend class RangeConstraint;
   friend class detail::Aggregator;
+  friend class detail::ValueIndex;
 
   detail::RequestOwner* owner_ = nullptr;
   std::int32_t value_ = 0;
-  std::uint32_t slot_ = 0;  // position in the owner's request array
+  // kMin/kMax: the requests of the same value, and the value's node (value_index.h);
+  // kSum/kFlags: the position in the owner's request array.
+  Request* prev_ = nullptr;
+  Request* next_ = nullptr;
+  std::uint32_t slot_ = 0;
   RangeEnd end_ = RangeEnd::kMin;
 };
 
