@@ -82,10 +82,10 @@ const char* file_kind(std::filesystem::file_type type) {
   }
 }
 
-void arm(int timer_fd, std::chrono::milliseconds after) {
+void arm(int timer_fd, std::chrono::microseconds after) {
   itimerspec spec{};
-  spec.it_value.tv_sec = after.count() / 1000;
-  spec.it_value.tv_nsec = (after.count() % 1000) * 1000000;
+  spec.it_value.tv_sec = after.count() / 1000000;
+  spec.it_value.tv_nsec = (after.count() % 1000000) * 1000;
   (void)::timerfd_settime(timer_fd, 0, &spec, nullptr);
 }
 
@@ -203,9 +203,10 @@ void SocketServer::accept_batch() {
   accept_refilled_ = now;
   for (int i = 0; i < kAcceptBatch && accepting_; ++i) {
     if (accept_tokens_ < 1) {
-      // Over budget: leave the rest in the backlog until one token has come back.
-      pause_accepting(std::chrono::milliseconds(
-          1 + static_cast<int>(1000 * (1 - accept_tokens_) / kAcceptRate)));
+      // Over budget: leave the rest in the backlog until one token has come back (to the
+      // microsecond: rounding up to a millisecond would halve the rate a lone client gets).
+      pause_accepting(std::chrono::microseconds(
+          1 + static_cast<int>(1e6 * (1 - accept_tokens_) / kAcceptRate)));
       return;
     }
     accept_tokens_ -= 1;
@@ -242,7 +243,7 @@ void SocketServer::out_of_descriptors(int err) {
   out_of_descriptors_ = true;
 }
 
-void SocketServer::pause_accepting(std::chrono::milliseconds for_how_long) {
+void SocketServer::pause_accepting(std::chrono::microseconds for_how_long) {
   if (!accepting_) return;
   accepting_ = false;
   (void)loop_.modify(listener_.get(), 0);
@@ -253,7 +254,7 @@ void SocketServer::resume_accepting() {
   if (accepting_ || !listener_) return;
   accepting_ = true;
   out_of_descriptors_ = false;
-  arm(backoff_.get(), std::chrono::milliseconds(0));  // disarms
+  arm(backoff_.get(), std::chrono::microseconds(0));  // disarms
   (void)loop_.modify(listener_.get(), EPOLLIN);
 }
 

@@ -94,7 +94,7 @@ class SocketServer {
   void admit(UniqueFd fd);
   void refuse(UniqueFd fd, uid_t uid, const Status& why);
   void out_of_descriptors(int err);
-  void pause_accepting(std::chrono::milliseconds for_how_long);
+  void pause_accepting(std::chrono::microseconds for_how_long);
   void resume_accepting();
   void on_event(Connection& c, std::uint32_t events);
   void read_frames(Connection& c);
