@@ -5,6 +5,17 @@
 namespace perfqos::daemon {
 
 const CallerCache::Caller& CallerCache::get(pid_t tid, Clock::time_point now) {
+  return fresh(tid, now);
+}
+
+const CallerCache::Caller& CallerCache::get_with_groups(pid_t tid, Clock::time_point now,
+                                                        const ReadGroups& read_groups) {
+  Caller& caller = fresh(tid, now);
+  if (!caller.groups) caller.groups = read_groups();
+  return caller;
+}
+
+CallerCache::Caller& CallerCache::fresh(pid_t tid, Clock::time_point now) {
   auto it = callers_.find(tid);
   if (it != callers_.end() && now - it->second.read_at < kTtl) return it->second.caller;
   if (it == callers_.end()) {
@@ -18,14 +29,6 @@ const CallerCache::Caller& CallerCache::get(pid_t tid, Clock::time_point now) {
   e.read_at = now;
   ++reads_;
   return e.caller;
-}
-
-const CallerCache::Caller& CallerCache::get_with_groups(pid_t tid, Clock::time_point now,
-                                                        const ReadGroups& read_groups) {
-  const Caller& known = get(tid, now);
-  Caller& caller = callers_.find(tid)->second.caller;
-  if (!known.groups) caller.groups = read_groups();
-  return caller;
 }
 
 void CallerCache::make_room(Clock::time_point now) {

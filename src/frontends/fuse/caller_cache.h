@@ -56,6 +56,8 @@ class CallerCache {
     Caller caller;
     Clock::time_point read_at;
   };
+  // The entry of `tid`, read again from /proc (groups forgotten) when missing or expired.
+  Caller& fresh(pid_t tid, Clock::time_point now);
   void make_room(Clock::time_point now);
 
   std::unordered_map<pid_t, Entry> callers_;

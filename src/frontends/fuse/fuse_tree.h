@@ -23,11 +23,11 @@
 // from the same EventLoop: the kernel's request is read, decided and answered in one callback,
 // with no hand-off between threads (issue #15: the four wake-ups of a worker pool handing work
 // to the loop and back cost ~35 µs each on a 2-CPU VM, 27-32x a raw ping-pong; served here, a
-// SET costs about what the kernel's round trip does). One request per callback, so that the
-// socket, D-Bus and timers interleave with a flood of FUSE calls. Nothing here blocks: /dev/fuse
-// is non-blocking, /proc reads are brief, and no handler waits for another FUSE request (the
-// tree never asks the kernel to invalidate an entry, which could wait for a lookup only this
-// thread would answer).
+// SET costs about 1.1x that ping-pong, as a do-nothing libfuse server does). One request per
+// callback, so that the socket, D-Bus and timers interleave with a flood of FUSE calls. Nothing
+// here blocks: /dev/fuse is non-blocking, /proc reads are brief, and no handler waits for another
+// FUSE request (the tree never asks the kernel to invalidate an entry, which could wait for a
+// lookup only this thread would answer).
 //
 // Inode table. Fixed numbers for the root (1), perf_qos (2) and the four classes (3..6); perf
 // devices get numbers from a 64-bit counter that is never reused, so a number an open file or
