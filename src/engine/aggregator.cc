@@ -4,21 +4,13 @@
 
 namespace perfqos::detail {
 
-void Aggregator::insert(Request& request) {
-  if (ordered()) {
-    values_.link(request);
-    return;
-  }
+void Aggregator::unordered_insert(Request& request) {
   entries_.push_back(&request);
   request.slot_ = static_cast<std::uint32_t>(entries_.size() - 1);
   account(request.value_, +1);
 }
 
-void Aggregator::erase(Request& request) {
-  if (ordered()) {
-    values_.unlink(request);
-    return;
-  }
+void Aggregator::unordered_erase(Request& request) {
   account(request.value_, -1);
   Request* const last = entries_.back();
   entries_[request.slot_] = last;
@@ -26,14 +18,7 @@ void Aggregator::erase(Request& request) {
   entries_.pop_back();
 }
 
-void Aggregator::change(Request& request, std::int32_t value) {
-  if (request.value_ == value) return;
-  if (ordered()) {
-    values_.unlink(request);
-    request.value_ = value;
-    values_.link(request);
-    return;
-  }
+void Aggregator::unordered_change(Request& request, std::int32_t value) {
   account(request.value_, -1);
   request.value_ = value;
   account(value, +1);

@@ -28,11 +28,35 @@ class Aggregator {
   bool empty() const { return size() == 0; }
   std::size_t size() const { return ordered() ? values_.size() : entries_.size(); }
 
+  // The kMin/kMax paths are inline: a change of a request is a few loads and stores on a hot
+  // list, and a call per layer was a measurable part of it (docs/benchmarks.md).
   // REQUIRES: request is not in any aggregator; request.value_ holds its value.
-  void insert(Request& request);
+  void insert(Request& request) {
+    if (ordered()) {
+      values_.link(request);
+    } else {
+      unordered_insert(request);
+    }
+  }
   // REQUIRES: request is in this aggregator.
-  void erase(Request& request);
-  void change(Request& request, std::int32_t value);
+  void erase(Request& request) {
+    if (ordered()) {
+      values_.unlink(request);
+    } else {
+      unordered_erase(request);
+    }
+  }
+  // REQUIRES: request is in this aggregator.
+  void change(Request& request, std::int32_t value) {
+    if (request.value_ == value) return;
+    if (ordered()) {
+      values_.unlink(request);
+      request.value_ = value;
+      values_.link(request);
+    } else {
+      unordered_change(request, value);
+    }
+  }
 
   // The aggregate of the current requests, or `if_empty` when there are none.
   std::int32_t aggregate(std::int32_t if_empty) const {
@@ -52,6 +76,9 @@ class Aggregator {
 
  private:
   bool ordered() const { return type_ == ListType::kMin || type_ == ListType::kMax; }
+  void unordered_insert(Request& request);
+  void unordered_erase(Request& request);
+  void unordered_change(Request& request, std::int32_t value);
   void account(std::int32_t value, int direction);  // kSum/kFlags bookkeeping
   std::int32_t unordered_aggregate() const;
 

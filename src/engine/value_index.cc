@@ -6,16 +6,15 @@ std::uint32_t ValueIndex::add_value(std::int32_t value) {
   const std::uint32_t n = new_node(value);
   hash_insert(n);
   heap_.push_back(n);
-  nodes_[n].heap_pos = static_cast<std::uint32_t>(heap_.size() - 1);
   sift_up(heap_.size() - 1);
+  top_ = nodes_[heap_.front()].value;
   return n;
 }
 
-void ValueIndex::emptied(const Node& node) {
-  --held_values_;
-  if (node.heap_pos == 0) {
+void ValueIndex::emptied(std::int32_t value) {
+  if (value == top_) {
     pop_empty_tops();
-  } else if (heap_.size() > 2 * held_values_ + 64) {
+  } else {
     compact();
   }
 }
@@ -26,10 +25,10 @@ void ValueIndex::sift_up(std::size_t pos) {
   while (pos > 0) {
     const std::size_t parent = (pos - 1) / 2;
     if (!before(value, nodes_[heap_[parent]].value)) break;
-    heap_place(pos, heap_[parent]);
+    heap_[pos] = heap_[parent];
     pos = parent;
   }
-  heap_place(pos, moving);
+  heap_[pos] = moving;
 }
 
 void ValueIndex::sift_down(std::size_t pos) {
@@ -43,29 +42,30 @@ void ValueIndex::sift_down(std::size_t pos) {
       ++child;
     }
     if (!before(nodes_[heap_[child]].value, value)) break;
-    heap_place(pos, heap_[child]);
+    heap_[pos] = heap_[child];
     pos = child;
   }
-  heap_place(pos, moving);
+  heap_[pos] = moving;
 }
 
 void ValueIndex::pop_empty_tops() {
-  while (!heap_.empty() && nodes_[heap_.front()].head == nullptr) {
+  while (!heap_.empty() && !held(heap_.front())) {
     const std::uint32_t top = heap_.front();
     hash_erase(top);
     free_node(top);
     const std::uint32_t last = heap_.back();
     heap_.pop_back();
     if (heap_.empty()) break;
-    heap_place(0, last);
+    heap_[0] = last;
     sift_down(0);
   }
+  if (!heap_.empty()) top_ = nodes_[heap_.front()].value;
 }
 
 void ValueIndex::compact() {
   std::size_t kept = 0;
   for (const std::uint32_t n : heap_) {
-    if (nodes_[n].head == nullptr) {
+    if (!held(n)) {
       hash_erase(n);
       free_node(n);
     } else {
@@ -73,10 +73,8 @@ void ValueIndex::compact() {
     }
   }
   heap_.resize(kept);
-  for (std::size_t pos = 0; pos < kept; ++pos) {
-    nodes_[heap_[pos]].heap_pos = static_cast<std::uint32_t>(pos);
-  }
   for (std::size_t pos = kept / 2; pos-- > 0;) sift_down(pos);
+  if (!heap_.empty()) top_ = nodes_[heap_.front()].value;
 }
 
 std::uint32_t ValueIndex::new_node(std::int32_t value) {
@@ -87,8 +85,9 @@ std::uint32_t ValueIndex::new_node(std::int32_t value) {
   } else {
     n = static_cast<std::uint32_t>(nodes_.size());
     nodes_.emplace_back();
+    if (held_.size() * 64 < nodes_.size()) held_.push_back(0);
   }
-  nodes_[n] = Node{value, 0, nullptr};
+  nodes_[n] = Node{nullptr, value};
   return n;
 }
 

@@ -137,5 +137,34 @@ TEST(ValueIndex, CollidingValues) {
   }
 }
 
+// A value that loses its last request keeps its node, empty, with a head that no longer means
+// anything; destroying the list (which detaches every request it holds) must not follow it.
+// Here the emptied values' requests are freed before the list goes, so under ASan a walk of a
+// stale head is a use after free. Values 0..199 span several words of the held-node bitmap.
+TEST(ValueIndex, DestroyingTheListSkipsEmptiedValues) {
+  std::vector<std::unique_ptr<Request>> kept;
+  {
+    ConstraintList list(ListSpec{ListType::kMax, kNone, kNone, 0, kNone});
+    for (std::int32_t v = 0; v < 200; ++v) {
+      auto r = std::make_unique<Request>();
+      ASSERT_TRUE(list.add(*r, v).ok());
+      if (v % 3 == 0) {
+        kept.push_back(std::move(r));
+      } else {
+        ASSERT_TRUE(list.remove(*r).ok());  // its node stays, empty, below the top (198)
+      }
+    }
+    // The top (198) empties too: it and the empty nodes under it leave; 195 is the next held.
+    auto top = std::make_unique<Request>();
+    ASSERT_TRUE(list.add(*top, 199).ok());
+    ASSERT_TRUE(list.remove(*top).ok());
+    EXPECT_EQ(list.effective(), 198);
+    ASSERT_TRUE(kept.back()->remove().ok());
+    EXPECT_EQ(list.effective(), 195);
+    EXPECT_EQ(list.size(), kept.size() - 1);
+  }
+  for (std::size_t i = 0; i + 1 < kept.size(); ++i) EXPECT_FALSE(kept[i]->active()) << i;
+}
+
 }  // namespace
 }  // namespace perfqos
