@@ -92,11 +92,16 @@ Result ConstraintList::update(Request& request, std::int32_t value) {
 }
 
 Result ConstraintList::remove(Request& request) {
-  if (request.owner_ != this) return Result::Failed(Error::kInactive);
-  return change([&] {
+  bool inactive = false;
+  const Result r = change([&] {
+    if (request.owner_ != this) {
+      inactive = true;
+      return;
+    }
     state_->requests.erase(request);
     request.owner_ = nullptr;
   });
+  return inactive ? Result::Failed(Error::kInactive) : r;
 }
 
 SubscriptionId ConstraintList::subscribe(Notifier notifier) {
