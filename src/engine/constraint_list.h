@@ -8,8 +8,10 @@
 //
 // An empty list reads ListSpec::no_constraint_value.
 //
-// Cost: add/update/remove are O(log n) in the number of requests for kMin/kMax (an indexed binary
-// heap) and O(1) for kSum/kFlags (a running sum, per-bit counters). effective() is O(1).
+// Cost for kMin/kMax (engine/value_index.h: one node per distinct value, a heap over the d
+// distinct values): an add or update that makes a new value is O(log d), one that joins a held
+// value O(1); a remove is O(1) unless it empties the top value (then O(log d)), amortized.
+// kSum/kFlags are O(1) (a running sum, per-bit counters). effective() is O(1).
 //
 // Notifications: subscribe() registers a callback called exactly once per change of the
 // effective value, with the old and new values, in the order the changes happened, and never

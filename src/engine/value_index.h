@@ -145,8 +145,8 @@ class ValueIndex {
   unsigned shift_ = 32;          // 32 - log2(slots_.size())
   std::size_t held_values_ = 0;  // nodes with requests
   std::size_t requests_ = 0;
-  std::int32_t top_ =
-      0;  // the top node's value, kept beside the heap so that reading it is one load
+  // The top node's value, kept beside the heap so that reading it is one load.
+  std::int32_t top_ = 0;
 };
 
 }  // namespace perfqos::detail
