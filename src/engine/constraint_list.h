@@ -28,6 +28,8 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
+#include <span>
 
 #include "engine/request.h"
 #include "engine/result.h"
@@ -96,6 +98,15 @@ class ConstraintList final : public detail::RequestOwner {
   Result add(Request& request, std::int32_t value);
   Result update(Request& request, std::int32_t value) override;
   Result remove(Request& request) override;
+  // Removes every request of `requests` in one change: the effective value is published once
+  // and subscribers are notified at most once, with the value before and after them all.
+  // O(k) for k requests; when they are at least half of the list, O(n - k) for the others,
+  // plus one pass over all n unless `rest` lists those others (every request of the list not
+  // in `requests`: a `rest` that is not exactly that is ignored). Failed with kInactive,
+  // changing nothing, when one of `requests` is not in this list.
+  // REQUIRES: no request twice in `requests`, nor in `rest`.
+  Result remove_all(std::span<Request* const> requests,
+                    std::optional<std::span<Request* const>> rest = std::nullopt);
 
   SubscriptionId subscribe(Notifier notifier);
   // Returns false if `id` was not subscribed. A delivery already under way on another thread may

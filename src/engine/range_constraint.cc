@@ -1,22 +1,31 @@
 #include "engine/range_constraint.h"
 
 #include <mutex>
+#include <vector>
 
 #include "engine/aggregator.h"
+#include "engine/bulk_removal.h"
 #include "engine/notifier_queue.h"
 
 namespace perfqos {
 
 struct RangeConstraint::State {
   mutable std::mutex mu;
-  detail::Aggregator floors{ListType::kMax};  // min requests: the highest floor wins
-  detail::Aggregator caps{ListType::kMin};    // max requests: the lowest cap wins
+  // min requests: the highest floor wins; max requests: the lowest cap wins.
+  std::unique_ptr<detail::Aggregator> floors = std::make_unique<detail::Aggregator>(ListType::kMax);
+  std::unique_ptr<detail::Aggregator> caps = std::make_unique<detail::Aggregator>(ListType::kMin);
   detail::NotifierQueue<Range> notifiers;
 
-  detail::Aggregator& side(RangeEnd end) { return end == RangeEnd::kMin ? floors : caps; }
+  std::unique_ptr<detail::Aggregator>& side_ptr(RangeEnd end) {
+    return end == RangeEnd::kMin ? floors : caps;
+  }
+  detail::Aggregator& side(RangeEnd end) { return *side_ptr(end); }
+  const detail::Aggregator& side(RangeEnd end) const {
+    return end == RangeEnd::kMin ? *floors : *caps;
+  }
 
   Range aggregate(Range limits) const {
-    Range r{floors.aggregate(limits.min), caps.aggregate(limits.max)};
+    Range r{floors->aggregate(limits.min), caps->aggregate(limits.max)};
     if (r.min > r.max) r.min = r.max;  // a conflict is resolved in favour of the cap
     return r;
   }
@@ -27,8 +36,8 @@ RangeConstraint::RangeConstraint(Range limits)
 
 RangeConstraint::~RangeConstraint() {
   std::lock_guard lock(state_->mu);
-  state_->floors.for_each([](Request& r) { r.owner_ = nullptr; });
-  state_->caps.for_each([](Request& r) { r.owner_ = nullptr; });
+  state_->floors->for_each([](Request& r) { r.owner_ = nullptr; });
+  state_->caps->for_each([](Request& r) { r.owner_ = nullptr; });
 }
 
 ListSpec RangeConstraint::spec(RangeEnd end) const {
@@ -79,6 +88,30 @@ Result RangeConstraint::remove(Request& request) {
   return change([&] {
     state_->side(request.end_).erase(request);
     request.owner_ = nullptr;
+  });
+}
+
+Result RangeConstraint::remove_all(std::span<Request* const> requests,
+                                   std::optional<std::span<Request* const>> rest) {
+  for (const Request* r : requests) {
+    if (r->owner_ != this) return Result::Failed(Error::kInactive);
+  }
+  return change([&] {
+    std::vector<Request*> ends[2], rest_ends[2];
+    for (Request* r : requests) {
+      if (r->owner_ == nullptr) continue;  // given twice
+      r->owner_ = nullptr;
+      ends[static_cast<int>(r->end_)].push_back(r);
+    }
+    if (rest) {
+      for (Request* r : *rest) rest_ends[static_cast<int>(r->end_)].push_back(r);
+    }
+    for (const RangeEnd end : {RangeEnd::kMin, RangeEnd::kMax}) {
+      const auto e = static_cast<int>(end);
+      const std::span<Request* const> others = rest_ends[e];
+      detail::remove_requests(state_->side_ptr(end), ends[e], rest ? &others : nullptr,
+                              [this](const Request& r) { return r.owner_ == this; });
+    }
   });
 }
 

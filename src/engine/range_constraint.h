@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 
 #include "engine/constraint_list.h"
 #include "engine/request.h"
@@ -60,6 +62,10 @@ class RangeConstraint final : public detail::RequestOwner {
   Result add(Request& request, RangeEnd end, std::int32_t value);
   Result update(Request& request, std::int32_t value) override;
   Result remove(Request& request) override;
+  // As ConstraintList::remove_all, the requests on either end: both ends published together
+  // once, at most one notification.
+  Result remove_all(std::span<Request* const> requests,
+                    std::optional<std::span<Request* const>> rest = std::nullopt);
 
   SubscriptionId subscribe(Notifier notifier);
   bool unsubscribe(SubscriptionId id);

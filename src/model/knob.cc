@@ -143,6 +143,11 @@ Result Knob::add(Request& request, RangeEnd end, std::int32_t value) {
   return range_ ? range_->add(request, end, value) : list_->add(request, value);
 }
 
+Result Knob::remove_all(std::span<Request* const> requests,
+                        std::optional<std::span<Request* const>> rest) {
+  return range_ ? range_->remove_all(requests, rest) : list_->remove_all(requests, rest);
+}
+
 SubscriptionId Knob::subscribe(std::function<void(Range, Range)> notifier) {
   if (range_) return range_->subscribe(std::move(notifier));
   return list_->subscribe([notifier = std::move(notifier)](std::int32_t o, std::int32_t n) {

@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,6 +115,10 @@ class Knob {
 
   // As ConstraintList::add / RangeConstraint::add (`end` ignored for one-valued knobs).
   Result add(Request& request, RangeEnd end, std::int32_t value);
+
+  // As ConstraintList::remove_all / RangeConstraint::remove_all: one change for them all.
+  Result remove_all(std::span<Request* const> requests,
+                    std::optional<std::span<Request* const>> rest = std::nullopt);
 
   // Subscribes to effective changes; one-valued knobs report {v, v} ranges.
   SubscriptionId subscribe(std::function<void(Range old_value, Range new_value)> notifier);
