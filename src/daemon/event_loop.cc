@@ -47,7 +47,8 @@ Status EventLoop::run(const std::function<void()>& after_round) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
   while (!stopping_) {
-    const int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, -1);
+    const int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, poll_again_ ? 0 : -1);
+    poll_again_ = false;
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno_status(errno, "epoll_wait");

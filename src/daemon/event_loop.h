@@ -33,6 +33,9 @@ class EventLoop {
   // Runs until stop(). `after_round` runs after each round of callbacks.
   Status run(const std::function<void()>& after_round = {});
   void stop() { stopping_ = true; }
+  // Makes the next round's wait return at once, with what is ready or nothing: `after_round`
+  // has more to do in steps between the callbacks (freeing a dropped holder's requests).
+  void poll_again() { poll_again_ = true; }
 
  private:
   struct Watch {
@@ -43,6 +46,7 @@ class EventLoop {
   std::unordered_map<int, std::shared_ptr<Watch>> watches_;
   std::uint64_t generation_ = 0;
   bool stopping_ = false;
+  bool poll_again_ = false;
 };
 
 }  // namespace perfqos::daemon

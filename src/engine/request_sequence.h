@@ -15,6 +15,7 @@
 #include <ext/pb_ds/assoc_container.hpp>
 #include <ext/pb_ds/tree_policy.hpp>
 #include <functional>
+#include <span>
 
 namespace perfqos {
 
@@ -37,6 +38,40 @@ class RequestSequence {
   }
   // REQUIRES: `h` came from push_back and was not erased. O(log n).
   void erase(Handle h) { tree_.erase(h); }
+  // Erases the requests at `handles`. When they are at least half of the sequence, the others
+  // move to a new tree (one walk over the n entries, then O(s log s) for the s that stay) and
+  // the old tree, the erased entries still in it, is swapped into `*leftover` for the caller
+  // to free later in steps with shed(), so that no one call frees them all; otherwise they
+  // are erased here, O(k log n). Either way they are gone from this sequence on return.
+  // `kept` is called on each request that stays when the rest moved (not otherwise); returns
+  // whether they moved.
+  // REQUIRES: `handles` ascending, each in the sequence; `leftover` empty.
+  template <typename Kept>
+  bool erase_sorted(std::span<const Handle> handles, RequestSequence* leftover, Kept&& kept_one) {
+    if (handles.size() * 2 < tree_.size()) {
+      for (const Handle h : handles) tree_.erase(h);
+      return false;
+    }
+    Tree kept;
+    std::size_t next = 0;
+    for (const auto& [handle, r] : tree_) {
+      if (next < handles.size() && handles[next] == handle) {
+        ++next;
+      } else {
+        kept.insert({handle, r});
+        kept_one(r);
+      }
+    }
+    tree_.swap(kept);
+    leftover->tree_.swap(kept);
+    return true;
+  }
+  // Erases up to `n` entries, the oldest first. Returns how many it erased.
+  std::size_t shed(std::size_t n) {
+    std::size_t erased = 0;
+    for (; erased < n && !tree_.empty(); ++erased) tree_.erase(tree_.begin());
+    return erased;
+  }
 
   std::size_t size() const { return tree_.size(); }
   bool empty() const { return tree_.empty(); }

@@ -1,7 +1,11 @@
 #include "model/broker.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <set>
+#include <unordered_map>
+#include <vector>
 
 #include "model/value_text.h"
 
@@ -19,8 +23,8 @@ Status refuse_value(const Device& device, const Knob& knob, RangeEnd end, std::i
                     const ListSpec& spec) {
   Status s = out_of_range(what(device, knob.id(), end), knob.id(), value, spec);
   if (knob.choices().empty()) return s;
-  return Status::Error(EINVAL, s.message() + " (the indices of " + join_choices(knob.choices()) +
-                                   ")");
+  return Status::Error(EINVAL,
+                       s.message() + " (the indices of " + join_choices(knob.choices()) + ")");
 }
 
 Status check_spec(const DeviceSpec& spec) {
@@ -30,7 +34,8 @@ Status check_spec(const DeviceSpec& spec) {
     const std::string where = spec.name + "." + knob_name(k.id);
     if (!seen.insert(k.id).second) return Status::Error(EINVAL, where + ": knob given twice");
     if (is_named_knob(k.id) &&
-        (k.choices.empty() || k.limits != Range{0, static_cast<std::int32_t>(k.choices.size()) - 1})) {
+        (k.choices.empty() ||
+         k.limits != Range{0, static_cast<std::int32_t>(k.choices.size()) - 1})) {
       return Status::Error(EINVAL, where + ": a named knob needs choices and limits 0..n-1");
     }
     if (!is_named_knob(k.id) && !k.choices.empty()) {
@@ -244,8 +249,7 @@ Status Broker::update(Holder& holder, RequestId id, std::int32_t value, RequestO
   }
   Knob& knob = *r.device_->knob(r.knob_);
   const ListSpec spec = knob.spec(r.end_);
-  if (!spec.accepts(value))
-    return refuse_value(*r.device_, knob, r.end_, value, spec);
+  if (!spec.accepts(value)) return refuse_value(*r.device_, knob, r.end_, value, spec);
   const std::int32_t previous = r.request_.value();
   const CauseScope cause(cause_, {&r, ChangeAction::kUpdate});
   const Result result = r.request_.update(value);
@@ -296,6 +300,105 @@ void Broker::drop(HeldRequest& r, bool write_backend) {
   }
   if (r.expiry_) expiries_.erase(r.in_expiry_);
   r.holder_->requests_.erase(r.id_);  // frees r
+}
+
+void Broker::drop_all(Holder& holder) {
+  // The requests of one knob, and which of them to name as the cause of its change: one that
+  // binds the effective value (the first, when none does alone: SUM, FLAGS). `rest`: the
+  // knob's other requests, when the device's walk found them.
+  struct KnobDrop {
+    Device* device;
+    Knob* knob;
+    Range before;
+    const HeldRequest* cause = nullptr;
+    std::vector<Request*> requests{};
+    std::vector<Request*> rest{};
+    bool rest_known = false;
+  };
+  struct DeviceDrop {
+    Device* device;
+    std::vector<RequestSequence::Handle> handles{};
+  };
+  std::vector<KnobDrop> knobs;
+  std::vector<DeviceDrop> devices;
+  std::unordered_map<const Knob*, std::size_t> knob_index;
+  std::unordered_map<const Device*, std::size_t> device_index;
+  // A holder's requests are mostly on one knob: the last one looked up is tried first.
+  std::size_t last_knob = SIZE_MAX, last_device = SIZE_MAX;
+  for (auto& [id, held] : holder.requests_) {
+    HeldRequest& r = *held;
+    if (r.expiry_) {
+      expiries_.erase(r.in_expiry_);
+      r.expiry_.reset();
+    }
+    if (r.device_ == nullptr) continue;
+    Knob* knob = r.device_->knob(r.knob_);
+    if (last_knob == SIZE_MAX || knobs[last_knob].knob != knob) {
+      auto [it, added] = knob_index.try_emplace(knob, knobs.size());
+      if (added) {
+        knobs.push_back({r.device_, knob, knob->effective_range()});
+        if (knobs.size() == 1) knobs.back().requests.reserve(holder.requests_.size());
+      }
+      last_knob = it->second;
+    }
+    if (last_device == SIZE_MAX || devices[last_device].device != r.device_) {
+      auto [it, added] = device_index.try_emplace(r.device_, devices.size());
+      if (added) {
+        devices.push_back({r.device_});
+        if (devices.size() == 1) devices.back().handles.reserve(holder.requests_.size());
+      }
+      last_device = it->second;
+    }
+    KnobDrop& k = knobs[last_knob];
+    k.requests.push_back(&r.request_);
+    devices[last_device].handles.push_back(r.in_device_);
+    const std::int32_t binds = r.end_ == RangeEnd::kMin ? k.before.min : k.before.max;
+    if (k.cause == nullptr || (r.request_.value() == binds && k.cause->request_.value() != binds)) {
+      k.cause = &r;
+    }
+  }
+  for (DeviceDrop& d : devices) {
+    // Ids and handles both grow with each add, so a holder's handles on a device come sorted.
+    if (!std::is_sorted(d.handles.begin(), d.handles.end())) {
+      std::sort(d.handles.begin(), d.handles.end());
+    }
+    auto leftover = std::make_shared<RequestSequence>();
+    const bool moved =
+        d.device->requests_.erase_sorted(d.handles, leftover.get(), [&](HeldRequest* other) {
+          const auto it = knob_index.find(d.device->knob(other->knob_));
+          if (it != knob_index.end()) knobs[it->second].rest.push_back(&other->request_);
+        });
+    if (moved) {
+      for (KnobDrop& k : knobs) k.rest_known = k.rest_known || k.device == d.device;
+    }
+    if (!leftover->empty()) {
+      leftovers_.push_back([leftover](std::size_t& budget) {
+        budget -= leftover->shed(budget);
+        return leftover->empty();
+      });
+    }
+  }
+  for (KnobDrop& k : knobs) {
+    const CauseScope cause(cause_, {k.cause, ChangeAction::kRemove});
+    const Result result = k.knob->remove_all(
+        k.requests, k.rest_known ? std::optional<std::span<Request* const>>(k.rest) : std::nullopt);
+    if (result.changed()) (void)apply(*k.device, *k.knob);
+  }
+  // Every request is inactive now: freeing them only frees memory.
+  auto held = std::make_shared<std::map<RequestId, std::unique_ptr<HeldRequest>>>();
+  held->swap(holder.requests_);
+  leftovers_.push_back([held](std::size_t& budget) {
+    for (; budget > 0 && !held->empty(); --budget) held->erase(held->begin());
+    return held->empty();
+  });
+}
+
+bool Broker::reclaim(std::size_t budget) {
+  while (budget > 0 && !leftovers_.empty()) {
+    if (!leftovers_.front()(budget)) break;
+    leftovers_.pop_front();
+  }
+  return !leftovers_.empty();
 }
 
 std::size_t Broker::expire(Deadline now) {

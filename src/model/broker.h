@@ -27,6 +27,8 @@
 // values are the exception: lock-free reads from any thread.
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -109,6 +111,15 @@ class Broker {
   // The earliest deadline of a timed request, if any.
   std::optional<Deadline> next_expiry() const;
 
+  // Frees up to about `budget` objects that dropped holders left behind, oldest first; returns
+  // true while some remain. A holder's requests leave the model the moment it is destroyed
+  // (effective values, backends, listings and counts all follow at once); only freeing their
+  // memory waits, so that a holder of a million requests does not hold the model's thread for
+  // as long as that takes (issue #15). The owner calls this between other work until it
+  // returns false; the destructor frees the rest.
+  bool reclaim(std::size_t budget);
+  bool reclaim_pending() const { return !leftovers_.empty(); }
+
  private:
   friend class Holder;
   Status resolve(const RequestTarget& target, Device** device, Knob** knob) const;
@@ -116,12 +127,18 @@ class Broker {
   Status apply(Device& device, const Knob& knob);
   // Takes `request` out of its device, the expiry index and its holder (freeing it).
   void drop(HeldRequest& request, bool write_backend);
+  // Takes every request of `holder` out of the model at once: one engine change, backend write
+  // and notification at most per knob, not one per request. Their memory goes to leftovers_.
+  void drop_all(Holder& holder);
   void unregister_tree(Device& device, bool release);
   void fill_outcome(const HeldRequest& request, bool changed, RequestOutcome* outcome) const;
 
   Registry registry_;
   std::multimap<Deadline, HeldRequest*> expiries_;
   Cause cause_;
+  // What reclaim() still has to free: each frees up to `budget` objects, lowers it by as many,
+  // and returns true once it has freed all of its own.
+  std::deque<std::function<bool(std::size_t& budget)>> leftovers_;
 };
 
 }  // namespace perfqos

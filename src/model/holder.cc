@@ -43,7 +43,7 @@ Holder::Holder(Broker& broker, HolderIdentity identity)
     : broker_(&broker), identity_(std::move(identity)) {}
 
 Holder::~Holder() {
-  while (!requests_.empty()) broker_->drop(*requests_.begin()->second, /*write_backend=*/true);
+  broker_->drop_all(*this);
 }
 
 bool Holder::annotate(RequestId id, std::string reason, std::string app_id) {
