@@ -117,6 +117,17 @@ Result ConstraintList::remove_all(std::span<Request* const> requests,
   });
 }
 
+Result ConstraintList::retain_only(std::span<Request* const> keep, std::size_t removed) {
+  // Checked and applied under one lock: the size must not change in between.
+  bool valid = true;
+  Result result = change([&] {
+    valid = keep.size() + removed == state_->requests->size();
+    for (const Request* r : keep) valid = valid && r->owner_ == this;
+    if (valid) detail::keep_only(state_->requests, keep);
+  });
+  return valid ? result : Result::Failed(Error::kInactive);
+}
+
 SubscriptionId ConstraintList::subscribe(Notifier notifier) {
   return state_->notifiers.subscribe(std::move(notifier));
 }

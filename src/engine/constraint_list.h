@@ -107,6 +107,18 @@ class ConstraintList final : public detail::RequestOwner {
   // REQUIRES: no request twice in `requests`, nor in `rest`.
   Result remove_all(std::span<Request* const> requests,
                     std::optional<std::span<Request* const>> rest = std::nullopt);
+  // Removes every request but those of `keep`, in one change as remove_all, in O(|keep|)
+  // whatever the number removed: those are not even touched. They are *retired*: gone from
+  // the list (its effective value, size and notifications) but still marked active, so each
+  // must be given to release_retired() before it is destroyed, and nothing else may be done
+  // with it meanwhile. `removed` is how many the caller says go (`keep` is checked against
+  // it): Failed with kInactive, changing nothing, unless |keep| + removed == size() and each
+  // of `keep` is in this list. REQUIRES: no request twice in `keep`.
+  Result retain_only(std::span<Request* const> keep, std::size_t removed);
+  // Marks a request retired by retain_only() inactive; touches nothing else (its list may be
+  // gone). A no-op on an inactive request.
+  // REQUIRES: `request` is inactive or was retired by retain_only(), and not released since.
+  static void release_retired(Request& request) { request.owner_ = nullptr; }
 
   SubscriptionId subscribe(Notifier notifier);
   // Returns false if `id` was not subscribed. A delivery already under way on another thread may

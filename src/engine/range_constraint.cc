@@ -115,6 +115,22 @@ Result RangeConstraint::remove_all(std::span<Request* const> requests,
   });
 }
 
+Result RangeConstraint::retain_only(std::span<Request* const> keep, std::size_t removed) {
+  bool valid = true;
+  Result result = change([&] {
+    valid = keep.size() + removed == state_->floors->size() + state_->caps->size();
+    std::vector<Request*> ends[2];
+    for (Request* r : keep) {
+      valid = valid && r->owner_ == this;
+      ends[static_cast<int>(r->end_)].push_back(r);
+    }
+    if (!valid) return;
+    detail::keep_only(state_->floors, ends[static_cast<int>(RangeEnd::kMin)]);
+    detail::keep_only(state_->caps, ends[static_cast<int>(RangeEnd::kMax)]);
+  });
+  return valid ? result : Result::Failed(Error::kInactive);
+}
+
 SubscriptionId RangeConstraint::subscribe(Notifier notifier) {
   return state_->notifiers.subscribe(std::move(notifier));
 }

@@ -66,6 +66,10 @@ class RangeConstraint final : public detail::RequestOwner {
   // once, at most one notification.
   Result remove_all(std::span<Request* const> requests,
                     std::optional<std::span<Request* const>> rest = std::nullopt);
+  // As ConstraintList::retain_only, over both ends: `removed` counts those of either end.
+  Result retain_only(std::span<Request* const> keep, std::size_t removed);
+  // As ConstraintList::release_retired.
+  static void release_retired(Request& request) { request.owner_ = nullptr; }
 
   SubscriptionId subscribe(Notifier notifier);
   bool unsubscribe(SubscriptionId id);

@@ -10,11 +10,13 @@
 // Thread safety: none; owned by the model's thread like the Device that holds it.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <ext/pb_ds/assoc_container.hpp>
 #include <ext/pb_ds/tree_policy.hpp>
 #include <functional>
+#include <iterator>
 #include <span>
 
 namespace perfqos {
@@ -38,38 +40,61 @@ class RequestSequence {
   }
   // REQUIRES: `h` came from push_back and was not erased. O(log n).
   void erase(Handle h) { tree_.erase(h); }
-  // Erases the requests at `handles`. When they are at least half of the sequence, the others
-  // move to a new tree (one walk over the n entries, then O(s log s) for the s that stay) and
-  // the old tree, the erased entries still in it, is swapped into `*leftover` for the caller
-  // to free later in steps with shed(), so that no one call frees them all; otherwise they
-  // are erased here, O(k log n). Either way they are gone from this sequence on return.
-  // `kept` is called on each request that stays when the rest moved (not otherwise); returns
-  // whether they moved.
-  // REQUIRES: `handles` ascending, each in the sequence; `leftover` empty.
+  // True when `h` is in the sequence. O(log n).
+  bool contains(Handle h) const { return tree_.find(h) != tree_.end(); }
+
+  // Erases the requests at `handles`, of which `present` are in the sequence (the others were
+  // erased before: skipped). When those are at least half of the sequence, the s that stay move
+  // to a new tree and the old one, the erased entries still in it, is swapped into `*leftover`
+  // for the caller to free later in steps with shed(), so that no one call frees them all;
+  // `kept` is then called on each that stays, and true returned. Finding those s takes
+  // O((s + b) log n), b the breaks in the run of `handles` (h, h + 1, ...), or one walk over
+  // the n entries when that is less. Otherwise the requests are erased one by one,
+  // O(|handles| log n), and false returned.
+  // REQUIRES: `handles` strictly ascending; `leftover` empty.
   template <typename Kept>
-  bool erase_sorted(std::span<const Handle> handles, RequestSequence* leftover, Kept&& kept_one) {
-    if (handles.size() * 2 < tree_.size()) {
+  bool erase_many(std::span<const Handle> handles, std::size_t present, RequestSequence* leftover,
+                  Kept&& kept) {
+    const std::size_t n = tree_.size();
+    if (handles.empty() || present * 2 < n) {
       for (const Handle h : handles) tree_.erase(h);
       return false;
     }
-    Tree kept;
-    std::size_t next = 0;
-    for (const auto& [handle, r] : tree_) {
-      if (next < handles.size() && handles[next] == handle) {
-        ++next;
-      } else {
-        kept.insert({handle, r});
-        kept_one(r);
+    Tree fresh;
+    const auto keep = [&](Tree::const_iterator it) {
+      fresh.insert(*it);
+      kept(it->second);
+    };
+    std::size_t breaks = 0;
+    for (std::size_t i = 0; i + 1 < handles.size(); ++i) breaks += handles[i + 1] != handles[i] + 1;
+    const auto log_n = static_cast<std::size_t>(std::bit_width(n));
+    if ((n - present + breaks + 2) * log_n < n) {
+      // The survivors lie before the first handle, after the last, or in the breaks.
+      const auto keep_until = [&](Tree::const_iterator it, const Handle* end) {
+        for (; it != tree_.end() && (end == nullptr || it->first < *end); ++it) keep(it);
+      };
+      keep_until(tree_.begin(), &handles.front());
+      for (std::size_t i = 0; i < handles.size(); ++i) {
+        const bool last = i + 1 == handles.size();
+        if (!last && handles[i + 1] == handles[i] + 1) continue;
+        keep_until(tree_.upper_bound(handles[i]), last ? nullptr : &handles[i + 1]);
+      }
+    } else {
+      std::size_t next = 0;
+      for (auto it = tree_.begin(); it != tree_.end(); ++it) {
+        while (next < handles.size() && handles[next] < it->first) ++next;
+        if (next < handles.size() && handles[next] == it->first) continue;
+        keep(it);
       }
     }
-    tree_.swap(kept);
-    leftover->tree_.swap(kept);
+    tree_.swap(fresh);
+    leftover->tree_.swap(fresh);
     return true;
   }
-  // Erases up to `n` entries, the oldest first. Returns how many it erased.
+  // Erases up to `n` entries, the newest first. Returns how many it erased.
   std::size_t shed(std::size_t n) {
     std::size_t erased = 0;
-    for (; erased < n && !tree_.empty(); ++erased) tree_.erase(tree_.begin());
+    for (; erased < n && !tree_.empty(); ++erased) tree_.erase(std::prev(tree_.end()));
     return erased;
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -71,6 +72,9 @@ Status check_spec(const DeviceSpec& spec) {
 }  // namespace
 
 Broker::~Broker() {
+  // First: retired requests must be released before anything else of theirs goes.
+  while (reclaim(SIZE_MAX)) {
+  }
   registry_.listeners_.clear();  // tearing down is not news: listeners may be gone already
   for (const auto& device : registry_.devices()) {
     if (device->registered() && device->parent() == nullptr) unregister_tree(*device, false);
@@ -111,10 +115,12 @@ void Broker::unregister_tree(Device& device, bool release) {
     HeldRequest& r = *device.requests_.front();
     device.requests_.erase(r.in_device_);
     (void)r.request_.remove();
+    r.holder_->forget_device(device);
     r.device_ = nullptr;
     if (r.expiry_) {
       expiries_.erase(r.in_expiry_);
       r.expiry_.reset();
+      --r.holder_->timed_;
     }
   }
   if (release) {
@@ -233,17 +239,17 @@ Status Broker::add(Holder& holder, const RequestTarget& target, std::int32_t val
     r.expiry_ = expiry;
     r.in_expiry_ = expiries_.emplace(*expiry, &r);
   }
-  holder.requests_.emplace(r.id_, std::move(request));
+  holder.place(std::move(request));
   fill_outcome(r, result.changed(), outcome);
   return Status::Ok();
 }
 
 Status Broker::update(Holder& holder, RequestId id, std::int32_t value, RequestOutcome* outcome) {
-  auto it = holder.requests_.find(id);
-  if (it == holder.requests_.end()) {
+  HeldRequest* found = holder.find_mutable(id);
+  if (found == nullptr) {
     return Status::Error(ENOENT, "no request " + std::to_string(id) + " on this holder");
   }
-  HeldRequest& r = *it->second;
+  HeldRequest& r = *found;
   if (r.device_ == nullptr) {
     return device_gone("request " + std::to_string(id));
   }
@@ -265,13 +271,13 @@ Status Broker::update(Holder& holder, RequestId id, std::int32_t value, RequestO
 }
 
 Status Broker::remove(Holder& holder, RequestId id, RequestOutcome* outcome) {
-  auto it = holder.requests_.find(id);
-  if (it == holder.requests_.end()) {
+  HeldRequest* found = holder.find_mutable(id);
+  if (found == nullptr) {
     return Status::Error(ENOENT, "no request " + std::to_string(id) + " on this holder");
   }
-  HeldRequest& r = *it->second;
+  HeldRequest& r = *found;
   if (r.device_ == nullptr) {
-    holder.requests_.erase(it);
+    holder.forget(r);
     return device_gone("request " + std::to_string(id));
   }
   Device& device = *r.device_;
@@ -299,77 +305,47 @@ void Broker::drop(HeldRequest& r, bool write_backend) {
     device.requests_.erase(r.in_device_);
   }
   if (r.expiry_) expiries_.erase(r.in_expiry_);
-  r.holder_->requests_.erase(r.id_);  // frees r
+  r.holder_->forget(r);  // frees r
 }
 
 void Broker::drop_all(Holder& holder) {
-  // The requests of one knob, and which of them to name as the cause of its change: one that
-  // binds the effective value (the first, when none does alone: SUM, FLAGS). `rest`: the
-  // knob's other requests, when the device's walk found them.
+  // Nothing here visits each of the holder's k requests unless it must: the knobs and the
+  // devices keep their s other requests (found from the holder's handles, in O(s) plus the
+  // breaks in them) and retire the k untouched, O(s) in all. One-by-one removal, O(k), is left
+  // for a knob or device where the holder's requests are fewer than the others (issue #15).
+  if (holder.timed_ > 0) {
+    for (const auto& held : holder.slots_) {
+      if (held && held->expiry_) {
+        expiries_.erase(held->in_expiry_);
+        held->expiry_.reset();
+      }
+    }
+    holder.timed_ = 0;
+  }
   struct KnobDrop {
-    Device* device;
     Knob* knob;
-    Range before;
-    const HeldRequest* cause = nullptr;
-    std::vector<Request*> requests{};
-    std::vector<Request*> rest{};
+    Holder::KnobShare* share;
+    std::vector<Request*> rest{};  // the knob's other requests, when its device's walk found them
     bool rest_known = false;
-  };
-  struct DeviceDrop {
-    Device* device;
-    std::vector<RequestSequence::Handle> handles{};
+    std::vector<Request*> mine{};  // the holder's, when they go one by one
   };
   std::vector<KnobDrop> knobs;
-  std::vector<DeviceDrop> devices;
+  knobs.reserve(holder.knobs_.size());
   std::unordered_map<const Knob*, std::size_t> knob_index;
-  std::unordered_map<const Device*, std::size_t> device_index;
-  // A holder's requests are mostly on one knob: the last one looked up is tried first.
-  std::size_t last_knob = SIZE_MAX, last_device = SIZE_MAX;
-  for (auto& [id, held] : holder.requests_) {
-    HeldRequest& r = *held;
-    if (r.expiry_) {
-      expiries_.erase(r.in_expiry_);
-      r.expiry_.reset();
-    }
-    if (r.device_ == nullptr) continue;
-    Knob* knob = r.device_->knob(r.knob_);
-    if (last_knob == SIZE_MAX || knobs[last_knob].knob != knob) {
-      auto [it, added] = knob_index.try_emplace(knob, knobs.size());
-      if (added) {
-        knobs.push_back({r.device_, knob, knob->effective_range()});
-        if (knobs.size() == 1) knobs.back().requests.reserve(holder.requests_.size());
-      }
-      last_knob = it->second;
-    }
-    if (last_device == SIZE_MAX || devices[last_device].device != r.device_) {
-      auto [it, added] = device_index.try_emplace(r.device_, devices.size());
-      if (added) {
-        devices.push_back({r.device_});
-        if (devices.size() == 1) devices.back().handles.reserve(holder.requests_.size());
-      }
-      last_device = it->second;
-    }
-    KnobDrop& k = knobs[last_knob];
-    k.requests.push_back(&r.request_);
-    devices[last_device].handles.push_back(r.in_device_);
-    const std::int32_t binds = r.end_ == RangeEnd::kMin ? k.before.min : k.before.max;
-    if (k.cause == nullptr || (r.request_.value() == binds && k.cause->request_.value() != binds)) {
-      k.cause = &r;
-    }
+  for (auto& [knob, share] : holder.knobs_) {
+    knob_index.emplace(knob, knobs.size());
+    knobs.push_back({const_cast<Knob*>(knob), &share});
   }
-  for (DeviceDrop& d : devices) {
-    // Ids and handles both grow with each add, so a holder's handles on a device come sorted.
-    if (!std::is_sorted(d.handles.begin(), d.handles.end())) {
-      std::sort(d.handles.begin(), d.handles.end());
-    }
+  for (auto& [device_key, share] : holder.devices_) {
+    Device& device = *const_cast<Device*>(device_key);
     auto leftover = std::make_shared<RequestSequence>();
-    const bool moved =
-        d.device->requests_.erase_sorted(d.handles, leftover.get(), [&](HeldRequest* other) {
-          const auto it = knob_index.find(d.device->knob(other->knob_));
-          if (it != knob_index.end()) knobs[it->second].rest.push_back(&other->request_);
+    const bool moved = device.requests_.erase_many(
+        share.handles, share.count, leftover.get(), [&](HeldRequest* r) {
+          const auto it = knob_index.find(device.knob(r->knob_));
+          if (it != knob_index.end()) knobs[it->second].rest.push_back(&r->request_);
         });
     if (moved) {
-      for (KnobDrop& k : knobs) k.rest_known = k.rest_known || k.device == d.device;
+      for (KnobDrop& k : knobs) k.rest_known = k.rest_known || k.share->device == &device;
     }
     if (!leftover->empty()) {
       leftovers_.push_back([leftover](std::size_t& budget) {
@@ -378,17 +354,53 @@ void Broker::drop_all(Holder& holder) {
       });
     }
   }
+  // Knobs where the holder's requests go one by one: collected in one pass over them.
+  bool one_by_one = false;
   for (KnobDrop& k : knobs) {
-    const CauseScope cause(cause_, {k.cause, ChangeAction::kRemove});
-    const Result result = k.knob->remove_all(
-        k.requests, k.rest_known ? std::optional<std::span<Request* const>>(k.rest) : std::nullopt);
-    if (result.changed()) (void)apply(*k.device, *k.knob);
+    k.rest_known = k.rest_known && k.rest.size() <= k.share->count;
+    one_by_one = one_by_one || !k.rest_known;
   }
-  // Every request is inactive now: freeing them only frees memory.
-  auto held = std::make_shared<std::map<RequestId, std::unique_ptr<HeldRequest>>>();
-  held->swap(holder.requests_);
+  if (one_by_one) {
+    for (const auto& held : holder.slots_) {
+      if (!held || held->device_ == nullptr) continue;
+      KnobDrop& k = knobs[knob_index.at(held->device_->knob(held->knob_))];
+      if (!k.rest_known) k.mine.push_back(&held->request_);
+    }
+  }
+  for (KnobDrop& k : knobs) {
+    Holder::KnobShare& share = *k.share;
+    const HeldRequest* first = share.first;
+    if (first == nullptr) first = holder.first_on(share.device, k.knob->id());
+    // The cause a notification names: the holder's oldest request on the knob.
+    const CauseScope cause(cause_, {first, ChangeAction::kRemove});
+    Result result = Result::Failed(Error::kInactive);
+    if (k.rest_known) result = k.knob->retain_only(k.rest, share.count);
+    if (!result.ok()) {
+      if (k.mine.empty()) {  // the others were miscounted: should not happen; be exact anyway
+        for (const auto& held : holder.slots_) {
+          if (held && held->device_ == share.device && held->knob_ == k.knob->id()) {
+            k.mine.push_back(&held->request_);
+          }
+        }
+      }
+      result = k.knob->remove_all(k.mine);
+    }
+    if (result.changed()) (void)apply(*share.device, *k.knob);
+  }
+  holder.knobs_.clear();
+  holder.devices_.clear();
+  // Every request is out of the model now; the retired ones are released as they are freed.
+  auto held = std::make_shared<std::vector<std::unique_ptr<HeldRequest>>>();
+  held->swap(holder.slots_);
+  holder.ids_.clear();
+  holder.live_ = 0;
+  // Newest first, as shed() does: the heap then gives memory back a little at a time, where
+  // freeing oldest first merged it all into one trim of the heap's top (10 ms for 1M).
   leftovers_.push_back([held](std::size_t& budget) {
-    for (; budget > 0 && !held->empty(); --budget) held->erase(held->begin());
+    for (; budget > 0 && !held->empty(); --budget) {
+      if (auto& r = held->back()) Knob::release_retired(r->request_);
+      held->pop_back();
+    }
     return held->empty();
   });
 }
@@ -398,6 +410,12 @@ bool Broker::reclaim(std::size_t budget) {
     if (!leftovers_.front()(budget)) break;
     leftovers_.pop_front();
   }
+  // glibc keeps small freed blocks (the sequence's tree nodes) in "fast" bins and merges them
+  // all at once when a later free makes a large free block: a million of them made one step
+  // take 10 ms. Asking for a large block makes it merge this step's few thousand now
+  // (volatile: the compiler would drop an unused malloc/free pair).
+  void* volatile block = std::malloc(4096);
+  std::free(block);
   return !leftovers_.empty();
 }
 

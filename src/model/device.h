@@ -108,6 +108,7 @@ class Device {
 
  private:
   friend class Broker;
+  friend class Holder;
   friend class Registry;
   Device(DeviceSpec spec, std::shared_ptr<DeviceBackend> backend, Device* parent);
 

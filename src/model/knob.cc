@@ -148,6 +148,10 @@ Result Knob::remove_all(std::span<Request* const> requests,
   return range_ ? range_->remove_all(requests, rest) : list_->remove_all(requests, rest);
 }
 
+Result Knob::retain_only(std::span<Request* const> keep, std::size_t removed) {
+  return range_ ? range_->retain_only(keep, removed) : list_->retain_only(keep, removed);
+}
+
 SubscriptionId Knob::subscribe(std::function<void(Range, Range)> notifier) {
   if (range_) return range_->subscribe(std::move(notifier));
   return list_->subscribe([notifier = std::move(notifier)](std::int32_t o, std::int32_t n) {

@@ -120,6 +120,11 @@ class Knob {
   Result remove_all(std::span<Request* const> requests,
                     std::optional<std::span<Request* const>> rest = std::nullopt);
 
+  // As ConstraintList::retain_only / RangeConstraint::retain_only.
+  Result retain_only(std::span<Request* const> keep, std::size_t removed);
+  // As ConstraintList::release_retired, for a request of any knob.
+  static void release_retired(Request& request) { ConstraintList::release_retired(request); }
+
   // Subscribes to effective changes; one-valued knobs report {v, v} ranges.
   SubscriptionId subscribe(std::function<void(Range old_value, Range new_value)> notifier);
   bool unsubscribe(SubscriptionId id);
