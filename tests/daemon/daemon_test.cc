@@ -157,6 +157,56 @@ TEST_F(DaemonTest, ThousandClientsKilledAtOnceLeaveNothingBehind) {
   for (pid_t pid : pids) ::waitpid(pid, nullptr, 0);
 }
 
+// Issue #15: a holder of many requests (root has no per-holder quota) goes away in one bulk
+// drop; the others' requests stay, in force and listed, and nothing of its own is left.
+TEST_F(DaemonTest, AHolderOfManyRequestsClosingLeavesNothingHeld) {
+  TestClient me(daemon.socket());
+  ASSERT_TRUE(me.ok());
+  const auto active = [&](const char* device) {
+    perfqos_device_info info{};
+    return perfqos_describe(me.get(), device, &info) == 0 ? info.knobs[0].active_requests
+                                                          : UINT32_MAX;
+  };
+  std::uint32_t id = 0;
+  ASSERT_EQ(perfqos_add(me.get(), "cpu_dma_latency", nullptr, 500, &id, nullptr), 0);
+  ASSERT_EQ(perfqos_add(me.get(), "network_latency", nullptr, 700, &id, nullptr), 0);
+  // add_many sends a batch before it reads a reply: keep it within the client's receive queue
+  // (net.unix.max_dgram_qlen datagrams, 10 in some containers).
+  constexpr int kRequests = 100000, kBatch = 8;
+  {
+    TestClient big(daemon.socket());
+    ASSERT_TRUE(big.ok());
+    std::vector<perfqos_add_spec> specs(kBatch);
+    std::vector<std::uint32_t> ids(kBatch);
+    for (int added = 0; added < kRequests; added += kBatch) {
+      for (int i = 0; i < kBatch; ++i) {
+        const int n = added + i;
+        // Mostly cpu_dma_latency, some network_latency, a few timed.
+        specs[static_cast<std::size_t>(i)] = {n % 10 == 0 ? "network_latency" : "cpu_dma_latency",
+                                              nullptr, 100 + n % 1000,
+                                              n % 1000 == 0 ? 600000u : 0u};
+      }
+      ASSERT_EQ(perfqos_add_many(big.get(), specs.data(), kBatch, ids.data(), nullptr), 0)
+          << perfqos_last_error(big.get());
+    }
+    EXPECT_EQ(active("cpu_dma_latency"), 1u + kRequests * 9 / 10);
+    EXPECT_EQ(active("network_latency"), 1u + kRequests / 10);
+    EXPECT_EQ(me.effective("cpu_dma_latency"), 101);  // 100 + n % 1000 for n % 10 != 0
+    EXPECT_EQ(me.effective("network_latency"), 100);
+  }
+  EXPECT_TRUE(eventually([&] { return active("cpu_dma_latency") == 1; }));
+  EXPECT_EQ(active("network_latency"), 1u);
+  EXPECT_EQ(me.effective("cpu_dma_latency"), 500);
+  EXPECT_EQ(me.effective("network_latency"), 700);
+  EXPECT_EQ(me.holders("cpu_dma_latency"), 1u);
+  EXPECT_EQ(me.holders(), 2u);
+  // The daemon goes on as usual, while or after it frees the memory.
+  ASSERT_EQ(perfqos_add(me.get(), "cpu_dma_latency", nullptr, 50, &id, nullptr), 0);
+  EXPECT_EQ(me.effective("cpu_dma_latency"), 50);
+  ASSERT_EQ(perfqos_remove(me.get(), id, nullptr), 0);
+  EXPECT_EQ(me.effective("cpu_dma_latency"), 500);
+}
+
 TEST_F(DaemonTest, ConnectionInheritedAcrossForkLivesUntilTheLastHolderCloses) {
   TestClient me(daemon.socket());
   const pid_t parent = ::fork();
