@@ -11,7 +11,7 @@
 #pragma once
 
 #include <cstddef>
-#include <memory>
+#include <utility>
 #include <span>
 #include <vector>
 
@@ -23,13 +23,13 @@ namespace perfqos::detail {
 // Replaces `*from` by a fresh aggregator holding only `kept` (which leave `*from` first); the
 // others stay linked in the old one, which is dropped: nothing reads them through it again.
 // O(|kept|). REQUIRES: every request of `kept` is in `*from`, none twice.
-inline void keep_only(std::unique_ptr<Aggregator>& from, std::span<Request* const> kept) {
-  auto fresh = std::make_unique<Aggregator>(from->type());
+inline void keep_only(Aggregator& from, std::span<Request* const> kept) {
+  Aggregator fresh(from.type());
   for (Request* r : kept) {
-    from->erase(*r);
-    fresh->insert(*r);
+    from.erase(*r);
+    fresh.insert(*r);
   }
-  from = std::move(fresh);
+  std::swap(from, fresh);  // the old one, and the removed requests' links in it, go here
 }
 
 // Takes `removed` out of `*from`. `survives(r)` tells the requests of `*from` that stay from
@@ -38,7 +38,7 @@ inline void keep_only(std::unique_ptr<Aggregator>& from, std::span<Request* cons
 // and each survives), the rebuild takes them from it instead of a pass over `*from`.
 // REQUIRES: every request of `removed` is in `*from`, none twice; none twice in `*rest`.
 template <typename Survives>
-void remove_requests(std::unique_ptr<Aggregator>& from, std::span<Request* const> removed,
+void remove_requests(Aggregator& from, std::span<Request* const> removed,
                      const std::span<Request* const>* rest, Survives&& survives) {
   if (removed.empty()) return;
   std::span<Request* const> kept;
@@ -50,14 +50,14 @@ void remove_requests(std::unique_ptr<Aggregator>& from, std::span<Request* const
     return true;
   };
   if (rest != nullptr && rest->size() <= removed.size() &&
-      rest->size() + removed.size() == from->size() && all_survive(*rest)) {
+      rest->size() + removed.size() == from.size() && all_survive(*rest)) {
     kept = *rest;
-  } else if (removed.size() * 2 < from->size()) {
-    for (Request* r : removed) from->erase(*r);
+  } else if (removed.size() * 2 < from.size()) {
+    for (Request* r : removed) from.erase(*r);
     return;
   } else {
-    found.reserve(from->size() - removed.size());
-    from->for_each([&](Request& r) {
+    found.reserve(from.size() - removed.size());
+    from.for_each([&](Request& r) {
       if (survives(r)) found.push_back(&r);
     });
     kept = found;

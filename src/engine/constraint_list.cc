@@ -39,9 +39,9 @@ bool ListSpec::valid() const {
 }
 
 struct ConstraintList::State {
-  explicit State(ListType type) : requests(std::make_unique<detail::Aggregator>(type)) {}
+  explicit State(ListType type) : requests(type) {}
   mutable std::mutex mu;
-  std::unique_ptr<detail::Aggregator> requests;
+  detail::Aggregator requests;
   detail::NotifierQueue<std::int32_t> notifiers;
 };
 
@@ -60,19 +60,19 @@ ConstraintList::ConstraintList(const ListSpec& spec)
 
 ConstraintList::~ConstraintList() {
   std::lock_guard lock(state_->mu);
-  state_->requests->for_each([](Request& r) { r.owner_ = nullptr; });
+  state_->requests.for_each([](Request& r) { r.owner_ = nullptr; });
 }
 
 std::size_t ConstraintList::size() const {
   std::lock_guard lock(state_->mu);
-  return state_->requests->size();
+  return state_->requests.size();
 }
 
 template <typename Mutate>
 Result ConstraintList::change(Mutate&& mutate) {
   return detail::apply_change<std::int32_t>(
       state_->mu, state_->notifiers, [this] { return effective_.load(std::memory_order_relaxed); },
-      [this] { return state_->requests->aggregate(spec_.no_constraint_value); }, mutate,
+      [this] { return state_->requests.aggregate(spec_.no_constraint_value); }, mutate,
       [this](std::int32_t v) { effective_.store(v, std::memory_order_release); });
 }
 
@@ -82,14 +82,14 @@ Result ConstraintList::add(Request& request, std::int32_t value) {
   return change([&] {
     request.owner_ = this;
     request.value_ = spec_.resolve(value);
-    state_->requests->insert(request);
+    state_->requests.insert(request);
   });
 }
 
 Result ConstraintList::update(Request& request, std::int32_t value) {
   if (request.owner_ != this) return Result::Failed(Error::kInactive);
   if (!spec_.accepts(value)) return Result::Failed(Error::kInvalidValue);
-  return change([&] { state_->requests->change(request, spec_.resolve(value)); });
+  return change([&] { state_->requests.change(request, spec_.resolve(value)); });
 }
 
 Result ConstraintList::remove(Request& request) {
@@ -99,7 +99,7 @@ Result ConstraintList::remove(Request& request) {
       inactive = true;
       return;
     }
-    state_->requests->erase(request);
+    state_->requests.erase(request);
     request.owner_ = nullptr;
   });
   return inactive ? Result::Failed(Error::kInactive) : r;
@@ -121,7 +121,7 @@ Result ConstraintList::retain_only(std::span<Request* const> keep, std::size_t r
   // Checked and applied under one lock: the size must not change in between.
   bool valid = true;
   Result result = change([&] {
-    valid = keep.size() + removed == state_->requests->size();
+    valid = keep.size() + removed == state_->requests.size();
     for (const Request* r : keep) valid = valid && r->owner_ == this;
     if (valid) detail::keep_only(state_->requests, keep);
   });

@@ -11,21 +11,14 @@ namespace perfqos {
 
 struct RangeConstraint::State {
   mutable std::mutex mu;
-  // min requests: the highest floor wins; max requests: the lowest cap wins.
-  std::unique_ptr<detail::Aggregator> floors = std::make_unique<detail::Aggregator>(ListType::kMax);
-  std::unique_ptr<detail::Aggregator> caps = std::make_unique<detail::Aggregator>(ListType::kMin);
+  detail::Aggregator floors{ListType::kMax};  // min requests: the highest floor wins
+  detail::Aggregator caps{ListType::kMin};    // max requests: the lowest cap wins
   detail::NotifierQueue<Range> notifiers;
 
-  std::unique_ptr<detail::Aggregator>& side_ptr(RangeEnd end) {
-    return end == RangeEnd::kMin ? floors : caps;
-  }
-  detail::Aggregator& side(RangeEnd end) { return *side_ptr(end); }
-  const detail::Aggregator& side(RangeEnd end) const {
-    return end == RangeEnd::kMin ? *floors : *caps;
-  }
+  detail::Aggregator& side(RangeEnd end) { return end == RangeEnd::kMin ? floors : caps; }
 
   Range aggregate(Range limits) const {
-    Range r{floors->aggregate(limits.min), caps->aggregate(limits.max)};
+    Range r{floors.aggregate(limits.min), caps.aggregate(limits.max)};
     if (r.min > r.max) r.min = r.max;  // a conflict is resolved in favour of the cap
     return r;
   }
@@ -36,8 +29,8 @@ RangeConstraint::RangeConstraint(Range limits)
 
 RangeConstraint::~RangeConstraint() {
   std::lock_guard lock(state_->mu);
-  state_->floors->for_each([](Request& r) { r.owner_ = nullptr; });
-  state_->caps->for_each([](Request& r) { r.owner_ = nullptr; });
+  state_->floors.for_each([](Request& r) { r.owner_ = nullptr; });
+  state_->caps.for_each([](Request& r) { r.owner_ = nullptr; });
 }
 
 ListSpec RangeConstraint::spec(RangeEnd end) const {
@@ -109,7 +102,7 @@ Result RangeConstraint::remove_all(std::span<Request* const> requests,
     for (const RangeEnd end : {RangeEnd::kMin, RangeEnd::kMax}) {
       const auto e = static_cast<int>(end);
       const std::span<Request* const> others = rest_ends[e];
-      detail::remove_requests(state_->side_ptr(end), ends[e], rest ? &others : nullptr,
+      detail::remove_requests(state_->side(end), ends[e], rest ? &others : nullptr,
                               [this](const Request& r) { return r.owner_ == this; });
     }
   });
@@ -118,7 +111,7 @@ Result RangeConstraint::remove_all(std::span<Request* const> requests,
 Result RangeConstraint::retain_only(std::span<Request* const> keep, std::size_t removed) {
   bool valid = true;
   Result result = change([&] {
-    valid = keep.size() + removed == state_->floors->size() + state_->caps->size();
+    valid = keep.size() + removed == state_->floors.size() + state_->caps.size();
     std::vector<Request*> ends[2];
     for (Request* r : keep) {
       valid = valid && r->owner_ == this;
