@@ -406,6 +406,7 @@ void Broker::drop_all(Holder& holder) {
 }
 
 bool Broker::reclaim(std::size_t budget) {
+  if (leftovers_.empty()) return false;  // the common case, every loop round: nothing to do
   while (budget > 0 && !leftovers_.empty()) {
     if (!leftovers_.front()(budget)) break;
     leftovers_.pop_front();
