@@ -325,17 +325,25 @@ void Broker::drop_all(Holder& holder) {
   struct KnobDrop {
     Knob* knob;
     Holder::KnobShare* share;
+    const HeldRequest* first;      // the holder's oldest request on the knob
     std::vector<Request*> rest{};  // the knob's other requests, when its device's walk found them
     bool rest_known = false;
     std::vector<Request*> mine{};  // the holder's, when they go one by one
   };
   std::vector<KnobDrop> knobs;
   knobs.reserve(holder.knobs_.size());
-  std::unordered_map<const Knob*, std::size_t> knob_index;
   for (auto& [knob, share] : holder.knobs_) {
-    knob_index.emplace(knob, knobs.size());
-    knobs.push_back({const_cast<Knob*>(knob), &share});
+    const HeldRequest* first = share.first;
+    if (first == nullptr) first = holder.first_on(share.device, knob->id());
+    knobs.push_back({const_cast<Knob*>(knob), &share, first});
   }
+  // The knobs are applied in the order the holder first asked for them, as dropping its
+  // requests one by one, oldest first, did: not in the hash map's order, which would change
+  // from run to run what an observer of two knobs sees in between.
+  std::sort(knobs.begin(), knobs.end(),
+            [](const KnobDrop& a, const KnobDrop& b) { return a.first->id() < b.first->id(); });
+  std::unordered_map<const Knob*, std::size_t> knob_index;
+  for (std::size_t i = 0; i < knobs.size(); ++i) knob_index.emplace(knobs[i].knob, i);
   for (auto& [device_key, share] : holder.devices_) {
     Device& device = *const_cast<Device*>(device_key);
     auto leftover = std::make_shared<RequestSequence>();
@@ -369,10 +377,8 @@ void Broker::drop_all(Holder& holder) {
   }
   for (KnobDrop& k : knobs) {
     Holder::KnobShare& share = *k.share;
-    const HeldRequest* first = share.first;
-    if (first == nullptr) first = holder.first_on(share.device, k.knob->id());
     // The cause a notification names: the holder's oldest request on the knob.
-    const CauseScope cause(cause_, {first, ChangeAction::kRemove});
+    const CauseScope cause(cause_, {k.first, ChangeAction::kRemove});
     Result result = Result::Failed(Error::kInactive);
     if (k.rest_known) result = k.knob->retain_only(k.rest, share.count);
     if (!result.ok()) {

@@ -311,6 +311,32 @@ TEST_F(HolderDropTest, ANotificationNamesTheHoldersOldestRequestOnTheKnob) {
   EXPECT_EQ(action, ChangeAction::kRemove);
 }
 
+// The knobs a holder leaves are applied (and notified) in the order it first asked for them,
+// as dropping its requests one by one, oldest first, did: a power profile restores its knobs
+// in a fixed order, whatever the hash map holding the holder's knobs says.
+TEST_F(HolderDropTest, KnobsAreReleasedInTheOrderTheHolderFirstAskedForThem) {
+  const std::vector<std::size_t> order = {5, 2, 4, 0, 1};  // in kTargets
+  for (int round = 0; round < 8; ++round) {
+    auto h = broker.make_holder(process(7));
+    for (const std::size_t t : order) {
+      const Target& target = kTargets[t];
+      // Values that move every knob off its default (flags: bit 0).
+      const std::int32_t v = target.knob == KnobId::kFlags ? 1 : 300;
+      ASSERT_TRUE(broker.add(*h, {target.device, target.knob, target.end}, v, {}, nullptr).ok())
+          << target.device;
+    }
+    // A later request on the first knob does not move it back in the order.
+    ASSERT_TRUE(broker.add(*h, {"cpu_dma_latency", KnobId::kLatency}, 200, {}, nullptr).ok());
+    notified.clear();
+    h.reset();
+    ASSERT_EQ(notified.size(), order.size()) << round;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      EXPECT_EQ(notified[i].device, kTargets[order[i]].device) << round << ": " << i;
+      EXPECT_EQ(notified[i].knob, kTargets[order[i]].knob) << round << ": " << i;
+    }
+  }
+}
+
 TEST_F(HolderDropTest, AHolderWhoseDeviceWentAwayDropsTheRest) {
   auto h = broker.make_holder(process(7));
   for (int i = 0; i < 300; ++i) {
