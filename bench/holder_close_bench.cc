@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "bench_daemon.h"
+#include "int_flags.h"
 #include "perfqos/client.h"
 
 namespace {
@@ -203,21 +204,10 @@ int usage(const char* argv0) {
 
 int main(int argc, char** argv) {
   int requests = 1000000, connections = 1, rounds = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (i + 1 >= argc) return usage(argv[0]);
-    const int v = std::atoi(argv[++i]);
-    if (v < 1) return usage(argv[0]);
-    if (arg == "--requests") {
-      requests = v;
-    } else if (arg == "--connections") {
-      connections = v;
-    } else if (arg == "--rounds") {
-      rounds = v;
-    } else {
-      return usage(argv[0]);
-    }
-  }
+  if (!perfqos::bench::parse_int_flags(
+          argc, argv,
+          {{"--requests", &requests}, {"--connections", &connections}, {"--rounds", &rounds}}))
+    return usage(argv[0]);
   const BenchDaemon daemon({.name = "holder-close", .extra_args = {"--log-level", "warning"}});
   if (!daemon.ready()) {
     std::fprintf(stderr, "holder_close_bench: %s\n", daemon.error().c_str());

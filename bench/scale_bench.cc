@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "bench_daemon.h"
+#include "int_flags.h"
 #include "perfqos/client.h"
 
 namespace {
@@ -424,21 +425,11 @@ int usage(const char* argv0) {
 
 int main(int argc, char** argv) {
   int clients = 10000, requests = 100000, subscriber_count = 1000;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (i + 1 >= argc) return usage(argv[0]);
-    const int v = std::atoi(argv[++i]);
-    if (v < 1) return usage(argv[0]);
-    if (arg == "--clients") {
-      clients = v;
-    } else if (arg == "--requests") {
-      requests = v;
-    } else if (arg == "--subscribers") {
-      subscriber_count = v;
-    } else {
-      return usage(argv[0]);
-    }
-  }
+  if (!perfqos::bench::parse_int_flags(argc, argv,
+                                       {{"--clients", &clients},
+                                        {"--requests", &requests},
+                                        {"--subscribers", &subscriber_count}}))
+    return usage(argv[0]);
 
   // This process holds every connection at once; perfqosd inherits the limit.
   const rlim_t needed = static_cast<rlim_t>(std::max(clients, subscriber_count)) + 256;
