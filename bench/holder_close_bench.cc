@@ -20,7 +20,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <mutex>
 #include <random>
 #include <string>
@@ -115,24 +114,13 @@ class Probe {
   std::thread thread_;
 };
 
-// How many ADDs add_many may pipeline without a deadlock: it sends them all before it reads a
-// reply, and perfqosd stops reading a connection whose replies it cannot send, so the replies
-// must fit the client's receive queue, which for SOCK_SEQPACKET is net.unix.max_dgram_qlen
-// datagrams (10 in some containers; scale_bench's batches of 500 hang there).
-int pipeline_depth() {
-  std::ifstream in("/proc/sys/net/unix/max_dgram_qlen");
-  int qlen = 10;
-  in >> qlen;
-  return std::clamp(qlen, 1, 500);
-}
-
 struct RoundResult {
   double idle_max_ms, stall_ms, released_ms;
 };
 
 RoundResult round(const BenchDaemon& daemon, perfqos_client* ctl, int n, int connections,
                   std::mt19937& rng) {
-  const int batch_size = pipeline_depth();
+  constexpr int batch_size = 500;  // add_many keeps few in flight itself
   std::uniform_int_distribution<std::int32_t> value(1000, 1000000000);
   std::vector<perfqos_client*> fillers;
   for (int i = 0; i < connections; ++i) fillers.push_back(connect(daemon.socket()));

@@ -345,9 +345,11 @@ PERFQOS_EXPORT int perfqos_add_noted(struct perfqos_client* client, const char* 
                                      const char* reason, const char* app_id, uint32_t* id,
                                      struct perfqos_change* change);
 
-/* Adds n requests in one pipelined exchange. ids[i] receives the id of specs[i] (0 if it
- * failed) and, if results is not NULL, results[i] its 0 / -errno. Returns 0 when every request
- * succeeded, else the first failure. Requests that succeeded are kept. */
+/* Adds n requests in one pipelined exchange, with no more unanswered at a time than the socket
+ * queues hold each way (net.unix.max_dgram_qlen - 2, at most 256), so that none fills. ids[i]
+ * receives the id of specs[i] (0 if it failed) and, if results is not NULL, results[i] its 0 /
+ * -errno. Returns 0 when every request succeeded, else the first failure. Requests that succeeded
+ * are kept. */
 PERFQOS_EXPORT int perfqos_add_many(struct perfqos_client* client,
                                     const struct perfqos_add_spec* specs, size_t n, uint32_t* ids,
                                     int* results);

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <new>
 #include <set>
 #include <string>
@@ -350,6 +352,26 @@ int perfqos_add(perfqos_client* client, const char* device, const char* knob, in
   return perfqos_add_timed(client, device, knob, value, 0, id, change);
 }
 
+namespace {
+
+// How many ADDs perfqos_add_many keeps in flight. A SOCK_SEQPACKET queue holds at most
+// net.unix.max_dgram_qlen datagrams each way (512 by default, 10 in some containers): with more
+// sent unanswered, the daemon's replies fill this end's queue, it stops reading, and the next
+// send blocks until the timeout. Read once; two below the limit, at most 256.
+std::size_t add_window() {
+  static const std::size_t window = [] {
+    long qlen = 10;
+    if (FILE* f = std::fopen("/proc/sys/net/unix/max_dgram_qlen", "re")) {
+      if (std::fscanf(f, "%ld", &qlen) != 1) qlen = 10;
+      std::fclose(f);
+    }
+    return static_cast<std::size_t>(std::clamp(qlen - 2, 1L, 256L));
+  }();
+  return window;
+}
+
+}  // namespace
+
 int perfqos_add_many(perfqos_client* client, const perfqos_add_spec* specs, size_t n, uint32_t* ids,
                      int* results) {
   return run(client, [&] {
@@ -357,30 +379,35 @@ int perfqos_add_many(perfqos_client* client, const perfqos_add_spec* specs, size
     Connection& conn = client->connection;
     std::vector<Status> outcome(n);
     std::vector<std::uint32_t> tags(n, 0);
-    for (std::size_t i = 0; i < n; ++i) {  // send them all, then collect the replies
-      ids[i] = 0;
-      if (specs[i].device == nullptr) {
-        outcome[i] = invalid("device is NULL");
-        continue;
-      }
-      auto address = perfqos::clientlib::knob_address(specs[i].knob);
-      outcome[i] = conn.submit(protocol::AddRequest{specs[i].device, address.knob, address.end,
-                                                    specs[i].value, specs[i].duration_ms},
-                               &tags[i]);
-    }
-    const auto deadline = conn.deadline();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (tags[i] == 0) continue;
+    const std::size_t window = add_window();
+    std::deque<std::size_t> in_flight;
+    const auto collect_oldest = [&] {
+      const std::size_t i = in_flight.front();
+      in_flight.pop_front();
       protocol::Message m;
-      outcome[i] = conn.await(tags[i], protocol::Opcode::kAdd, deadline, &m);
-      if (!outcome[i].ok()) continue;
+      outcome[i] = conn.await(tags[i], protocol::Opcode::kAdd, conn.deadline(), &m);
+      if (!outcome[i].ok()) return;
       auto& reply = std::get<protocol::AddReply>(m);
       if (!reply.status.ok()) {
         outcome[i] = Status::Error(reply.status.error, reply.status.message);
       } else {
         ids[i] = reply.request_id;
       }
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+      ids[i] = 0;
+      if (specs[i].device == nullptr) {
+        outcome[i] = invalid("device is NULL");
+        continue;
+      }
+      if (in_flight.size() == window) collect_oldest();
+      auto address = perfqos::clientlib::knob_address(specs[i].knob);
+      outcome[i] = conn.submit(protocol::AddRequest{specs[i].device, address.knob, address.end,
+                                                    specs[i].value, specs[i].duration_ms},
+                               &tags[i]);
+      if (outcome[i].ok()) in_flight.push_back(i);
     }
+    while (!in_flight.empty()) collect_oldest();
     Status first;
     for (std::size_t i = 0; i < n; ++i) {
       if (results != nullptr) results[i] = -outcome[i].code();
