@@ -19,6 +19,8 @@
 // same machine state; a path's ratio is taken per round against the ping-pong's figure of the
 // same round, and the median over rounds is printed with the pooled p50 and p99:
 //   raw ping-pong             4 bytes to the echo process and back: the baseline
+//   epoll ping-pong           the same with an echo that waits in epoll_wait first, as an event
+//                             loop does: the floor of perfqosd's socket path
 //   kernel node write         4-byte write(2) on the real /dev/cpu_dma_latency, if present
 //   floor ioctl / write       the floor server's ioctl and 4-byte write on a kept descriptor
 //   floor open+write+close    the floor server's take and release
@@ -38,6 +40,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -129,15 +132,22 @@ bool start_floor(const std::string& dir, Child* child) {
   return ok;
 }
 
-// The echo end of the ping-pong in a child; returns the caller's end.
-int start_echo(Child* child) {
+// The echo end of the ping-pong in a child; returns the caller's end. through_epoll: the echo
+// waits in epoll_wait before each recv, as an event loop does (perfqosd's socket path).
+int start_echo(Child* child, bool through_epoll = false) {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return -1;
   child->pid = ::fork();
   if (child->pid == 0) {
     ::close(pair[0]);
+    const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+    epoll_event want{};
+    want.events = EPOLLIN;
+    if (ep < 0 || ::epoll_ctl(ep, EPOLL_CTL_ADD, pair[1], &want) != 0) ::_exit(1);
     char buf[64];
     for (;;) {
+      epoll_event ready;
+      if (through_epoll && ::epoll_wait(ep, &ready, 1, -1) != 1) ::_exit(0);
       const ssize_t n = ::recv(pair[1], buf, sizeof buf, 0);
       if (n <= 0 || ::send(pair[1], buf, static_cast<std::size_t>(n), 0) != n) ::_exit(0);
     }
@@ -175,13 +185,14 @@ bool perf_take_and_release(const std::string& path) {
 int round_trips(const perfqos::bench::BenchDaemon& daemon, const std::string& floor_dir, int rounds,
                 int block, const perfqos::bench::BenchDaemon* many, int many_devices) {
   const std::string mount = daemon.mount();
-  Child echo;
+  Child echo, epoll_echo;
   const int ping = start_echo(&echo);
-  if (!place_server(echo.pid)) return 1;
+  const int epoll_ping = start_echo(&epoll_echo, true);
+  if (!place_server(echo.pid) || !place_server(epoll_echo.pid)) return 1;
   const int perf = ::open((mount + "/perf_qos/gpu").c_str(), O_RDWR);
   const int node = ::open((mount + "/cpu_dma_latency").c_str(), O_RDWR);
   const int floor = ::open((floor_dir + "/node").c_str(), O_RDWR);
-  if (ping < 0 || perf < 0 || node < 0 || floor < 0) {
+  if (ping < 0 || epoll_ping < 0 || perf < 0 || node < 0 || floor < 0) {
     std::perror("fuse_bench: setting up the paths");
     return 1;
   }
@@ -200,6 +211,11 @@ int round_trips(const perfqos::bench::BenchDaemon& daemon, const std::string& fl
                      std::int32_t v = i;
                      return ::send(ping, &v, sizeof v, 0) == sizeof v &&
                             ::recv(ping, &v, sizeof v, 0) == sizeof v;
+                   }});
+  paths.push_back({"epoll ping-pong", [&](int i) {
+                     std::int32_t v = i;
+                     return ::send(epoll_ping, &v, sizeof v, 0) == sizeof v &&
+                            ::recv(epoll_ping, &v, sizeof v, 0) == sizeof v;
                    }});
   const int kernel = ::open("/dev/cpu_dma_latency", O_RDWR);
   if (kernel >= 0) {
@@ -313,6 +329,7 @@ int round_trips(const perfqos::bench::BenchDaemon& daemon, const std::string& fl
   ::close(node);
   ::close(floor);
   ::close(ping);
+  ::close(epoll_ping);
   return 0;
 }
 
