@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_client.h"
 #include "bench_daemon.h"
 #include "int_flags.h"
 #include "perfqos/client.h"
@@ -33,6 +34,9 @@
 namespace {
 
 using perfqos::bench::BenchDaemon;
+using perfqos::bench::die;
+using perfqos::bench::knob_state;
+using perfqos::bench::KnobState;
 using perfqos::bench::load_average;
 using perfqos::bench::rss_kib;
 using Clock = std::chrono::steady_clock;
@@ -45,32 +49,10 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-[[noreturn]] void die(const std::string& what, const perfqos_client* c = nullptr) {
-  std::fprintf(stderr, "holder_close_bench: %s: %s\n", what.c_str(), perfqos_last_error(c));
-  std::exit(1);
-}
-
-perfqos_client* connect(const std::string& socket) {
-  perfqos_client* c = nullptr;
-  if (perfqos_connect(socket.c_str(), 60000, &c) != 0) die("connect");
-  return c;
-}
-
-struct KnobState {
-  std::int32_t effective;
-  std::uint32_t active;
-};
-
-KnobState knob_state(perfqos_client* ctl) {
-  perfqos_device_info info{};
-  if (perfqos_describe(ctl, kHeldDevice, &info) != 0) die("describe", ctl);
-  return {info.knobs[0].effective.value, info.knobs[0].active_requests};
-}
-
 // UPDATE round trips on its own request, from its own thread, each one's start and end kept.
 class Probe {
  public:
-  explicit Probe(const std::string& socket) : client_(connect(socket)) {
+  explicit Probe(const std::string& socket) : client_(perfqos::bench::connect_or_die(socket)) {
     if (perfqos_add(client_, kProbeDevice, nullptr, 5000, &id_, nullptr) != 0) die("add", client_);
     thread_ = std::thread([this] { run(); });
   }
@@ -123,7 +105,8 @@ RoundResult round(const BenchDaemon& daemon, perfqos_client* ctl, int n, int con
   constexpr int batch_size = 500;  // add_many keeps few in flight itself
   std::uniform_int_distribution<std::int32_t> value(1000, 1000000000);
   std::vector<perfqos_client*> fillers;
-  for (int i = 0; i < connections; ++i) fillers.push_back(connect(daemon.socket()));
+  for (int i = 0; i < connections; ++i)
+    fillers.push_back(perfqos::bench::connect_or_die(daemon.socket()));
   std::vector<perfqos_add_spec> specs(static_cast<std::size_t>(batch_size));
   std::vector<std::uint32_t> ids(specs.size());
   std::int32_t smallest = kLatencyDefault;
@@ -144,7 +127,7 @@ RoundResult round(const BenchDaemon& daemon, perfqos_client* ctl, int n, int con
     added += batch;
   }
   const double fill_s = ms_between(fill_start, Clock::now()) / 1000;
-  const KnobState full = knob_state(ctl);
+  const KnobState full = knob_state(ctl, kHeldDevice);
   const long rss_full = rss_kib(daemon.pid());
   std::printf(
       "  filled %d requests in %.2f s; effective %d (expected %d), %u active: %s\n", n, fill_s,
@@ -156,20 +139,8 @@ RoundResult round(const BenchDaemon& daemon, perfqos_client* ctl, int n, int con
   const auto closing = Clock::now();
   const auto [idle_max, idle_n] = probe.longest(closing - std::chrono::milliseconds(250), closing);
   for (perfqos_client* c : fillers) perfqos_close(c);
-  double released_ms = -1;
-  for (;;) {
-    const KnobState s = knob_state(ctl);
-    if (s.active == 0 && s.effective == kLatencyDefault) {
-      released_ms = ms_between(closing, Clock::now());
-      break;
-    }
-    if (Clock::now() - closing > std::chrono::seconds(60)) {
-      std::printf("  NOT released after 60 s: %u left, effective %d\n", s.active, s.effective);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  const auto released = Clock::now();
+  const double released_ms =
+      perfqos::bench::wait_until_released(ctl, kHeldDevice, kLatencyDefault, closing);
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const auto [stall, stall_n] = probe.longest(closing, Clock::now());
   const long rss_after = rss_kib(daemon.pid());
@@ -179,7 +150,6 @@ RoundResult round(const BenchDaemon& daemon, perfqos_client* ctl, int n, int con
       idle_max, idle_n, stall, stall_n);
   std::printf("  knob back to default %.2f ms after the first close; RSS %ld -> %ld -> %ld KiB\n",
               released_ms, rss_empty, rss_full, rss_after);
-  (void)released;
   return {idle_max, stall, released_ms};
 }
 
@@ -201,7 +171,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "holder_close_bench: %s\n", daemon.error().c_str());
     return 1;
   }
-  perfqos_client* ctl = connect(daemon.socket());
+  perfqos_client* ctl = perfqos::bench::connect_or_die(daemon.socket());
   std::printf(
       "holder_close_bench: %d requests on %s from %d connection(s), %d rounds; %u CPUs, "
       "load average %s\n",

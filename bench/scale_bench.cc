@@ -41,6 +41,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_client.h"
 #include "bench_daemon.h"
 #include "int_flags.h"
 #include "perfqos/client.h"
@@ -48,6 +49,9 @@
 namespace {
 
 using perfqos::bench::BenchDaemon;
+using perfqos::bench::die;
+using perfqos::bench::knob_state;
+using perfqos::bench::KnobState;
 using perfqos::bench::load_average;
 using perfqos::bench::rss_kib;
 using Clock = std::chrono::steady_clock;
@@ -70,11 +74,6 @@ Percentiles percentiles(std::vector<double> us) {
   return {us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)], us.back()};
 }
 
-[[noreturn]] void die(const std::string& what, const perfqos_client* c = nullptr) {
-  std::fprintf(stderr, "scale_bench: %s: %s\n", what.c_str(), perfqos_last_error(c));
-  std::exit(1);
-}
-
 // The open-files limit of process `pid` (perfqosd raises its own soft limit), from /proc.
 std::string fd_limit(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
@@ -87,38 +86,6 @@ std::string fd_limit(pid_t pid) {
     return soft + " soft, " + hard + " hard";
   }
   return "?";
-}
-
-perfqos_client* connect(const std::string& socket) {
-  perfqos_client* c = nullptr;
-  if (perfqos_connect(socket.c_str(), 30000, &c) != 0) die("connect");
-  return c;
-}
-
-struct KnobState {
-  std::int32_t effective;
-  std::uint32_t active;
-};
-
-KnobState knob_state(perfqos_client* ctl, const char* device) {
-  perfqos_device_info info{};
-  if (perfqos_describe(ctl, device, &info) != 0) die("describe", ctl);
-  return {info.knobs[0].effective.value, info.knobs[0].active_requests};
-}
-
-// Polls until the knob has no request and reads its default; the time it took, in ms.
-double wait_until_released(perfqos_client* ctl, Clock::time_point since) {
-  for (;;) {
-    const KnobState s = knob_state(ctl, kKnobDevice);
-    if (s.active == 0 && s.effective == kLatencyDefault) break;
-    if (Clock::now() - since > std::chrono::seconds(60)) {
-      std::printf("  NOT released after 60 s: %u requests left, effective %d\n", s.active,
-                  s.effective);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  return us_between(since, Clock::now()) / 1000;
 }
 
 const char* verdict(bool ok) {
@@ -170,7 +137,8 @@ void concurrent_clients(const BenchDaemon& daemon, perfqos_client* ctl, int n) {
   const auto closing = Clock::now();
   for (perfqos_client* c : clients) perfqos_close(c);
   const double close_ms = us_between(closing, Clock::now()) / 1000;
-  const double released_ms = wait_until_released(ctl, closing);
+  const double released_ms =
+      perfqos::bench::wait_until_released(ctl, kKnobDevice, kLatencyDefault, closing);
   const KnobState after = knob_state(ctl, kKnobDevice);
   std::printf(
       "  all closed in %.1f ms; knob back to default %.1f ms after the first close: %s "
@@ -235,13 +203,14 @@ void many_requests(const BenchDaemon& daemon, perfqos_client* ctl, int n) {
   std::multiset<std::int32_t> model;
   bool correct = true;
 
-  perfqos_client* probe = connect(daemon.socket());
+  perfqos_client* probe = perfqos::bench::connect_or_die(daemon.socket(), 30000);
   (void)round_trips(probe, ctl, kRoundTrips / 4, rng, model, &correct);  // warm-up
   const OpTimes empty = round_trips(probe, ctl, kRoundTrips, rng, model, &correct);
 
   const long rss_before = rss_kib(daemon.pid());
   std::vector<perfqos_client*> fillers;
-  for (int i = 0; i < kConnections; ++i) fillers.push_back(connect(daemon.socket()));
+  for (int i = 0; i < kConnections; ++i)
+    fillers.push_back(perfqos::bench::connect_or_die(daemon.socket(), 30000));
   std::vector<perfqos_add_spec> specs(kBatch);
   std::vector<std::uint32_t> ids(kBatch);
   const auto start = Clock::now();
@@ -286,7 +255,8 @@ void many_requests(const BenchDaemon& daemon, perfqos_client* ctl, int n) {
 
   const auto closing = Clock::now();
   for (perfqos_client* c : fillers) perfqos_close(c);
-  const double released_ms = wait_until_released(ctl, closing);
+  const double released_ms =
+      perfqos::bench::wait_until_released(ctl, kKnobDevice, kLatencyDefault, closing);
   std::printf("  %d connections closed: knob back to default after %.1f ms\n\n", kConnections,
               released_ms);
   perfqos_close(probe);
@@ -304,7 +274,7 @@ void subscribers(const BenchDaemon& daemon, int n) {
   };
   std::vector<perfqos_client*> subs;
   for (int i = 0; i < n; ++i) {
-    perfqos_client* c = connect(daemon.socket());
+    perfqos_client* c = perfqos::bench::connect_or_die(daemon.socket(), 30000);
     const char* device = kSubscribedDevice;
     if (perfqos_subscribe(c, &device, 1) != 0) die("subscribe", c);
     subs.push_back(c);
@@ -345,7 +315,7 @@ void subscribers(const BenchDaemon& daemon, int n) {
     });
   }
 
-  perfqos_client* updater = connect(daemon.socket());
+  perfqos_client* updater = perfqos::bench::connect_or_die(daemon.socket(), 30000);
   std::vector<Clock::time_point> sent(kRounds);
   std::vector<std::int32_t> round_value(kRounds);
   std::uint32_t id = 0;
@@ -453,7 +423,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "scale_bench: %s\n", daemon.error().c_str());
     return 1;
   }
-  perfqos_client* ctl = connect(daemon.socket());
+  perfqos_client* ctl = perfqos::bench::connect_or_die(daemon.socket(), 30000);
   std::printf("scale_bench: %u CPUs, load average %s at start; perfqosd's open-files limit: %s\n\n",
               std::thread::hardware_concurrency(), load_average().c_str(),
               fd_limit(daemon.pid()).c_str());
