@@ -105,16 +105,16 @@ Result ConstraintList::remove(Request& request) {
   return inactive ? Result::Failed(Error::kInactive) : r;
 }
 
-Result ConstraintList::remove_all(std::span<Request* const> requests,
-                                  std::optional<std::span<Request* const>> rest) {
-  for (const Request* r : requests) {
-    if (r->owner_ != this) return Result::Failed(Error::kInactive);
-  }
-  return change([&] {
-    for (Request* r : requests) r->owner_ = nullptr;
-    detail::remove_requests(state_->requests, requests, rest ? &*rest : nullptr,
-                            [this](const Request& r) { return r.owner_ == this; });
+Result ConstraintList::remove_all(std::span<Request* const> requests) {
+  bool valid = true;  // checked under the lock, as remove() does
+  const Result r = change([&] {
+    for (const Request* q : requests) valid = valid && q->owner_ == this;
+    if (!valid) return;
+    for (Request* q : requests) q->owner_ = nullptr;
+    detail::remove_requests(state_->requests, requests,
+                            [this](const Request& q) { return q.owner_ == this; });
   });
+  return valid ? r : Result::Failed(Error::kInactive);
 }
 
 Result ConstraintList::retain_only(std::span<Request* const> keep, std::size_t removed) {

@@ -28,7 +28,6 @@
 #include <functional>
 #include <limits>
 #include <memory>
-#include <optional>
 #include <span>
 
 #include "engine/request.h"
@@ -100,13 +99,10 @@ class ConstraintList final : public detail::RequestOwner {
   Result remove(Request& request) override;
   // Removes every request of `requests` in one change: the effective value is published once
   // and subscribers are notified at most once, with the value before and after them all.
-  // O(k) for k requests; when they are at least half of the list, O(n - k) for the others,
-  // plus one pass over all n unless `rest` lists those others (every request of the list not
-  // in `requests`: a `rest` that is not exactly that is ignored). Failed with kInactive,
-  // changing nothing, when one of `requests` is not in this list.
-  // REQUIRES: no request twice in `requests`, nor in `rest`.
-  Result remove_all(std::span<Request* const> requests,
-                    std::optional<std::span<Request* const>> rest = std::nullopt);
+  // O(k) for k requests fewer than half of the n in the list, otherwise O(n) (one pass to find
+  // the others, which move to a fresh index). Failed with kInactive, changing nothing, when
+  // one of `requests` is not in this list. REQUIRES: no request twice in `requests`.
+  Result remove_all(std::span<Request* const> requests);
   // Removes every request but those of `keep`, in one change as remove_all, in O(|keep|)
   // whatever the number removed: those are not even touched. They are *retired*: gone from
   // the list (its effective value, size and notifications) but still marked active, so each

@@ -84,28 +84,22 @@ Result RangeConstraint::remove(Request& request) {
   });
 }
 
-Result RangeConstraint::remove_all(std::span<Request* const> requests,
-                                   std::optional<std::span<Request* const>> rest) {
-  for (const Request* r : requests) {
-    if (r->owner_ != this) return Result::Failed(Error::kInactive);
-  }
-  return change([&] {
-    std::vector<Request*> ends[2], rest_ends[2];
+Result RangeConstraint::remove_all(std::span<Request* const> requests) {
+  bool valid = true;  // checked under the lock, as remove() does
+  const Result result = change([&] {
+    for (const Request* r : requests) valid = valid && r->owner_ == this;
+    if (!valid) return;
+    std::vector<Request*> ends[2];
     for (Request* r : requests) {
-      if (r->owner_ == nullptr) continue;  // given twice
       r->owner_ = nullptr;
       ends[static_cast<int>(r->end_)].push_back(r);
     }
-    if (rest) {
-      for (Request* r : *rest) rest_ends[static_cast<int>(r->end_)].push_back(r);
-    }
     for (const RangeEnd end : {RangeEnd::kMin, RangeEnd::kMax}) {
-      const auto e = static_cast<int>(end);
-      const std::span<Request* const> others = rest_ends[e];
-      detail::remove_requests(state_->side(end), ends[e], rest ? &others : nullptr,
+      detail::remove_requests(state_->side(end), ends[static_cast<int>(end)],
                               [this](const Request& r) { return r.owner_ == this; });
     }
   });
+  return valid ? result : Result::Failed(Error::kInactive);
 }
 
 Result RangeConstraint::retain_only(std::span<Request* const> keep, std::size_t removed) {

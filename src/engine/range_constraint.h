@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <span>
 
 #include "engine/constraint_list.h"
@@ -64,8 +63,7 @@ class RangeConstraint final : public detail::RequestOwner {
   Result remove(Request& request) override;
   // As ConstraintList::remove_all, the requests on either end: both ends published together
   // once, at most one notification.
-  Result remove_all(std::span<Request* const> requests,
-                    std::optional<std::span<Request* const>> rest = std::nullopt);
+  Result remove_all(std::span<Request* const> requests);
   // As ConstraintList::retain_only, over both ends: `removed` counts those of either end.
   Result retain_only(std::span<Request* const> keep, std::size_t removed);
   // As ConstraintList::release_retired.

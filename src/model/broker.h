@@ -118,7 +118,6 @@ class Broker {
   // as long as that takes (issue #15). The owner calls this between other work until it
   // returns false; the destructor frees the rest.
   bool reclaim(std::size_t budget);
-  bool reclaim_pending() const { return !leftovers_.empty(); }
 
  private:
   friend class Holder;

@@ -143,9 +143,8 @@ Result Knob::add(Request& request, RangeEnd end, std::int32_t value) {
   return range_ ? range_->add(request, end, value) : list_->add(request, value);
 }
 
-Result Knob::remove_all(std::span<Request* const> requests,
-                        std::optional<std::span<Request* const>> rest) {
-  return range_ ? range_->remove_all(requests, rest) : list_->remove_all(requests, rest);
+Result Knob::remove_all(std::span<Request* const> requests) {
+  return range_ ? range_->remove_all(requests) : list_->remove_all(requests);
 }
 
 Result Knob::retain_only(std::span<Request* const> keep, std::size_t removed) {

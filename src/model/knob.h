@@ -17,7 +17,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -117,8 +116,7 @@ class Knob {
   Result add(Request& request, RangeEnd end, std::int32_t value);
 
   // As ConstraintList::remove_all / RangeConstraint::remove_all: one change for them all.
-  Result remove_all(std::span<Request* const> requests,
-                    std::optional<std::span<Request* const>> rest = std::nullopt);
+  Result remove_all(std::span<Request* const> requests);
 
   // As ConstraintList::retain_only / RangeConstraint::retain_only.
   Result retain_only(std::span<Request* const> keep, std::size_t removed);

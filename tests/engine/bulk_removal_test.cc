@@ -1,7 +1,7 @@
 // Bulk removal (issue #15): ConstraintList/RangeConstraint::remove_all and retain_only, checked
 // against a brute-force model. Requests belong to random "holders"; a holder goes away in one
-// call, by each of the three ways Broker::drop_all uses (remove_all alone, remove_all with the
-// others listed, retain_only with the others), and after each: the effective value is the
+// call, by either way Broker::drop_all uses (remove_all of its requests, retain_only of the
+// others), and after each: the effective value is the
 // brute-force aggregate of the survivors, size() counts them, the removed read inactive (once
 // released), and the subscriber fired exactly once if, and only if, the effective value moved,
 // with the values before and after.
@@ -20,7 +20,7 @@
 namespace perfqos {
 namespace {
 
-enum class Way { kRemoveAll, kRemoveAllWithRest, kRetainOnly };
+enum class Way { kRemoveAll, kRetainOnly };
 
 struct Held {
   std::unique_ptr<Request> request = std::make_unique<Request>();
@@ -93,9 +93,6 @@ void drop(List& list, Way way, std::vector<Held>& gone, const std::vector<Held>&
     case Way::kRemoveAll:
       r = list.remove_all(mine);
       break;
-    case Way::kRemoveAllWithRest:
-      r = list.remove_all(mine, std::span<Request* const>(rest));
-      break;
     case Way::kRetainOnly:
       r = list.retain_only(rest, mine.size());
       break;
@@ -146,7 +143,7 @@ TEST_P(BulkRemoval, DroppingAHolderMatchesTheBruteForceAggregate) {
       const std::int32_t before = list.effective();
       std::vector<Held> gone = take_holder(held, holder);
       const std::int32_t after = brute(type, spec.no_constraint_value, held);
-      const auto way = static_cast<Way>(rng() % 3);
+      const auto way = static_cast<Way>(rng() % 2);
       drop(list, way, gone, held, before, after, seen, seen.size());
       ASSERT_EQ(list.effective(), after) << "round " << round << " holder " << holder;
       ASSERT_EQ(list.size(), held.size());
@@ -190,7 +187,7 @@ TEST(BulkRemovalRange, DroppingAHolderMatchesTheBruteForceAggregate) {
       const Range before = range.effective();
       std::vector<Held> gone = take_holder(held, holder);
       const Range after = brute_range(limits, held);
-      drop(range, static_cast<Way>(rng() % 3), gone, held, before, after, seen, seen.size());
+      drop(range, static_cast<Way>(rng() % 2), gone, held, before, after, seen, seen.size());
       ASSERT_EQ(range.effective(), after) << "round " << round << " holder " << holder;
       std::size_t floors = 0;
       for (const Held& h : held) floors += h.end == RangeEnd::kMin;
@@ -221,10 +218,9 @@ TEST(BulkRemovalErrors, AFailedCallChangesNothing) {
   EXPECT_TRUE(a.active());
   EXPECT_EQ(notified, 0);
 
-  // A wrong `rest` for remove_all is ignored, not trusted.
+  // After the failed calls, a good one still works.
   Request* just_a[] = {&a};
-  Request* wrong_rest[] = {&foreign};
-  EXPECT_TRUE(list.remove_all(just_a, std::span<Request* const>(wrong_rest)).changed());
+  EXPECT_TRUE(list.remove_all(just_a).changed());
   EXPECT_EQ(list.effective(), 20);
   EXPECT_EQ(list.size(), 1u);
   EXPECT_TRUE(b.active());
